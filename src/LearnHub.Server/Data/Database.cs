@@ -1,0 +1,36 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace LearnHub.Server.Data;
+
+/// <summary>Opens connections to the product's store; one per operation, returned to the pool on dispose.</summary>
+public sealed class Database
+{
+    public Database(IOptions<StorageOptions> options)
+    {
+        var storage = options.Value;
+        Directory.CreateDirectory(Path.GetDirectoryName(storage.DatabasePath)!);
+        ConnectionString = BuildConnectionString(storage.DatabasePath);
+    }
+
+    public string ConnectionString { get; }
+
+    public static string BuildConnectionString(string path) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Cache = SqliteCacheMode.Private,
+        Pooling = true,
+        ForeignKeys = true,
+        // Microsoft.Data.Sqlite retries SQLITE_BUSY until this many seconds pass (the busy timeout).
+        DefaultTimeout = 5,
+    }.ToString();
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+}

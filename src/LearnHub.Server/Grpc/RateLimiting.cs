@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace LearnHub.Server.Grpc;
+
+/// <summary>Per-user token buckets; a call past them is answered RESOURCE_EXHAUSTED with a RetryInfo.</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    /// <summary>Sustained reads per second per user.</summary>
+    public int ReadsPerSecond { get; set; } = 50;
+
+    public int ReadBurst { get; set; } = 100;
+
+    /// <summary>Sustained writes per minute per user.</summary>
+    public int WritesPerMinute { get; set; } = 120;
+
+    public int WriteBurst { get; set; } = 30;
+}
+
+public static class RateLimitPolicies
+{
+    public const string Reads = "per-user-reads";
+    public const string Writes = "per-user-writes";
+
+    public static IServiceCollection AddPerUserRateLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(Reads, http => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ =>
+            {
+                var o = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                return Bucket(o.ReadBurst, o.ReadsPerSecond, TimeSpan.FromSeconds(1));
+            }));
+            limiter.AddPolicy(Writes, http => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ =>
+            {
+                var o = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                return Bucket(o.WriteBurst, o.WritesPerMinute, TimeSpan.FromMinutes(1));
+            }));
+            limiter.OnRejected = (context, _) => WriteResourceExhausted(context.HttpContext, context.Lease);
+        });
+        return services;
+    }
+
+    private static TokenBucketRateLimiterOptions Bucket(int burst, int tokensPerPeriod, TimeSpan period) => new()
+    {
+        TokenLimit = Math.Max(1, burst),
+        TokensPerPeriod = Math.Max(1, tokensPerPeriod),
+        ReplenishmentPeriod = period,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    private static string PartitionKey(HttpContext http) =>
+        http.User.FindFirst(Identity.TokenClaims.Subject)?.Value is { } userId
+            ? "user:" + userId
+            : "ip:" + http.Connection.RemoteIpAddress;
+
+    /// <summary>A gRPC trailers-only response: the limiter middleware runs before gRPC, so it must speak gRPC itself.</summary>
+    private static ValueTask WriteResourceExhausted(HttpContext http, RateLimitLease lease)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
+        const string message = "请求过于频繁,请稍后再试 (rate limit exceeded).";
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)Code.ResourceExhausted,
+            Message = message,
+            Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }) },
+        };
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/grpc";
+        response.Headers["grpc-status"] = ((int)Code.ResourceExhausted).ToString(CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+        response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
+        return ValueTask.CompletedTask;
+    }
+}

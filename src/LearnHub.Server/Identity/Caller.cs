@@ -1,0 +1,69 @@
+using System.Security.Claims;
+using Grpc.Core;
+using LearnHub.Server.Grpc;
+
+namespace LearnHub.Server.Identity;
+
+/// <summary>The authenticated user behind a call, read from the validated token.</summary>
+public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
+{
+    public bool IsAdmin => Roles.Contains(Identity.Roles.Admin);
+
+    public bool IsInstructor => Roles.Contains(Identity.Roles.Instructor);
+
+    public bool IsReviewer => Roles.Contains(Identity.Roles.Reviewer);
+
+    public static Caller? From(ClaimsPrincipal principal)
+    {
+        var id = principal.FindFirstValue(TokenClaims.Subject);
+        if (principal.Identity?.IsAuthenticated != true || string.IsNullOrEmpty(id))
+        {
+            return null;
+        }
+        var roles = principal.FindAll(TokenClaims.Role).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        return new Caller(id, roles);
+    }
+
+    /// <summary>
+    /// The instructor a write acts for: the caller themselves, or anyone when the caller is an admin.
+    /// Refuses callers that are neither instructors nor admins.
+    /// </summary>
+    public string ActingInstructorId(string requestedInstructorId, string field = "instructor_id")
+    {
+        if (IsAdmin)
+        {
+            if (string.IsNullOrEmpty(requestedInstructorId))
+            {
+                RpcErrors.ThrowInvalid(field, "管理员须指定讲师 (an admin must name the instructor).");
+            }
+            return requestedInstructorId;
+        }
+        if (!IsInstructor)
+        {
+            throw RpcErrors.PermissionDenied(field, "只有讲师或管理员可以安排课程和直播 (only instructors and admins may schedule).");
+        }
+        if (!string.IsNullOrEmpty(requestedInstructorId) && requestedInstructorId != UserId)
+        {
+            throw RpcErrors.PermissionDenied(field, "不能替其他讲师安排 (instructors act only for themselves).");
+        }
+        return UserId;
+    }
+
+    /// <summary>Refuses anyone but the owning instructor or an admin (DOMAIN.md: nobody acts on another's sessions).</summary>
+    public void EnsureOwnerOrAdmin(string ownerId, string field, string what)
+    {
+        if (IsAdmin || (IsInstructor && ownerId == UserId))
+        {
+            return;
+        }
+        throw RpcErrors.PermissionDenied(field, $"无权操作其他讲师的{what} (only its instructor or an admin may change this {what}).");
+    }
+}
+
+public static class CallerExtensions
+{
+    /// <summary>The caller of an authorized call; every LearnHub service requires authentication, so it is always there.</summary>
+    public static Caller Caller(this ServerCallContext context) =>
+        Identity.Caller.From(context.GetHttpContext().User)
+        ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "请先登录 (sign in first)."));
+}

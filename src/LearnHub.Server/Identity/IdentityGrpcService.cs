@@ -1,0 +1,40 @@
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Grpc;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace LearnHub.Server.Identity;
+
+[Authorize]
+[EnableRateLimiting(RateLimitPolicies.Reads)]
+public sealed class IdentityGrpcService(UserStore users) : IdentityService.IdentityServiceBase
+{
+    public override async Task<User> GetMe(GetMeRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var user = await users.FindAsync(caller.UserId, context.CancellationToken)
+            ?? throw RpcErrors.NotFound("sub", "user", caller.UserId);
+        return ToProto(user);
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<User> UpdateMyTimeZone(UpdateMyTimeZoneRequest request, ServerCallContext context)
+    {
+        RpcErrors.ThrowIfAny(SessionRules.CheckTimeZone(request.TimeZone));
+        var caller = context.Caller();
+        var user = await users.UpdateTimeZoneAsync(caller.UserId, request.TimeZone, context.CancellationToken)
+            ?? throw RpcErrors.NotFound("sub", "user", caller.UserId);
+        return ToProto(user);
+    }
+
+    internal static User ToProto(UserRecord user) => new()
+    {
+        Id = user.Id,
+        Handle = user.Handle,
+        DisplayName = user.DisplayName,
+        Roles = { user.RoleList },
+        TimeZone = user.TimeZone,
+    };
+}

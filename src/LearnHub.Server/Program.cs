@@ -1,0 +1,16 @@
+using LearnHub.Server.Hosting;
+using LearnHub.Server.Identity;
+
+if (AdminCli.Handles(args))
+{
+    return await AdminCli.RunAsync(args);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddLearnHub();
+var app = builder.Build();
+app.MapLearnHub();
+await app.RunAsync();
+return 0;
+
+public partial class Program;

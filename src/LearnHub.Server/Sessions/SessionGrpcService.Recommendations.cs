@@ -1,0 +1,74 @@
+using System.Globalization;
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Core.Common;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Grpc;
+using LearnHub.Server.Identity;
+
+namespace LearnHub.Server.Sessions;
+
+public sealed partial class SessionGrpcService
+{
+    private const int RecommendationsDefaultPageSize = 10;
+    private const int RecommendationsMaxPageSize = 50;
+
+    /// <summary>
+    /// 直播推荐: live sessions by current viewers (most first), then Scheduled ones by start (soonest first).
+    /// Pages by position; live counts move between pages, which a panel tolerates.
+    /// </summary>
+    public override async Task<ListRecommendationsResponse> ListRecommendations(ListRecommendationsRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        var pageSize = PageToken.PageSize(request.PageSize, RecommendationsDefaultPageSize, RecommendationsMaxPageSize);
+        var offset = PageToken.Decode(request.PageToken, 1) is { } token ? PageToken.DecodeLong(token[0]) : 0;
+        if (offset is < 0 or > int.MaxValue)
+        {
+            RpcErrors.ThrowInvalid("page_token", "无效的分页标记 (invalid page_token).");
+        }
+        if (request.TimeZone.Length > 0)
+        {
+            RpcErrors.ThrowIfAny(SessionRules.CheckTimeZone(request.TimeZone));
+        }
+        var zoneId = request.TimeZone.Length > 0
+            ? request.TimeZone
+            : (await users.FindAsync(caller.UserId, ct))?.TimeZone;
+        var zone = TimeZones.FindOrDefault(zoneId);
+
+        await using var connection = await database.OpenAsync(ct);
+        var live = (await SessionStore.ListLiveAsync(connection, caller.UserId, ct))
+            .Select(s => (Session: s, Viewers: viewers.CurrentViewers(s.Id)))
+            .OrderByDescending(x => x.Viewers).ThenBy(x => x.Session.PlannedStartMs).ThenBy(x => x.Session.Id, StringComparer.Ordinal)
+            .ToList();
+        var response = new ListRecommendationsResponse();
+        var position = (int)offset;
+        foreach (var (session, count) in live.Skip(position).Take(pageSize))
+        {
+            response.Items.Add(new Recommendation
+            {
+                Session = session.ToProto(),
+                ViewerCount = count,
+                Badge = string.Create(CultureInfo.InvariantCulture, $"直播中 {count}"),
+            });
+        }
+        var wanted = pageSize - response.Items.Count;
+        var upcomingOffset = Math.Max(0, position - live.Count);
+        var upcoming = await SessionStore.ListUpcomingAsync(connection, caller.UserId, upcomingOffset, wanted + 1, ct);
+        foreach (var session in upcoming.Take(wanted))
+        {
+            var local = TimeZoneInfo.ConvertTime(session.PlannedStart, zone).ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
+            response.Items.Add(new Recommendation
+            {
+                Session = session.ToProto(),
+                DisplayTime = local,
+                Badge = string.Create(CultureInfo.InvariantCulture, $"{local} · {session.ReservationCount}"),
+            });
+        }
+        if (live.Count > position + pageSize || upcoming.Count > wanted)
+        {
+            response.NextPageToken = PageToken.Encode(position + pageSize);
+        }
+        return response;
+    }
+}

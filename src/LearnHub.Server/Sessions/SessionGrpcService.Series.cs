@@ -1,0 +1,172 @@
+using System.Globalization;
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Core.Common;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Courses;
+using LearnHub.Server.Grpc;
+using LearnHub.Server.Identity;
+using Microsoft.AspNetCore.RateLimiting;
+using CoreStatus = LearnHub.Core.Sessions.SessionStatus;
+
+namespace LearnHub.Server.Sessions;
+
+public sealed partial class SessionGrpcService
+{
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<PlanCourseSeriesResponse> PlanCourseSeries(PlanCourseSeriesRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        var now = clock.GetUtcNow();
+        var series = ParseSeries(request);
+
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var course = await CourseStore.FindAsync(connection, request.CourseId, ct, tx) ?? throw RpcErrors.NotFound("course_id", "course", request.CourseId);
+        caller.EnsureOwnerOrAdmin(course.InstructorId, "course_id", "课程");
+        var chapters = (await CourseStore.ChaptersAsync(connection, course.Id, ct, tx)).ToList();
+        if (request.FromChapterId.Length > 0)
+        {
+            var from = chapters.FindIndex(c => c.Id == request.FromChapterId);
+            if (from < 0)
+            {
+                throw RpcErrors.NotFound("from_chapter_id", "chapter", request.FromChapterId);
+            }
+            chapters = chapters[from..];
+        }
+        if (chapters.Count == 0)
+        {
+            throw RpcErrors.FailedPrecondition("course_id", "课程还没有章节 (the course has no chapters to schedule).");
+        }
+        var suffix = request.TitleSuffix.Trim();
+        RpcErrors.ThrowIfAny([.. chapters.Select(c => SessionRules.CheckTitle(course.Title + c.Title + suffix, "title_suffix"))]);
+
+        IReadOnlyList<SeriesSlot> slots;
+        try
+        {
+            slots = CourseSeriesPlanner.Plan(series, chapters.Count);
+        }
+        catch (InvalidOperationException)
+        {
+            throw RpcErrors.Invalid([new FieldError("weekdays", "三年内排不下全部章节 (the series does not fit within three years).")]);
+        }
+        if (slots[0].Interval.Start <= now)
+        {
+            RpcErrors.ThrowInvalid("start_date", "第一次直播的时间已过 (the first date of the series is in the past).");
+        }
+        if (slots[^1].Interval.Start - now > SessionRules.MaxPlanningHorizon)
+        {
+            RpcErrors.ThrowInvalid("start_date", "系列最后一次直播须在两年内 (the series must end within two years).");
+        }
+
+        var response = new PlanCourseSeriesResponse();
+        (SeriesSlot Slot, SessionRow Conflict)? firstConflict = null;
+        for (var i = 0; i < slots.Count; i++)
+        {
+            var slot = slots[i];
+            var conflict = await SessionStore.FindConflictAsync(connection, tx, course.InstructorId,
+                slot.Interval.Start.ToUnixTimeMilliseconds(), slot.Interval.End.ToUnixTimeMilliseconds(), null, ct);
+            firstConflict ??= conflict is null ? null : (slot, conflict);
+            response.Planned.Add(new PlannedSession
+            {
+                ChapterId = chapters[i].Id,
+                Title = course.Title + chapters[i].Title + suffix,
+                PlannedStart = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(slot.Interval.Start),
+                PlannedEnd = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(slot.Interval.End),
+                LocalStart = slot.LocalStart.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                ConflictingSessionId = conflict?.Id ?? "",
+                ConflictingSessionTitle = conflict?.Title ?? "",
+            });
+        }
+        if (request.DryRun)
+        {
+            return response;
+        }
+        if (firstConflict is { } clash)
+        {
+            throw RpcErrors.ScheduleConflict("start_date", clash.Conflict.Id, clash.Conflict.Title,
+                $"{DescribeWhen(clash.Conflict)};系列中 {clash.Slot.LocalDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} 的一次与其重叠,整个系列未安排");
+        }
+
+        var nowMs = now.ToUnixTimeMilliseconds();
+        for (var i = 0; i < slots.Count; i++)
+        {
+            var row = new SessionRow
+            {
+                Id = $"s_{Guid.CreateVersion7():N}",
+                InstructorId = course.InstructorId,
+                CourseId = course.Id,
+                ChapterId = chapters[i].Id,
+                Title = response.Planned[i].Title,
+                TimeZone = series.TimeZone.Id,
+                PlannedStartMs = slots[i].Interval.Start.ToUnixTimeMilliseconds(),
+                DurationMinutes = request.DurationMinutes,
+                PlannedEndMs = slots[i].Interval.End.ToUnixTimeMilliseconds(),
+                Status = CoreStatus.Scheduled,
+                Version = 1,
+                CreatedAtMs = nowMs,
+                UpdatedAtMs = nowMs,
+            };
+            await SessionStore.InsertAsync(connection, tx, row, null, ct);
+            response.Sessions.Add((await SessionStore.FindAsync(connection, row.Id, caller.UserId, ct, tx))!.ToProto());
+        }
+        await tx.CommitAsync(ct);
+        foreach (var session in response.Sessions)
+        {
+            await triggers.SyncAfterCommitAsync(session.Id);
+            events.Publish(new SessionChanged(session.Id, CoreStatus.Scheduled));
+        }
+        return response;
+    }
+
+    /// <summary>Checks every field of a series request and turns it into the planner's input.</summary>
+    private static CourseSeriesRequest ParseSeries(PlanCourseSeriesRequest request)
+    {
+        var errors = new List<FieldError>();
+        if (request.Weekdays.Count == 0 || request.Weekdays.Any(d => d is < 1 or > 7) || request.Weekdays.Distinct().Count() != request.Weekdays.Count)
+        {
+            errors.Add(new("weekdays", "请选择星期,1(周一)至 7(周日),不重复 (weekdays are distinct ISO days 1–7)."));
+        }
+        if (!TimeOnly.TryParseExact(request.LocalTime, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var localTime))
+        {
+            errors.Add(new("local_time", "时间格式为 HH:mm (local_time must be HH:mm)."));
+        }
+        if (!DateOnly.TryParseExact(request.StartDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var startDate))
+        {
+            errors.Add(new("start_date", "日期格式为 yyyy-MM-dd (start_date must be yyyy-MM-dd)."));
+        }
+        var zoneId = request.TimeZone.Length == 0 ? TimeZones.PlatformDefault : request.TimeZone;
+        if (SessionRules.CheckTimeZone(zoneId) is { } zoneError)
+        {
+            errors.Add(zoneError);
+        }
+        if (SessionRules.CheckDurationMinutes(request.DurationMinutes) is { } durationError)
+        {
+            errors.Add(durationError);
+        }
+        var holidays = new HashSet<DateOnly>();
+        if (request.Holidays.Count > CourseSeriesPlanner.MaxHolidays)
+        {
+            errors.Add(new("holidays", $"最多 {CourseSeriesPlanner.MaxHolidays} 个假日 (too many holidays)."));
+        }
+        for (var i = 0; i < request.Holidays.Count && i < CourseSeriesPlanner.MaxHolidays; i++)
+        {
+            if (DateOnly.TryParseExact(request.Holidays[i], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var holiday))
+            {
+                holidays.Add(holiday);
+            }
+            else
+            {
+                errors.Add(new($"holidays[{i}]", "日期格式为 yyyy-MM-dd (holidays are yyyy-MM-dd)."));
+            }
+        }
+        if (errors.Count > 0)
+        {
+            RpcErrors.ThrowInvalid(errors);
+        }
+        return new CourseSeriesRequest(
+            request.Weekdays.Select(CourseSeriesPlanner.FromIsoWeekday).ToHashSet(),
+            localTime, startDate, TimeZones.FindOrDefault(zoneId), TimeSpan.FromMinutes(request.DurationMinutes), holidays);
+    }
+}

@@ -1,0 +1,421 @@
+using System.Data.Common;
+using System.Globalization;
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Core.Common;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Courses;
+using LearnHub.Server.Data;
+using LearnHub.Server.Grpc;
+using LearnHub.Server.Identity;
+using LearnHub.Server.Presence;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using CoreStatus = LearnHub.Core.Sessions.SessionStatus;
+
+namespace LearnHub.Server.Sessions;
+
+[Authorize]
+[EnableRateLimiting(RateLimitPolicies.Reads)]
+public sealed partial class SessionGrpcService(
+    Database database,
+    SessionTriggers triggers,
+    ISessionEvents events,
+    ILiveViewerCounts viewers,
+    UserStore users,
+    TimeProvider clock) : SessionService.SessionServiceBase
+{
+    private const int MaxRequestIdLength = 64;
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var instructorId = caller.ActingInstructorId(request.InstructorId);
+        var now = clock.GetUtcNow();
+        var timeZone = string.IsNullOrEmpty(request.TimeZone) ? TimeZones.PlatformDefault : request.TimeZone;
+        var start = ProtoTime.ToInstant(request.PlannedStart);
+        RpcErrors.ThrowIfAny(
+            SessionRules.CheckTitle(request.Title),
+            SessionRules.CheckDescription(request.Description),
+            SessionRules.CheckPlannedStart(start, now),
+            SessionRules.CheckDurationMinutes(request.DurationMinutes),
+            SessionRules.CheckTimeZone(timeZone),
+            request.RequestId.Length > MaxRequestIdLength ? new FieldError("request_id", $"request_id 最多 {MaxRequestIdLength} 个字符.") : null,
+            request.ChapterId.Length > 0 && request.CourseId.Length == 0 ? new FieldError("chapter_id", "指定章节时须指定课程 (chapter_id needs course_id).") : null);
+
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (request.RequestId.Length > 0 && await SessionStore.FindByRequestIdAsync(connection, tx, instructorId, request.RequestId, ct) is { } existing)
+        {
+            return existing.ToProto();
+        }
+        await CourseGrpcService.EnsureInstructorAsync(connection, tx, instructorId, ct);
+        await CheckCourseAsync(connection, tx, instructorId, request.CourseId, request.ChapterId, ct);
+        var interval = TimeInterval.FromDuration(start!.Value, TimeSpan.FromMinutes(request.DurationMinutes));
+        await RefuseConflictAsync(connection, tx, instructorId, interval, null, "planned_start", ct);
+
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var row = new SessionRow
+        {
+            Id = $"s_{Guid.CreateVersion7():N}",
+            InstructorId = instructorId,
+            CourseId = NullIfEmpty(request.CourseId),
+            ChapterId = NullIfEmpty(request.ChapterId),
+            Title = request.Title.Trim(),
+            Description = request.Description,
+            TimeZone = timeZone,
+            PlannedStartMs = interval.Start.ToUnixTimeMilliseconds(),
+            DurationMinutes = request.DurationMinutes,
+            PlannedEndMs = interval.End.ToUnixTimeMilliseconds(),
+            Status = CoreStatus.Scheduled,
+            Version = 1,
+            CreatedAtMs = nowMs,
+            UpdatedAtMs = nowMs,
+        };
+        await SessionStore.InsertAsync(connection, tx, row, NullIfEmpty(request.RequestId), ct);
+        var created = await SessionStore.FindAsync(connection, row.Id, caller.UserId, ct, tx);
+        await tx.CommitAsync(ct);
+        await triggers.SyncAfterCommitAsync(row.Id);
+        events.Publish(new SessionChanged(row.Id, CoreStatus.Scheduled));
+        return created!.ToProto();
+    }
+
+    public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        await using var connection = await database.OpenAsync(context.CancellationToken);
+        var session = await SessionStore.FindAsync(connection, request.SessionId, caller.UserId, context.CancellationToken)
+            ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
+        return session.ToProto();
+    }
+
+    public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var pageSize = PageToken.PageSize(request.PageSize);
+        var after = PageToken.Decode(request.PageToken, 2);
+        var statusMask = 0;
+        foreach (var status in request.Statuses)
+        {
+            if (status == Api.V1.SessionStatus.Unspecified || !Enum.IsDefined(status))
+            {
+                RpcErrors.ThrowInvalid("statuses", $"未知状态 {status} (unknown status).");
+            }
+            statusMask |= 1 << (int)status;
+        }
+        var from = ProtoTime.ToInstant(request.StartFrom);
+        var before = ProtoTime.ToInstant(request.StartBefore);
+        if (from is not null && before is not null && before <= from)
+        {
+            RpcErrors.ThrowInvalid("start_before", "结束时间须晚于开始时间 (start_before must be after start_from).");
+        }
+        var query = new SessionQuery(
+            NullIfEmpty(request.InstructorId), NullIfEmpty(request.CourseId), statusMask,
+            from?.ToUnixTimeMilliseconds(), before?.ToUnixTimeMilliseconds(),
+            after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, caller.UserId);
+        await using var connection = await database.OpenAsync(context.CancellationToken);
+        var rows = await SessionStore.ListAsync(connection, query, context.CancellationToken);
+        var response = new ListSessionsResponse { Sessions = { rows.Take(pageSize).Select(r => r.ToProto()) } };
+        if (rows.Count > pageSize)
+        {
+            var last = rows[pageSize - 1];
+            response.NextPageToken = PageToken.Encode(last.PlannedStartMs, last.Id);
+        }
+        return response;
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<Session> UpdateSession(UpdateSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var now = clock.GetUtcNow();
+        var newStart = ProtoTime.ToInstant(request.PlannedStart);
+        RpcErrors.ThrowIfAny(
+            request.HasTitle ? SessionRules.CheckTitle(request.Title) : null,
+            request.HasDescription ? SessionRules.CheckDescription(request.Description) : null,
+            request.HasDurationMinutes ? SessionRules.CheckDurationMinutes(request.DurationMinutes) : null,
+            request.HasTimeZone ? SessionRules.CheckTimeZone(request.TimeZone) : null,
+            newStart is not null ? SessionRules.CheckPlannedStart(newStart, now) : null);
+
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, request.ExpectedVersion, ct);
+        if (session.Status.IsFinal())
+        {
+            throw RpcErrors.FailedPrecondition("session_id", $"已{StatusName(session.Status)}的直播不能修改 (session is {session.Status}).");
+        }
+        var start = newStart ?? session.PlannedStart;
+        var duration = request.HasDurationMinutes ? request.DurationMinutes : session.DurationMinutes;
+        var interval = TimeInterval.FromDuration(start, TimeSpan.FromMinutes(duration));
+        var rescheduled = interval.Start.ToUnixTimeMilliseconds() != session.PlannedStartMs || duration != session.DurationMinutes;
+        if (rescheduled && session.Status != CoreStatus.Scheduled)
+        {
+            throw RpcErrors.FailedPrecondition(newStart is not null ? "planned_start" : "duration_minutes",
+                "直播已开始,不能改期;可使用延长 (a live session cannot be rescheduled; extend it instead).");
+        }
+        if (rescheduled)
+        {
+            await RefuseConflictAsync(connection, tx, session.InstructorId, interval, session.Id, newStart is not null ? "planned_start" : "duration_minutes", ct);
+        }
+        var updated = new SessionRow
+        {
+            Id = session.Id,
+            InstructorId = session.InstructorId,
+            InstructorName = session.InstructorName,
+            Title = request.HasTitle ? request.Title.Trim() : session.Title,
+            Description = request.HasDescription ? request.Description : session.Description,
+            TimeZone = request.HasTimeZone ? request.TimeZone : session.TimeZone,
+            PlannedStartMs = interval.Start.ToUnixTimeMilliseconds(),
+            DurationMinutes = duration,
+            PlannedEndMs = interval.End.ToUnixTimeMilliseconds(),
+            Status = session.Status,
+            Version = session.Version,
+        };
+        var nowMs = now.ToUnixTimeMilliseconds();
+        if (!await SessionStore.UpdateDetailsAsync(connection, tx, updated, nowMs, ct))
+        {
+            throw RpcErrors.Stale(session.Version, session.Version + 1);
+        }
+        if (rescheduled)
+        {
+            await SessionNotices.NotifyReservedViewersAsync(connection, tx, updated, NoticeKind.Rescheduled,
+                (session.Version + 1).ToString(CultureInfo.InvariantCulture), nowMs, ct);
+        }
+        var result = await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx);
+        await tx.CommitAsync(ct);
+            await triggers.SyncAfterCommitAsync(session.Id);
+        events.Publish(new SessionChanged(session.Id, session.Status));
+        return result!.ToProto();
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<Session> CancelSession(CancelSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        if (TextLength.Count(request.Reason) > SessionRules.CancelReasonMaxLength)
+        {
+            RpcErrors.ThrowInvalid("reason", $"取消原因最多 {SessionRules.CancelReasonMaxLength} 个字符 (reason is too long).");
+        }
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, request.ExpectedVersion, ct);
+        if (session.Status != CoreStatus.Scheduled)
+        {
+            throw RpcErrors.FailedPrecondition("session_id",
+                session.Status == CoreStatus.Live
+                    ? "直播进行中,不能取消,请结束直播 (a live session cannot be cancelled; end it)."
+                    : $"直播已{StatusName(session.Status)} (session is already {session.Status}).");
+        }
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await SessionStore.MoveStatusAsync(connection, tx, session.Id, CoreStatus.Scheduled, CoreStatus.Cancelled, nowMs, ct, cancelReason: request.Reason);
+        var cancelled = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
+        await SessionNotices.NotifyReservedViewersAsync(connection, tx, cancelled, NoticeKind.Cancelled, "cancelled", nowMs, ct);
+        await tx.CommitAsync(ct);
+        await triggers.SyncAfterCommitAsync(session.Id);
+        events.Publish(new SessionChanged(session.Id, CoreStatus.Cancelled));
+        return cancelled.ToProto();
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<Session> GoLive(GoLiveRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        var now = clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, 0, ct);
+        if (SessionRules.WhyCannotGoLive(session.Status, session.PlannedStart, now) is { } why)
+        {
+            throw RpcErrors.FailedPrecondition("session_id", why);
+        }
+        if (now < session.PlannedStart)
+        {
+            // Going live early takes the time from now: the instructor's previous session may still be running.
+            await RefuseConflictAsync(connection, tx, session.InstructorId, new TimeInterval(now, session.PlannedStart), session.Id, "session_id", ct);
+        }
+        var nowMs = now.ToUnixTimeMilliseconds();
+        await SessionLifecycle.GoLiveAsync(connection, tx, session, nowMs, nowMs, ct);
+        var live = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
+        await tx.CommitAsync(ct);
+        await triggers.SyncAfterCommitAsync(session.Id);
+        events.Publish(new SessionChanged(session.Id, CoreStatus.Live));
+        return live.ToProto();
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<Session> EndSession(EndSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, 0, ct);
+        if (session.Status != CoreStatus.Live)
+        {
+            throw RpcErrors.FailedPrecondition("session_id", $"只有直播中的直播可以结束 (session is {session.Status}).");
+        }
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await SessionStore.MoveStatusAsync(connection, tx, session.Id, CoreStatus.Live, CoreStatus.Ended, nowMs, ct);
+        var ended = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
+        await tx.CommitAsync(ct);
+        await triggers.SyncAfterCommitAsync(session.Id);
+        events.Publish(new SessionChanged(session.Id, CoreStatus.Ended));
+        return ended.ToProto();
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<Session> ExtendSession(ExtendSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        if (request.Minutes < 1 || request.Minutes > SessionRules.MaxDuration.TotalMinutes)
+        {
+            RpcErrors.ThrowInvalid("minutes", "延长时间须在 1–720 分钟之间 (minutes must be 1 to 720).");
+        }
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, 0, ct);
+        if (session.Status != CoreStatus.Live)
+        {
+            throw RpcErrors.FailedPrecondition("session_id", $"只有直播中的直播可以延长 (session is {session.Status}).");
+        }
+        if (session.DurationMinutes + request.Minutes > SessionRules.MaxDuration.TotalMinutes)
+        {
+            RpcErrors.ThrowInvalid("minutes", $"总时长不能超过 12 小时,最多还可延长 {SessionRules.MaxDuration.TotalMinutes - session.DurationMinutes} 分钟 (a session lasts at most 12 hours).");
+        }
+        var added = new TimeInterval(session.PlannedEnd, session.PlannedEnd.AddMinutes(request.Minutes));
+        await RefuseConflictAsync(connection, tx, session.InstructorId, added, session.Id, "minutes", ct);
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await SessionStore.ExtendAsync(connection, tx, session.Id, session.Version, request.Minutes, nowMs, ct);
+        var extended = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
+        await tx.CommitAsync(ct);
+        await triggers.SyncAfterCommitAsync(session.Id);
+        events.Publish(new SessionChanged(session.Id, CoreStatus.Live));
+        return extended.ToProto();
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<Reservation> ReserveSession(ReserveSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await SessionStore.FindAsync(connection, request.SessionId, caller.UserId, ct, tx)
+            ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
+        if (!session.Status.CanBeReserved())
+        {
+            throw RpcErrors.FailedPrecondition("session_id", session.Status == CoreStatus.Live
+                ? "直播已开始,可直接观看 (the session is live: watch it instead)."
+                : $"直播已{StatusName(session.Status)},不能预约 (an {session.Status} session cannot be reserved).");
+        }
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await SessionStore.ReserveAsync(connection, tx, session.Id, caller.UserId, nowMs, ct);
+        var reservedAt = await SessionStore.FindReservationTimeAsync(connection, tx, session.Id, caller.UserId, ct);
+        var reserved = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
+        await tx.CommitAsync(ct);
+        return new Reservation { SessionId = session.Id, UserId = caller.UserId, CreateTime = ProtoTime.FromMs(reservedAt!.Value), Session = reserved.ToProto() };
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<CancelReservationResponse> CancelReservation(CancelReservationRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        _ = await SessionStore.FindAsync(connection, request.SessionId, caller.UserId, ct, tx)
+            ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
+        var cancelled = await SessionStore.CancelReservationAsync(connection, tx, request.SessionId, caller.UserId, ct);
+        await tx.CommitAsync(ct);
+        return new CancelReservationResponse { Cancelled = cancelled };
+    }
+
+    public override async Task<ListMyReservationsResponse> ListMyReservations(ListMyReservationsRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var pageSize = PageToken.PageSize(request.PageSize);
+        var after = PageToken.Decode(request.PageToken, 2);
+        await using var connection = await database.OpenAsync(context.CancellationToken);
+        var rows = await SessionStore.ListReservationsAsync(connection, caller.UserId, request.IncludePast,
+            after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, context.CancellationToken);
+        var response = new ListMyReservationsResponse
+        {
+            Reservations =
+            {
+                rows.Take(pageSize).Select(r => new Reservation
+                {
+                    SessionId = r.Session.Id, UserId = caller.UserId, CreateTime = ProtoTime.FromMs(r.ReservedAtMs), Session = r.Session.ToProto(),
+                }),
+            },
+        };
+        if (rows.Count > pageSize)
+        {
+            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].ReservedAtMs, rows[pageSize - 1].Session.Id);
+        }
+        return response;
+    }
+
+    /// <summary>Loads a session for a change by its instructor or an admin, checking the version the caller edited.</summary>
+    private static async Task<SessionRow> LoadOwnedAsync(DbConnection connection, DbTransaction tx, Caller caller, string sessionId, long expectedVersion, CancellationToken ct)
+    {
+        var session = await SessionStore.FindAsync(connection, sessionId, caller.UserId, ct, tx)
+            ?? throw RpcErrors.NotFound("session_id", "session", sessionId);
+        caller.EnsureOwnerOrAdmin(session.InstructorId, "session_id", "直播");
+        if (expectedVersion != 0 && expectedVersion != session.Version)
+        {
+            throw RpcErrors.Stale(expectedVersion, session.Version);
+        }
+        return session;
+    }
+
+    private static async Task CheckCourseAsync(DbConnection connection, DbTransaction tx, string instructorId, string courseId, string chapterId, CancellationToken ct)
+    {
+        if (courseId.Length == 0)
+        {
+            return;
+        }
+        var course = await CourseStore.FindAsync(connection, courseId, ct, tx) ?? throw RpcErrors.NotFound("course_id", "course", courseId);
+        if (course.InstructorId != instructorId)
+        {
+            throw RpcErrors.PermissionDenied("course_id", "只能为自己的课程安排直播 (the course belongs to another instructor).");
+        }
+        if (chapterId.Length > 0 && !(await CourseStore.ChaptersAsync(connection, courseId, ct, tx)).Any(c => c.Id == chapterId))
+        {
+            throw RpcErrors.NotFound("chapter_id", "chapter", chapterId);
+        }
+    }
+
+    private static async Task RefuseConflictAsync(DbConnection connection, DbTransaction tx, string instructorId, TimeInterval interval, string? excludeId, string field, CancellationToken ct)
+    {
+        if (await SessionStore.FindConflictAsync(connection, tx, instructorId, interval.Start.ToUnixTimeMilliseconds(), interval.End.ToUnixTimeMilliseconds(), excludeId, ct) is { } conflict)
+        {
+            throw RpcErrors.ScheduleConflict(field, conflict.Id, conflict.Title, DescribeWhen(conflict));
+        }
+    }
+
+    /// <summary>"05-04 19:30–21:00 Asia/Shanghai": the conflicting session as its instructor announced it.</summary>
+    internal static string DescribeWhen(SessionRow session)
+    {
+        var zone = TimeZones.FindOrDefault(session.TimeZone);
+        var start = TimeZoneInfo.ConvertTime(session.PlannedStart, zone);
+        var end = TimeZoneInfo.ConvertTime(session.PlannedEnd, zone);
+        return $"{start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}–{end.ToString("HH:mm", CultureInfo.InvariantCulture)} {session.TimeZone}";
+    }
+
+    internal static string StatusName(CoreStatus status) => status switch
+    {
+        CoreStatus.Scheduled => "安排",
+        CoreStatus.Live => "开播",
+        CoreStatus.Ended => "结束",
+        CoreStatus.Cancelled => "取消",
+        _ => status.ToString(),
+    };
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,91 @@
+using System.Data.Common;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Data;
+
+namespace LearnHub.Server.Sessions;
+
+/// <summary>The status moves the scheduler makes, and the go-live/end moves shared with the instructor's RPCs.</summary>
+public sealed partial class SessionLifecycle(Database database, ISessionEvents events, TimeProvider clock, ILogger<SessionLifecycle> logger)
+{
+    /// <summary>开播提醒 to every reserved viewer, if the session is still Scheduled for the start this reminder was for.</summary>
+    public async Task RemindAsync(string sessionId, long dueStartMs, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
+        if (session is null || session.Status != SessionStatus.Scheduled || session.PlannedStartMs != dueStartMs)
+        {
+            LogStepSkipped(sessionId, SessionStep.Reminder);
+            return;
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var sent = await SessionNotices.NotifyReservedViewersAsync(connection, tx, session, NoticeKind.Reminder, dueStartMs.ToString(System.Globalization.CultureInfo.InvariantCulture), now, ct);
+        await tx.CommitAsync(ct);
+        LogReminded(sessionId, sent);
+    }
+
+    public async Task GoLiveOnScheduleAsync(string sessionId, long dueStartMs, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
+        if (session is null || session.Status != SessionStatus.Scheduled || session.PlannedStartMs != dueStartMs)
+        {
+            LogStepSkipped(sessionId, SessionStep.GoLive);
+            return;
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await GoLiveAsync(connection, tx, session, now, now, ct, byScheduler: true);
+        await tx.CommitAsync(ct);
+        LogWentLive(sessionId, now - dueStartMs);
+        events.Publish(new SessionChanged(sessionId, SessionStatus.Live));
+    }
+
+    /// <summary>
+    /// Ends the session at its planned end. One that never went live (its go-live and auto-end both came due while
+    /// the server was down) goes live first, so every reserved viewer still gets the go-live notice once.
+    /// </summary>
+    public async Task AutoEndAsync(string sessionId, long dueEndMs, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
+        if (session is null || session.Status.IsFinal() || session.PlannedEndMs != dueEndMs)
+        {
+            LogStepSkipped(sessionId, SessionStep.AutoEnd);
+            return;
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (session.Status == SessionStatus.Scheduled)
+        {
+            await GoLiveAsync(connection, tx, session, session.PlannedStartMs, now, ct, byScheduler: true);
+        }
+        await SessionStore.MoveStatusAsync(connection, tx, sessionId, SessionStatus.Live, SessionStatus.Ended, now, ct, triggersStillValid: true);
+        await tx.CommitAsync(ct);
+        LogEnded(sessionId, now - dueEndMs);
+        events.Publish(new SessionChanged(sessionId, SessionStatus.Ended));
+    }
+
+    /// <summary>Scheduled → Live with the went-live notice, inside the caller's transaction.</summary>
+    /// <param name="byScheduler">A scheduler step leaves the remaining triggers valid; an instructor's early go-live re-syncs them.</param>
+    public static async Task GoLiveAsync(DbConnection connection, DbTransaction tx, SessionRow session, long liveAtMs, long nowMs, CancellationToken ct, bool byScheduler = false)
+    {
+        if (!await SessionStore.MoveStatusAsync(connection, tx, session.Id, SessionStatus.Scheduled, SessionStatus.Live, nowMs, ct, liveAtMs: liveAtMs, triggersStillValid: byScheduler))
+        {
+            throw new InvalidOperationException($"Session {session.Id} was not Scheduled.");
+        }
+        await SessionNotices.NotifyReservedViewersAsync(connection, tx, session, NoticeKind.WentLive, "live", nowMs, ct);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Session {SessionId}: reminder sent to {Count} reserved viewers")]
+    private partial void LogReminded(string sessionId, int count);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Session {SessionId} went live on schedule ({LatenessMs} ms after its start)")]
+    private partial void LogWentLive(string sessionId, long latenessMs);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Session {SessionId} ended on schedule ({LatenessMs} ms after its end)")]
+    private partial void LogEnded(string sessionId, long latenessMs);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Session {SessionId}: {Step} has nothing to do (moved on since it was scheduled)")]
+    private partial void LogStepSkipped(string sessionId, string step);
+}

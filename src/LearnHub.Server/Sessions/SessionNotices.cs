@@ -1,0 +1,56 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using LearnHub.Core.Common;
+
+namespace LearnHub.Server.Sessions;
+
+/// <summary>What reserved viewers are told; the numbers are stored in notifications.kind and match the proto enum.</summary>
+public enum NoticeKind
+{
+    Reminder = 1,
+    WentLive = 2,
+    Rescheduled = 3,
+    Cancelled = 4,
+}
+
+/// <summary>
+/// Writes one notice per reserved viewer inside the caller's transaction. The unique key (viewer, session, kind,
+/// occurrence) makes a repeated trigger or a retried job deliver nothing twice.
+/// </summary>
+public static class SessionNotices
+{
+    public static Task<int> NotifyReservedViewersAsync(
+        DbConnection connection, DbTransaction tx, SessionRow session, NoticeKind kind, string occurrence, long nowMs, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO notifications (user_id, session_id, kind, occurrence, session_title, planned_start_ms, text, created_at_ms)
+            SELECT r.user_id, @sessionId, @kind, @occurrence, @title, @startMs, @text, @nowMs
+            FROM reservations r
+            WHERE r.session_id = @sessionId
+            ON CONFLICT (user_id, session_id, kind, occurrence) DO NOTHING
+            """,
+            new
+            {
+                sessionId = session.Id, kind = (int)kind, occurrence, title = session.Title, startMs = session.PlannedStartMs,
+                text = Text(session, kind), nowMs,
+            },
+            tx, cancellationToken: ct));
+
+    /// <summary>The notice in the product's language; the start is shown in the zone the session is announced in.</summary>
+    public static string Text(SessionRow session, NoticeKind kind)
+    {
+        var zone = TimeZones.FindOrDefault(session.TimeZone);
+        var local = TimeZoneInfo.ConvertTime(session.PlannedStart, zone).ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
+        return kind switch
+        {
+            NoticeKind.Reminder => $"开播提醒:《{session.Title}》将于 {local} 开播",
+            NoticeKind.WentLive => $"《{session.Title}》正在直播,快来观看",
+            NoticeKind.Rescheduled => $"《{session.Title}》时间调整为 {local}({session.DurationMinutes} 分钟)",
+            NoticeKind.Cancelled => string.IsNullOrEmpty(session.CancelReason)
+                ? $"《{session.Title}》已取消"
+                : $"《{session.Title}》已取消:{session.CancelReason}",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+    }
+}

@@ -1,0 +1,35 @@
+using LearnHub.Core.Sessions;
+
+namespace LearnHub.Server.Sessions;
+
+/// <summary>A sessions row with its instructor's display name.</summary>
+public sealed class SessionRow
+{
+    public string Id { get; init; } = "";
+    public string InstructorId { get; init; } = "";
+    public string InstructorName { get; init; } = "";
+    public string? CourseId { get; init; }
+    public string? ChapterId { get; init; }
+    public string Title { get; init; } = "";
+    public string Description { get; init; } = "";
+    public string TimeZone { get; init; } = "";
+    public long PlannedStartMs { get; init; }
+    public int DurationMinutes { get; init; }
+    public long PlannedEndMs { get; init; }
+    public SessionStatus Status { get; init; }
+    public long? LiveAtMs { get; init; }
+    public long? EndedAtMs { get; init; }
+    public string? CancelReason { get; init; }
+    public int ReservationCount { get; init; }
+    public long Version { get; init; }
+    public long TriggersVersion { get; init; }
+    public long CreatedAtMs { get; init; }
+    public long UpdatedAtMs { get; init; }
+
+    /// <summary>Whether the caller of the query holds a reservation (only set by queries that ask).</summary>
+    public bool ReservedByMe { get; init; }
+
+    public DateTimeOffset PlannedStart => DateTimeOffset.FromUnixTimeMilliseconds(PlannedStartMs);
+
+    public DateTimeOffset PlannedEnd => DateTimeOffset.FromUnixTimeMilliseconds(PlannedEndMs);
+}

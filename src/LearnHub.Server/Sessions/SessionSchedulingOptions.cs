@@ -1,0 +1,9 @@
+namespace LearnHub.Server.Sessions;
+
+public sealed class SessionSchedulingOptions
+{
+    public const string Section = "Scheduling";
+
+    /// <summary>开播提醒 goes out this long before the planned start.</summary>
+    public TimeSpan ReminderLead { get; set; } = TimeSpan.FromMinutes(15);
+}

@@ -1,0 +1,133 @@
+using System.Data.Common;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Data;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace LearnHub.Server.Sessions;
+
+/// <summary>The timed steps the scheduler drives for a session (DOMAIN.md: reminder, go-live, auto-end).</summary>
+public static class SessionStep
+{
+    public const string Reminder = "reminder";
+    public const string GoLive = "go-live";
+    public const string AutoEnd = "auto-end";
+}
+
+/// <summary>
+/// Keeps a session's Quartz job and triggers in step with its row. The row is the truth: after each commit the
+/// triggers are rewritten from the row as it now stands, and the row records which version they match
+/// (<c>triggers_version</c>). A crash or failure between the two leaves the row marked behind, and the
+/// <see cref="SessionTriggerReconciler"/> finishes the job at start-up and every half minute. Jobs re-check the row,
+/// so a trigger left over from an older version changes nothing.
+/// </summary>
+/// <remarks>
+/// Quartz can join the application's transaction instead (enlisted transactions), but on SQLite its in-process lock
+/// and SQLite's single writer lock are taken in opposite orders by the scheduler thread and by a request, which
+/// stalls both for the busy timeout. PostgreSQL has no such inversion.
+/// </remarks>
+public sealed partial class SessionTriggers(
+    ISchedulerFactory schedulerFactory,
+    Database database,
+    IOptions<SessionSchedulingOptions> options,
+    TimeProvider clock,
+    ILogger<SessionTriggers> logger)
+{
+    public const string Group = "session-lifecycle";
+    public const string SessionIdKey = "sessionId";
+    public const string StepKey = "step";
+
+    /// <summary>The instant the trigger was meant for; a job finding the row moved on since does nothing.</summary>
+    public const string DueKey = "dueMs";
+
+    private readonly SemaphoreSlim[] stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    public static JobKey JobKeyFor(string sessionId) => new(sessionId, Group);
+
+    public static TriggerKey TriggerKeyFor(string sessionId, string step) => new($"{sessionId}.{step}", Group);
+
+    /// <summary>
+    /// Call after committing a change to the session. Not tied to the request's cancellation: the change is committed,
+    /// so its triggers should follow even if the caller has gone. A failure is logged and left to the reconciler.
+    /// </summary>
+    public async Task SyncAfterCommitAsync(string sessionId)
+    {
+        try
+        {
+            await SyncAsync(sessionId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is SchedulerException or DbException)
+        {
+            LogSyncFailed(sessionId, e);
+        }
+    }
+
+    /// <summary>Rewrites the session's triggers from its current row and records the version they match.</summary>
+    public async Task SyncAsync(string sessionId, CancellationToken ct)
+    {
+        // Two writers of one session must not interleave: the later row has to be the one whose triggers stay.
+        var stripe = stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(sessionId) % stripes.Length)];
+        await stripe.WaitAsync(ct);
+        try
+        {
+            await using var connection = await database.OpenAsync(ct);
+            var session = await SessionStore.FindAsync(connection, sessionId, null, ct);
+            var scheduler = await schedulerFactory.GetScheduler(ct);
+            var jobKey = JobKeyFor(sessionId);
+            await scheduler.DeleteJob(jobKey, ct);
+            if (session is null)
+            {
+                return;
+            }
+            var triggers = Desired(session, jobKey);
+            if (triggers.Count > 0)
+            {
+                var job = JobBuilder.Create<SessionLifecycleJob>()
+                    .WithIdentity(jobKey)
+                    .UsingJobData(SessionIdKey, sessionId)
+                    .RequestRecovery()
+                    .Build();
+                await scheduler.ScheduleJob(job, triggers, ScheduleJobOptions.Replacing, ct);
+            }
+            await SessionStore.MarkTriggersSyncedAsync(connection, sessionId, session.Version, ct);
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    private List<ITrigger> Desired(SessionRow session, JobKey jobKey)
+    {
+        var triggers = new List<ITrigger>(3);
+        if (session.Status == SessionStatus.Scheduled)
+        {
+            var remindAt = session.PlannedStart - options.Value.ReminderLead;
+            // Inside the lead time the rescheduled notice already carries the new start; a reminder would only repeat it.
+            if (remindAt > clock.GetUtcNow())
+            {
+                triggers.Add(Build(jobKey, SessionStep.Reminder, remindAt, session.PlannedStartMs));
+            }
+            triggers.Add(Build(jobKey, SessionStep.GoLive, session.PlannedStart, session.PlannedStartMs));
+        }
+        if (session.Status is SessionStatus.Scheduled or SessionStatus.Live)
+        {
+            triggers.Add(Build(jobKey, SessionStep.AutoEnd, session.PlannedEnd, session.PlannedEndMs));
+        }
+        return triggers;
+    }
+
+    private static ITrigger Build(JobKey jobKey, string step, DateTimeOffset at, long dueMs) =>
+        TriggerBuilder.Create()
+            .WithIdentity(TriggerKeyFor(jobKey.Name, step))
+            .ForJob(jobKey)
+            .UsingJobData(StepKey, step)
+            .UsingJobData(DueKey, dueMs.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .StartAt(at)
+            // Came due while the server was down: fire once, as soon as it is back.
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .Build();
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Session {SessionId}: writing its triggers failed; the reconciler will retry")]
+    private partial void LogSyncFailed(string sessionId, Exception exception);
+}
