@@ -1,0 +1,129 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using LearnHub.Api.V1;
+using LearnHub.Server.Identity;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LearnHub.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real LearnHub host (gRPC, Quartz, SQLite file) in process, on its own temporary data folder, with a
+/// <see cref="FakeTimeProvider"/> that drives every clock read, Quartz's included.
+/// </summary>
+public sealed class LearnHubApp : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Program> factory;
+    private readonly bool ownsDataDirectory;
+
+    private LearnHubApp(WebApplicationFactory<Program> factory, string dataDirectory, FakeTimeProvider clock, bool ownsDataDirectory)
+    {
+        this.factory = factory;
+        this.ownsDataDirectory = ownsDataDirectory;
+        DataDirectory = dataDirectory;
+        Clock = clock;
+        Channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
+    }
+
+    public string DataDirectory { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public IServiceProvider Services => factory.Services;
+
+    /// <summary>
+    /// Starts a host. Pass the <paramref name="dataDirectory"/> and <paramref name="clock"/> of a stopped host to
+    /// "restart" it on the same store; settings override appsettings (e.g. "RateLimits:WriteBurst").
+    /// </summary>
+    public static Task<LearnHubApp> StartAsync(
+        IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTimeProvider? clock = null)
+    {
+        var owns = dataDirectory is null;
+        dataDirectory ??= Directory.CreateTempSubdirectory("learnhub-test-").FullName;
+        clock ??= new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.Zero };
+        var fakeClock = clock;
+        var all = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = dataDirectory,
+            ["Storage:SeedDemoData"] = "false",
+            ["RateLimits:ReadsPerSecond"] = "100000",
+            ["RateLimits:ReadBurst"] = "100000",
+            ["RateLimits:WritesPerMinute"] = "100000",
+            ["RateLimits:WriteBurst"] = "100000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            foreach (var (key, value) in all)
+            {
+                builder.UseSetting(key, value);
+            }
+            builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(fakeClock)));
+        });
+        _ = factory.Server; // starts the host: migrations, Quartz, reconciler
+        return Task.FromResult(new LearnHubApp(factory, dataDirectory, clock, owns));
+    }
+
+    /// <summary>Creates a user with the given roles (viewer is implied) and a token for them.</summary>
+    public async Task<TestUser> CreateUserAsync(string handle, params string[] roles)
+    {
+        var store = Services.GetRequiredService<UserStore>();
+        var user = await store.CreateAsync(handle, handle, roles, "Asia/Shanghai", CancellationToken.None);
+        var token = Services.GetRequiredService<TokenIssuer>().Issue(user);
+        return new TestUser(user.Id, user.Handle, token, this);
+    }
+
+    /// <summary>A channel that sends <paramref name="token"/> as the bearer token (or nothing when null).</summary>
+    public CallInvoker Invoker(string? token) => token is null
+        ? Channel.CreateCallInvoker()
+        : Channel.Intercept(metadata =>
+        {
+            metadata.Add("authorization", $"Bearer {token}");
+            return metadata;
+        });
+
+    /// <summary>Stops the host but keeps its data folder (for restart tests).</summary>
+    public async Task StopAsync()
+    {
+        Channel.Dispose();
+        await factory.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (ownsDataDirectory)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A pooled handle may still be closing; the OS temp folder is cleaned eventually.
+            }
+        }
+    }
+}
+
+public sealed record TestUser(string Id, string Handle, string Token, LearnHubApp App)
+{
+    public SessionService.SessionServiceClient Sessions => new(App.Invoker(Token));
+
+    public CourseService.CourseServiceClient Courses => new(App.Invoker(Token));
+
+    public NotificationService.NotificationServiceClient Notifications => new(App.Invoker(Token));
+
+    public IdentityService.IdentityServiceClient Identity => new(App.Invoker(Token));
+}
