@@ -127,176 +127,129 @@ public sealed partial class SessionGrpcService(
     }
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]
-    public override async Task<Session> UpdateSession(UpdateSessionRequest request, ServerCallContext context)
+    public override Task<Session> UpdateSession(UpdateSessionRequest request, ServerCallContext context)
     {
-        var caller = context.Caller();
-        var now = clock.GetUtcNow();
         var newStart = ProtoTime.ToInstant(request.PlannedStart);
         RpcErrors.ThrowIfAny(
             request.HasTitle ? SessionRules.CheckTitle(request.Title) : null,
             request.HasDescription ? SessionRules.CheckDescription(request.Description) : null,
             request.HasDurationMinutes ? SessionRules.CheckDurationMinutes(request.DurationMinutes) : null,
             request.HasTimeZone ? SessionRules.CheckTimeZone(request.TimeZone) : null,
-            newStart is not null ? SessionRules.CheckPlannedStart(newStart, now) : null);
+            newStart is not null ? SessionRules.CheckPlannedStart(newStart, clock.GetUtcNow()) : null);
+        var timeField = newStart is not null ? "planned_start" : "duration_minutes";
 
-        var ct = context.CancellationToken;
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, request.ExpectedVersion, ct);
-        if (session.Status.IsFinal())
+        return ChangeAsync(context, request.SessionId, request.ExpectedVersion, async (connection, tx, session, now, ct) =>
         {
-            throw RpcErrors.FailedPrecondition("session_id", $"已{StatusName(session.Status)}的直播不能修改 (session is {session.Status}).");
-        }
-        var start = newStart ?? session.PlannedStart;
-        var duration = request.HasDurationMinutes ? request.DurationMinutes : session.DurationMinutes;
-        var interval = TimeInterval.FromDuration(start, TimeSpan.FromMinutes(duration));
-        var rescheduled = interval.Start.ToUnixTimeMilliseconds() != session.PlannedStartMs || duration != session.DurationMinutes;
-        if (rescheduled && session.Status != CoreStatus.Scheduled)
-        {
-            throw RpcErrors.FailedPrecondition(newStart is not null ? "planned_start" : "duration_minutes",
-                "直播已开始,不能改期;可使用延长 (a live session cannot be rescheduled; extend it instead).");
-        }
-        if (rescheduled)
-        {
-            await RefuseConflictAsync(connection, tx, session.InstructorId, interval, session.Id, newStart is not null ? "planned_start" : "duration_minutes", ct);
-        }
-        var updated = new SessionRow
-        {
-            Id = session.Id,
-            InstructorId = session.InstructorId,
-            InstructorName = session.InstructorName,
-            Title = request.HasTitle ? request.Title.Trim() : session.Title,
-            Description = request.HasDescription ? request.Description : session.Description,
-            TimeZone = request.HasTimeZone ? request.TimeZone : session.TimeZone,
-            PlannedStartMs = interval.Start.ToUnixTimeMilliseconds(),
-            DurationMinutes = duration,
-            PlannedEndMs = interval.End.ToUnixTimeMilliseconds(),
-            Status = session.Status,
-            Version = session.Version,
-        };
-        var nowMs = now.ToUnixTimeMilliseconds();
-        if (!await SessionStore.UpdateDetailsAsync(connection, tx, updated, nowMs, ct))
-        {
-            throw RpcErrors.Stale(session.Version, session.Version + 1);
-        }
-        if (rescheduled)
-        {
-            await SessionNotices.NotifyReservedViewersAsync(connection, tx, updated, NoticeKind.Rescheduled,
-                (session.Version + 1).ToString(CultureInfo.InvariantCulture), nowMs, ct);
-        }
-        var result = await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx);
-        await tx.CommitAsync(ct);
-            await triggers.SyncAfterCommitAsync(session.Id);
-        events.Publish(new SessionChanged(session.Id, session.Status));
-        return result!.ToProto();
+            if (session.Status.IsFinal())
+            {
+                throw RpcErrors.FailedPrecondition("session_id", $"已{StatusName(session.Status)}的直播不能修改 (session is {session.Status}).");
+            }
+            var duration = request.HasDurationMinutes ? request.DurationMinutes : session.DurationMinutes;
+            var interval = TimeInterval.FromDuration(newStart ?? session.PlannedStart, TimeSpan.FromMinutes(duration));
+            var rescheduled = interval.Start.ToUnixTimeMilliseconds() != session.PlannedStartMs || duration != session.DurationMinutes;
+            if (rescheduled && session.Status != CoreStatus.Scheduled)
+            {
+                throw RpcErrors.FailedPrecondition(timeField, "直播已开始,不能改期;可使用延长 (a live session cannot be rescheduled; extend it instead).");
+            }
+            if (rescheduled)
+            {
+                await RefuseConflictAsync(connection, tx, session.InstructorId, interval, session.Id, timeField, ct);
+            }
+            var updated = new SessionRow
+            {
+                Id = session.Id,
+                InstructorId = session.InstructorId,
+                Title = request.HasTitle ? request.Title.Trim() : session.Title,
+                Description = request.HasDescription ? request.Description : session.Description,
+                TimeZone = request.HasTimeZone ? request.TimeZone : session.TimeZone,
+                PlannedStartMs = interval.Start.ToUnixTimeMilliseconds(),
+                DurationMinutes = duration,
+                PlannedEndMs = interval.End.ToUnixTimeMilliseconds(),
+                Status = session.Status,
+                Version = session.Version,
+            };
+            var nowMs = now.ToUnixTimeMilliseconds();
+            await SessionStore.UpdateDetailsAsync(connection, tx, updated, nowMs, ct);
+            if (rescheduled)
+            {
+                // One notice per reschedule: the new version is what makes it distinct from earlier ones.
+                await SessionNotices.NotifyReservedViewersAsync(connection, tx, updated, NoticeKind.Rescheduled,
+                    (session.Version + 1).ToString(CultureInfo.InvariantCulture), nowMs, ct);
+            }
+        });
     }
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]
-    public override async Task<Session> CancelSession(CancelSessionRequest request, ServerCallContext context)
+    public override Task<Session> CancelSession(CancelSessionRequest request, ServerCallContext context)
     {
-        var caller = context.Caller();
         if (TextLength.Count(request.Reason) > SessionRules.CancelReasonMaxLength)
         {
             RpcErrors.ThrowInvalid("reason", $"取消原因最多 {SessionRules.CancelReasonMaxLength} 个字符 (reason is too long).");
         }
-        var ct = context.CancellationToken;
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, request.ExpectedVersion, ct);
-        if (session.Status != CoreStatus.Scheduled)
+        return ChangeAsync(context, request.SessionId, request.ExpectedVersion, async (connection, tx, session, now, ct) =>
         {
-            throw RpcErrors.FailedPrecondition("session_id",
-                session.Status == CoreStatus.Live
+            if (session.Status != CoreStatus.Scheduled)
+            {
+                throw RpcErrors.FailedPrecondition("session_id", session.Status == CoreStatus.Live
                     ? "直播进行中,不能取消,请结束直播 (a live session cannot be cancelled; end it)."
                     : $"直播已{StatusName(session.Status)} (session is already {session.Status}).");
-        }
-        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await SessionStore.MoveStatusAsync(connection, tx, session.Id, CoreStatus.Scheduled, CoreStatus.Cancelled, nowMs, ct, cancelReason: request.Reason);
-        var cancelled = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
-        await SessionNotices.NotifyReservedViewersAsync(connection, tx, cancelled, NoticeKind.Cancelled, "cancelled", nowMs, ct);
-        await tx.CommitAsync(ct);
-        await triggers.SyncAfterCommitAsync(session.Id);
-        events.Publish(new SessionChanged(session.Id, CoreStatus.Cancelled));
-        return cancelled.ToProto();
+            }
+            var nowMs = now.ToUnixTimeMilliseconds();
+            await SessionStore.MoveStatusAsync(connection, tx, session.Id, CoreStatus.Scheduled, CoreStatus.Cancelled, nowMs, ct, cancelReason: request.Reason);
+            var cancelled = (await SessionStore.FindAsync(connection, session.Id, null, ct, tx))!;
+            await SessionNotices.NotifyReservedViewersAsync(connection, tx, cancelled, NoticeKind.Cancelled, "cancelled", nowMs, ct);
+        });
     }
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]
-    public override async Task<Session> GoLive(GoLiveRequest request, ServerCallContext context)
-    {
-        var caller = context.Caller();
-        var ct = context.CancellationToken;
-        var now = clock.GetUtcNow();
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, 0, ct);
-        if (SessionRules.WhyCannotGoLive(session.Status, session.PlannedStart, now) is { } why)
+    public override Task<Session> GoLive(GoLiveRequest request, ServerCallContext context) =>
+        ChangeAsync(context, request.SessionId, 0, async (connection, tx, session, now, ct) =>
         {
-            throw RpcErrors.FailedPrecondition("session_id", why);
-        }
-        if (now < session.PlannedStart)
-        {
-            // Going live early takes the time from now: the instructor's previous session may still be running.
-            await RefuseConflictAsync(connection, tx, session.InstructorId, new TimeInterval(now, session.PlannedStart), session.Id, "session_id", ct);
-        }
-        var nowMs = now.ToUnixTimeMilliseconds();
-        await SessionLifecycle.GoLiveAsync(connection, tx, session, nowMs, nowMs, ct);
-        var live = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
-        await tx.CommitAsync(ct);
-        await triggers.SyncAfterCommitAsync(session.Id);
-        events.Publish(new SessionChanged(session.Id, CoreStatus.Live));
-        return live.ToProto();
-    }
+            if (SessionRules.WhyCannotGoLive(session.Status, session.PlannedStart, now) is { } why)
+            {
+                throw RpcErrors.FailedPrecondition("session_id", why);
+            }
+            if (now < session.PlannedStart)
+            {
+                // Going live early takes the time from now: the instructor's previous session may still be running.
+                await RefuseConflictAsync(connection, tx, session.InstructorId, new TimeInterval(now, session.PlannedStart), session.Id, "session_id", ct);
+            }
+            var nowMs = now.ToUnixTimeMilliseconds();
+            await SessionLifecycle.GoLiveAsync(connection, tx, session, nowMs, nowMs, ct);
+        });
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]
-    public override async Task<Session> EndSession(EndSessionRequest request, ServerCallContext context)
-    {
-        var caller = context.Caller();
-        var ct = context.CancellationToken;
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, 0, ct);
-        if (session.Status != CoreStatus.Live)
+    public override Task<Session> EndSession(EndSessionRequest request, ServerCallContext context) =>
+        ChangeAsync(context, request.SessionId, 0, async (connection, tx, session, now, ct) =>
         {
-            throw RpcErrors.FailedPrecondition("session_id", $"只有直播中的直播可以结束 (session is {session.Status}).");
-        }
-        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await SessionStore.MoveStatusAsync(connection, tx, session.Id, CoreStatus.Live, CoreStatus.Ended, nowMs, ct);
-        var ended = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
-        await tx.CommitAsync(ct);
-        await triggers.SyncAfterCommitAsync(session.Id);
-        events.Publish(new SessionChanged(session.Id, CoreStatus.Ended));
-        return ended.ToProto();
-    }
+            if (session.Status != CoreStatus.Live)
+            {
+                throw RpcErrors.FailedPrecondition("session_id", $"只有直播中的直播可以结束 (session is {session.Status}).");
+            }
+            await SessionStore.MoveStatusAsync(connection, tx, session.Id, CoreStatus.Live, CoreStatus.Ended, now.ToUnixTimeMilliseconds(), ct);
+        });
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]
-    public override async Task<Session> ExtendSession(ExtendSessionRequest request, ServerCallContext context)
+    public override Task<Session> ExtendSession(ExtendSessionRequest request, ServerCallContext context)
     {
-        var caller = context.Caller();
         if (request.Minutes < 1 || request.Minutes > SessionRules.MaxDuration.TotalMinutes)
         {
             RpcErrors.ThrowInvalid("minutes", "延长时间须在 1–720 分钟之间 (minutes must be 1 to 720).");
         }
-        var ct = context.CancellationToken;
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var session = await LoadOwnedAsync(connection, tx, caller, request.SessionId, 0, ct);
-        if (session.Status != CoreStatus.Live)
+        return ChangeAsync(context, request.SessionId, 0, async (connection, tx, session, now, ct) =>
         {
-            throw RpcErrors.FailedPrecondition("session_id", $"只有直播中的直播可以延长 (session is {session.Status}).");
-        }
-        if (session.DurationMinutes + request.Minutes > SessionRules.MaxDuration.TotalMinutes)
-        {
-            RpcErrors.ThrowInvalid("minutes", $"总时长不能超过 12 小时,最多还可延长 {SessionRules.MaxDuration.TotalMinutes - session.DurationMinutes} 分钟 (a session lasts at most 12 hours).");
-        }
-        var added = new TimeInterval(session.PlannedEnd, session.PlannedEnd.AddMinutes(request.Minutes));
-        await RefuseConflictAsync(connection, tx, session.InstructorId, added, session.Id, "minutes", ct);
-        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await SessionStore.ExtendAsync(connection, tx, session.Id, session.Version, request.Minutes, nowMs, ct);
-        var extended = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
-        await tx.CommitAsync(ct);
-        await triggers.SyncAfterCommitAsync(session.Id);
-        events.Publish(new SessionChanged(session.Id, CoreStatus.Live));
-        return extended.ToProto();
+            if (session.Status != CoreStatus.Live)
+            {
+                throw RpcErrors.FailedPrecondition("session_id", $"只有直播中的直播可以延长 (session is {session.Status}).");
+            }
+            if (session.DurationMinutes + request.Minutes > SessionRules.MaxDuration.TotalMinutes)
+            {
+                RpcErrors.ThrowInvalid("minutes", $"总时长不能超过 12 小时,最多还可延长 {SessionRules.MaxDuration.TotalMinutes - session.DurationMinutes} 分钟 (a session lasts at most 12 hours).");
+            }
+            var added = new TimeInterval(session.PlannedEnd, session.PlannedEnd.AddMinutes(request.Minutes));
+            await RefuseConflictAsync(connection, tx, session.InstructorId, added, session.Id, "minutes", ct);
+            await SessionStore.ExtendAsync(connection, tx, session.Id, request.Minutes, now.ToUnixTimeMilliseconds(), ct);
+        });
     }
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]
@@ -359,6 +312,27 @@ public sealed partial class SessionGrpcService(
             response.NextPageToken = PageToken.Encode(rows[pageSize - 1].ReservedAtMs, rows[pageSize - 1].Session.Id);
         }
         return response;
+    }
+
+    private delegate Task SessionChange(DbConnection connection, DbTransaction tx, SessionRow session, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// An instructor's (or admin's) change to one session: loads and authorizes it, applies the change in one
+    /// transaction, then rewrites its triggers from the committed row and tells listeners.
+    /// </summary>
+    private async Task<Session> ChangeAsync(ServerCallContext context, string sessionId, long expectedVersion, SessionChange change)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var session = await LoadOwnedAsync(connection, tx, caller, sessionId, expectedVersion, ct);
+        await change(connection, tx, session, clock.GetUtcNow(), ct);
+        var changed = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
+        await tx.CommitAsync(ct);
+        await triggers.SyncAfterCommitAsync(session.Id);
+        events.Publish(new SessionChanged(session.Id, changed.Status));
+        return changed.ToProto();
     }
 
     /// <summary>Loads a session for a change by its instructor or an admin, checking the version the caller edited.</summary>

@@ -62,17 +62,17 @@ public static class SessionStore
             },
             tx, cancellationToken: ct));
 
-    /// <summary>Writes the editable fields and bumps the version; false when the row moved on (status or version).</summary>
-    public static async Task<bool> UpdateDetailsAsync(DbConnection connection, DbTransaction tx, SessionRow row, long nowMs, CancellationToken ct) =>
-        await connection.ExecuteAsync(new CommandDefinition(
+    /// <summary>Writes the editable fields and bumps the version (the caller read the row in this write transaction).</summary>
+    public static Task UpdateDetailsAsync(DbConnection connection, DbTransaction tx, SessionRow row, long nowMs, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE sessions
             SET title = @Title, description = @Description, time_zone = @TimeZone, planned_start_ms = @PlannedStartMs,
                 duration_minutes = @DurationMinutes, planned_end_ms = @PlannedEndMs, version = version + 1, updated_at_ms = @nowMs
-            WHERE id = @Id AND version = @Version AND status = @Status
+            WHERE id = @Id
             """,
-            new { row.Title, row.Description, row.TimeZone, row.PlannedStartMs, row.DurationMinutes, row.PlannedEndMs, nowMs, row.Id, row.Version, Status = (int)row.Status },
-            tx, cancellationToken: ct)) == 1;
+            new { row.Title, row.Description, row.TimeZone, row.PlannedStartMs, row.DurationMinutes, row.PlannedEndMs, nowMs, row.Id },
+            tx, cancellationToken: ct));
 
     /// <summary>Moves the status if the session is still in <paramref name="from"/>; false when it was not.</summary>
     public static async Task<bool> MoveStatusAsync(
@@ -100,15 +100,16 @@ public static class SessionStore
             tx, cancellationToken: ct)) == 1;
     }
 
-    public static async Task<bool> ExtendAsync(DbConnection connection, DbTransaction tx, string id, long version, int minutes, long nowMs, CancellationToken ct) =>
-        await connection.ExecuteAsync(new CommandDefinition(
+    /// <summary>Adds minutes to a Live session's planned end (the caller read the row in this write transaction).</summary>
+    public static Task ExtendAsync(DbConnection connection, DbTransaction tx, string id, int minutes, long nowMs, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE sessions
             SET duration_minutes = duration_minutes + @minutes, planned_end_ms = planned_end_ms + @minutes * 60000,
                 version = version + 1, updated_at_ms = @nowMs
-            WHERE id = @id AND version = @version AND status = 2
+            WHERE id = @id AND status = 2
             """,
-            new { id, version, minutes, nowMs }, tx, cancellationToken: ct)) == 1;
+            new { id, minutes, nowMs }, tx, cancellationToken: ct));
 
     /// <summary>Records that the Quartz triggers of this version are written.</summary>
     public static Task MarkTriggersSyncedAsync(DbConnection connection, string id, long version, CancellationToken ct) =>
