@@ -1,13 +1,16 @@
+using LearnHub.Admin;
+using LearnHub.Admin.Services;
 using LearnHub.Server.Courses;
 using LearnHub.Server.Data;
 using LearnHub.Server.Diagnostics;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
 using LearnHub.Server.Notifications;
+using LearnHub.Server.Platform;
 using LearnHub.Server.Presence;
 using LearnHub.Server.Sessions;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Authorization;
 using Quartz;
 
 namespace LearnHub.Server.Hosting;
@@ -30,6 +33,7 @@ public static class LearnHubRegistration
         services.AddHostedService<StartupTasks>();
 
         builder.AddLearnHubIdentity();
+        services.AddSingleton<PlatformSettingsStore>();
         builder.AddSessionScheduling();
         services.AddSingleton<ILiveViewerCounts, InProcessViewerCounts>();
 
@@ -41,6 +45,22 @@ public static class LearnHubRegistration
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
+        services.AddLearnHubAdmin();
+        services.AddSingleton<AdminAccounts>();
+        services.AddSingleton<IAdminAccounts>(sp => sp.GetRequiredService<AdminAccounts>());
+        services.AddSingleton<IApiTokenSource>(sp => sp.GetRequiredService<AdminAccounts>());
+        services.AddSingleton<IUserPreferences>(sp => sp.GetRequiredService<AdminAccounts>());
+        // The admin calls the gRPC endpoint this host listens on.
+        services.PostConfigure<AdminOptions>(o =>
+        {
+            if (builder.Configuration["Kestrel:Endpoints:Grpc:Url"] is { Length: > 0 } grpcUrl && builder.Configuration[$"{AdminOptions.Section}:GrpcAddress"] is null)
+            {
+                o.GrpcAddress = grpcUrl.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
+            }
+        });
+        // Static web assets (MudBlazor's files) are served from the packages when running the built dll unpublished.
+        builder.WebHost.UseStaticWebAssets();
         return builder;
     }
 
@@ -51,7 +71,20 @@ public static class LearnHubRegistration
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<UserStore>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // Bearer tokens for API clients, the cookie for the admin console; one scheme picks between them per request.
+        services.AddAuthentication(AuthSchemes.ApiOrCookie)
+            .AddPolicyScheme(AuthSchemes.ApiOrCookie, "Bearer token or admin cookie", o => o.ForwardDefaultSelector = AuthSchemes.Select)
+            .AddJwtBearer()
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = ".LearnHub.Admin";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.LoginPath = "/account/login";
+                o.AccessDeniedPath = "/account/denied";
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+            });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<TokenIssuer, TimeProvider>((options, issuer, clock) =>
             {
@@ -59,9 +92,8 @@ public static class LearnHubRegistration
                 options.TokenValidationParameters = issuer.ValidationParameters();
                 options.TimeProvider = clock;
             });
-        services.AddAuthorizationBuilder()
-            // Anything not marked otherwise needs a signed-in caller.
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        // Every gRPC service and admin page declares [Authorize] itself (a test checks each service).
+        services.AddAuthorization();
     }
 
     private static void AddSessionScheduling(this WebApplicationBuilder builder)
@@ -105,9 +137,10 @@ public static class LearnHubRegistration
         app.MapGrpcService<NotificationGrpcService>();
         app.MapGrpcService<IdentityGrpcService>();
         app.MapGrpcService<DiagnosticsGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
-        app.MapGet("/", () => "LearnHub: gRPC API on the HTTP/2 endpoint; see README.md.").AllowAnonymous();
+        app.MapLearnHubAdmin();
         return app;
     }
 }

@@ -10,6 +10,8 @@ namespace LearnHub.Server.Identity;
 /// </summary>
 public static class AdminCli
 {
+    private const int MinPasswordLength = 8;
+
     public static bool Handles(string[] args) => args.Length > 0 && args[0] is "token" or "user";
 
     public static async Task<int> RunAsync(string[] args)
@@ -61,7 +63,28 @@ public static class AdminCli
             Console.WriteLine($"{user.Id}\t{user.Handle}\t{user.DisplayName}\t{user.Roles}");
             return 0;
         });
-        var user = new Command("user", "Manage users.") { add };
+        var passwordHandle = new Option<string>("--handle") { Description = "Sign-in name of the user.", Required = true };
+        var setPassword = new Command("set-password", "Set a user's admin-console password, read from standard input (at least 8 characters).") { passwordHandle };
+        setPassword.SetAction(async (parse, ct) =>
+        {
+            var password = (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r', '\n') ?? "";
+            if (password.Length < MinPasswordLength)
+            {
+                await Console.Error.WriteLineAsync($"A password has at least {MinPasswordLength} characters (read from standard input).");
+                return 1;
+            }
+            await using var services = await OpenAsync(parse.GetValue(dataDir), ct);
+            var found = await services.GetRequiredService<UserStore>().FindByHandleAsync(parse.GetValue(passwordHandle)!, ct);
+            if (found is null)
+            {
+                await Console.Error.WriteLineAsync($"No user '{parse.GetValue(passwordHandle)}'.");
+                return 1;
+            }
+            await services.GetRequiredService<AdminAccounts>().SetPasswordAsync(found, password, ct);
+            Console.WriteLine($"Password set for {found.Handle}.");
+            return 0;
+        });
+        var user = new Command("user", "Manage users.") { add, setPassword };
 
         var root = new RootCommand("LearnHub operator commands.") { token, user };
         root.Options.Add(dataDir);
@@ -87,7 +110,7 @@ public static class AdminCli
             }
         });
         services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section));
-        services.AddSingleton<Database>().AddSingleton<Migrator>().AddSingleton<UserStore>().AddSingleton<SigningKeyStore>().AddSingleton<TokenIssuer>();
+        services.AddSingleton<Database>().AddSingleton<Migrator>().AddSingleton<UserStore>().AddSingleton<SigningKeyStore>().AddSingleton<TokenIssuer>().AddSingleton<AdminAccounts>();
         var provider = services.BuildServiceProvider();
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         await provider.GetRequiredService<Migrator>().MigrateAsync(ct);

@@ -29,6 +29,26 @@ public sealed class IdentityGrpcService(UserStore users) : IdentityService.Ident
         return ToProto(user);
     }
 
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<User> UpdateMyLanguage(UpdateMyLanguageRequest request, ServerCallContext context)
+    {
+        if (!UserStore.Languages.Contains(request.Language))
+        {
+            RpcErrors.ThrowInvalid("language", $"支持的语言:{string.Join(", ", UserStore.Languages)} (unsupported language).");
+        }
+        var caller = context.Caller();
+        var user = await users.UpdateLanguageAsync(caller.UserId, request.Language, context.CancellationToken)
+            ?? throw RpcErrors.NotFound("sub", "user", caller.UserId);
+        return ToProto(user);
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<CalendarFeedKey> GetMyCalendarFeedKey(GetMyCalendarFeedKeyRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        return new CalendarFeedKey { Key = await users.GetOrCreateFeedKeyAsync(caller.UserId, request.Rotate, context.CancellationToken) };
+    }
+
     internal static User ToProto(UserRecord user) => new()
     {
         Id = user.Id,
@@ -36,5 +56,7 @@ public sealed class IdentityGrpcService(UserStore users) : IdentityService.Ident
         DisplayName = user.DisplayName,
         Roles = { user.RoleList },
         TimeZone = user.TimeZone,
+        Language = user.Language,
+        Certified = user.Certified,
     };
 }

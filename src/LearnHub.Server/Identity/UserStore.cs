@@ -1,17 +1,26 @@
+using System.Security.Cryptography;
 using Dapper;
 using LearnHub.Server.Data;
 
 namespace LearnHub.Server.Identity;
 
-public sealed record UserRecord(string Id, string Handle, string DisplayName, string Roles, string TimeZone)
+public sealed record UserRecord(string Id, string Handle, string DisplayName, string Roles, string TimeZone, string Language, bool Certified)
 {
+    /// <summary>For Dapper: it sets the properties by name, converting SQLite's integers (certified) as it goes.</summary>
+    public UserRecord()
+        : this("", "", "", "", "", "", false)
+    {
+    }
+
     public IReadOnlyList<string> RoleList => Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
-/// <summary>Users and their roles. Everyone is a viewer; other roles are granted.</summary>
+/// <summary>Users, their roles and preferences. Everyone is a viewer; other roles are granted.</summary>
 public sealed class UserStore(Database database, TimeProvider clock)
 {
-    private const string Columns = "id, handle, display_name AS DisplayName, roles, time_zone AS TimeZone";
+    public static readonly IReadOnlyList<string> Languages = ["zh-CN", "en"];
+
+    private const string Columns = "id, handle, display_name AS DisplayName, roles, time_zone AS TimeZone, language, certified";
 
     public async Task<UserRecord?> FindAsync(string id, CancellationToken cancellationToken)
     {
@@ -27,28 +36,87 @@ public sealed class UserStore(Database database, TimeProvider clock)
             new CommandDefinition($"SELECT {Columns} FROM users WHERE handle = @handle", new { handle }, cancellationToken: cancellationToken));
     }
 
+    public async Task<UserRecord?> FindByFeedKeyAsync(string feedKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<UserRecord>(
+            new CommandDefinition($"SELECT {Columns} FROM users WHERE feed_key = @feedKey", new { feedKey }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Creates a user, or returns the existing one with that handle unchanged.</summary>
     public async Task<UserRecord> CreateAsync(string handle, string displayName, IEnumerable<string> roles, string timeZone, CancellationToken cancellationToken)
     {
-        var roleSet = roles.Append(Identity.Roles.Viewer).Distinct().Order(StringComparer.Ordinal);
-        var user = new UserRecord($"u_{Guid.CreateVersion7():N}", handle, displayName, string.Join(',', roleSet), timeZone);
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO users (id, handle, display_name, roles, time_zone, created_at_ms)
-            VALUES (@Id, @Handle, @DisplayName, @Roles, @TimeZone, @Now)
+            VALUES (@id, @handle, @displayName, @roles, @timeZone, @now)
             ON CONFLICT (handle) DO NOTHING
             """,
-            new { user.Id, user.Handle, user.DisplayName, user.Roles, user.TimeZone, Now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            new { id = $"u_{Guid.CreateVersion7():N}", handle, displayName, roles = NormalizeRoles(roles), timeZone, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
             cancellationToken: cancellationToken));
         return (await FindByHandleAsync(handle, cancellationToken))!;
     }
 
-    public async Task<UserRecord?> UpdateTimeZoneAsync(string id, string timeZone, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<UserRecord>> ListAsync(string? query, string? afterHandle, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<UserRecord>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM users
+            WHERE (@pattern IS NULL OR lower(handle) LIKE @pattern ESCAPE '\' OR lower(display_name) LIKE @pattern ESCAPE '\')
+              AND (@afterHandle IS NULL OR handle > @afterHandle)
+            ORDER BY handle
+            LIMIT @limit
+            """,
+            new { pattern = string.IsNullOrWhiteSpace(query) ? null : $"%{EscapeLike(query.Trim().ToLowerInvariant())}%", afterHandle, limit },
+            cancellationToken: cancellationToken))).AsList();
+    }
+
+    public Task<UserRecord?> UpdateTimeZoneAsync(string id, string timeZone, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "time_zone = @value", timeZone, cancellationToken);
+
+    public Task<UserRecord?> UpdateLanguageAsync(string id, string language, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "language = @value", language, cancellationToken);
+
+    public Task<UserRecord?> SetRolesAsync(string id, IEnumerable<string> roles, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "roles = @value", NormalizeRoles(roles), cancellationToken);
+
+    public Task<UserRecord?> SetCertifiedAsync(string id, bool certified, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "certified = @value", certified ? 1 : 0, cancellationToken);
+
+    public async Task SetPasswordHashAsync(string id, string passwordHash, CancellationToken cancellationToken) =>
+        await UpdateAsync(id, "password_hash = @value", passwordHash, cancellationToken);
+
+    public async Task<string?> FindPasswordHashAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT password_hash FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The user's calendar feed key, made on first use; <paramref name="rotate"/> replaces it.</summary>
+    public async Task<string> GetOrCreateFeedKeyAsync(string id, bool rotate, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET time_zone = @timeZone WHERE id = @id", new { id, timeZone }, cancellationToken: cancellationToken));
-        return await FindAsync(id, cancellationToken);
+            $"UPDATE users SET feed_key = @key WHERE id = @id AND ({(rotate ? "1 = 1" : "feed_key IS NULL")})",
+            new { id, key = RandomNumberGenerator.GetHexString(32, lowercase: true) }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleAsync<string>(new CommandDefinition(
+            "SELECT feed_key FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
     }
+
+    private async Task<UserRecord?> UpdateAsync(string id, string assignment, object value, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE users SET {assignment} WHERE id = @id", new { id, value }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<UserRecord>(
+            new CommandDefinition($"SELECT {Columns} FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    private static string NormalizeRoles(IEnumerable<string> roles) =>
+        string.Join(',', roles.Append(Identity.Roles.Viewer).Distinct().Order(StringComparer.Ordinal));
+
+    private static string EscapeLike(string text) => text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 }

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
-using Microsoft.Extensions.Options;
+using LearnHub.Server.Platform;
 using Quartz;
 
 namespace LearnHub.Server.Sessions;
@@ -29,7 +29,7 @@ public static class SessionStep
 public sealed partial class SessionTriggers(
     ISchedulerFactory schedulerFactory,
     Database database,
-    IOptions<SessionSchedulingOptions> options,
+    PlatformSettingsStore settings,
     TimeProvider clock,
     ILogger<SessionTriggers> logger)
 {
@@ -79,7 +79,7 @@ public sealed partial class SessionTriggers(
             {
                 return;
             }
-            var triggers = Desired(session, jobKey);
+            var triggers = Desired(session, jobKey, (await settings.GetAsync(ct)).ReminderLead);
             if (triggers.Count > 0)
             {
                 var job = JobBuilder.Create<SessionLifecycleJob>()
@@ -97,12 +97,12 @@ public sealed partial class SessionTriggers(
         }
     }
 
-    private List<ITrigger> Desired(SessionRow session, JobKey jobKey)
+    private List<ITrigger> Desired(SessionRow session, JobKey jobKey, TimeSpan reminderLead)
     {
         var triggers = new List<ITrigger>(3);
         if (session.Status == SessionStatus.Scheduled)
         {
-            var remindAt = session.PlannedStart - options.Value.ReminderLead;
+            var remindAt = session.PlannedStart - reminderLead;
             // Inside the lead time the rescheduled notice already carries the new start; a reminder would only repeat it.
             if (remindAt > clock.GetUtcNow())
             {

@@ -1,0 +1,61 @@
+using System.Security.Claims;
+using LearnHub.Admin.Components;
+using LearnHub.Admin.Services;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace LearnHub.Admin;
+
+/// <summary>Mounts the admin console in a host. The host supplies <see cref="IAdminAccounts"/>, <see cref="IApiTokenSource"/> and <see cref="IUserPreferences"/>.</summary>
+public static class AdminRegistration
+{
+    public static IServiceCollection AddLearnHubAdmin(this IServiceCollection services)
+    {
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddMudServices();
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.AddSingleton<AdminGrpcConnection>();
+        services.AddScoped<LearnHubApi>();
+        services.AddScoped<UserClock>();
+        return services;
+    }
+
+    /// <summary>Culture and account endpoints, static assets and the interactive components. Call after authentication.</summary>
+    public static WebApplication MapLearnHubAdmin(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseRequestLocalization(o =>
+        {
+            o.SetDefaultCulture(CultureCookie.Default);
+            o.AddSupportedCultures(CultureCookie.Supported);
+            o.AddSupportedUICultures(CultureCookie.Supported);
+            // Only the explicit choice counts (cookie, saved per user); not the browser's Accept-Language.
+            o.RequestCultureProviders = [new Microsoft.AspNetCore.Localization.CookieRequestCultureProvider()];
+        });
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapGet("/account/culture", async (string culture, string? returnUrl, HttpContext http, IUserPreferences preferences) =>
+        {
+            CultureCookie.Write(http, culture);
+            if (http.User.FindFirst(AdminClaims.Subject)?.Value is { } userId && CultureCookie.Supported.Contains(culture))
+            {
+                await preferences.SaveLanguageAsync(userId, culture, http.RequestAborted);
+            }
+            return Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/");
+        }).AllowAnonymous();
+        app.MapPost("/account/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/account/login");
+        });
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,41 @@
+using Google.Rpc;
+using Grpc.Core;
+
+namespace LearnHub.Admin.Services;
+
+/// <summary>
+/// What the API said when it refused a call, in the shape a form needs: a message per field (from
+/// google.rpc.BadRequest) and, for a schedule conflict, the session in the way.
+/// </summary>
+public sealed record RpcProblem(StatusCode Code, string Message, IReadOnlyDictionary<string, string> FieldErrors, string? ConflictingSessionId, string? ConflictingSessionTitle)
+{
+    public static RpcProblem From(RpcException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var status = exception.GetRpcStatus();
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? conflictId = null;
+        string? conflictTitle = null;
+        if (status is not null)
+        {
+            foreach (var violation in status.GetDetail<BadRequest>()?.FieldViolations ?? [])
+            {
+                fields[violation.Field] = fields.TryGetValue(violation.Field, out var existing) ? $"{existing} {violation.Description}" : violation.Description;
+            }
+            var info = status.GetDetail<ErrorInfo>();
+            if (info?.Reason == "SCHEDULE_CONFLICT")
+            {
+                conflictId = info.Metadata.GetValueOrDefault("conflicting_session_id");
+                conflictTitle = info.Metadata.GetValueOrDefault("conflicting_session_title");
+            }
+        }
+        var message = exception.StatusCode switch
+        {
+            StatusCode.DeadlineExceeded or StatusCode.Unavailable => "服务暂时不可用,请稍后重试 (the service is unavailable; try again).",
+            _ => status?.Message ?? exception.Status.Detail,
+        };
+        return new RpcProblem(exception.StatusCode, message, fields, conflictId, conflictTitle);
+    }
+
+    public string? For(string field) => FieldErrors.GetValueOrDefault(field);
+}

@@ -1,0 +1,67 @@
+using System.Security.Claims;
+using LearnHub.Admin.Services;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+
+namespace LearnHub.Server.Identity;
+
+/// <summary>The admin console's local accounts: ASP.NET Core's password hasher over the users table.</summary>
+public sealed class AdminAccounts(UserStore users, TokenIssuer tokens) : IAdminAccounts, IApiTokenSource, IUserPreferences
+{
+    /// <summary>The admin's calls to the API use tokens this short: they are minted per call, on the server.</summary>
+    private static readonly TimeSpan ApiTokenLifetime = TimeSpan.FromMinutes(5);
+
+    private readonly PasswordHasher<UserRecord> hasher = new();
+
+    public async Task<ClaimsPrincipal?> SignInAsync(string handle, string password, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByHandleAsync(handle, cancellationToken);
+        var hash = user is null ? null : await users.FindPasswordHashAsync(user.Id, cancellationToken);
+        if (user is null || hash is null)
+        {
+            // Same work as a real check, so timing does not tell which accounts exist.
+            hasher.VerifyHashedPassword(null!, DummyHash, password);
+            return null;
+        }
+        var result = hasher.VerifyHashedPassword(user, hash, password);
+        if (result == PasswordVerificationResult.Failed)
+        {
+            return null;
+        }
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, password), cancellationToken);
+        }
+        return Principal(user);
+    }
+
+    public async Task SetPasswordAsync(UserRecord user, string password, CancellationToken cancellationToken) =>
+        await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, password), cancellationToken);
+
+    public string IssueFor(ClaimsPrincipal user)
+    {
+        var id = user.FindFirst(AdminClaims.Subject)?.Value ?? throw new InvalidOperationException("No signed-in user.");
+        var record = new UserRecord(id, user.FindFirst(AdminClaims.Handle)?.Value ?? "", user.FindFirst(AdminClaims.Name)?.Value ?? "",
+            string.Join(',', user.FindAll(AdminClaims.Role).Select(c => c.Value)), "", "", false);
+        return tokens.Issue(record, ApiTokenLifetime);
+    }
+
+    public Task SaveLanguageAsync(string userId, string culture, CancellationToken cancellationToken) =>
+        users.UpdateLanguageAsync(userId, culture, cancellationToken);
+
+    public static ClaimsPrincipal Principal(UserRecord user)
+    {
+        var claims = new List<Claim>
+        {
+            new(AdminClaims.Subject, user.Id),
+            new(AdminClaims.Name, user.DisplayName),
+            new(AdminClaims.Handle, user.Handle),
+            new(AdminClaims.TimeZone, user.TimeZone),
+            new(AdminClaims.Language, user.Language),
+        };
+        claims.AddRange(user.RoleList.Select(r => new Claim(AdminClaims.Role, r)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, AdminClaims.Name, AdminClaims.Role));
+    }
+
+    private static readonly string DummyHash = new PasswordHasher<UserRecord>().HashPassword(null!, "not-a-password");
+}

@@ -1,0 +1,86 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Grpc;
+using LearnHub.Server.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace LearnHub.Server.Platform;
+
+/// <summary>Users, roles, certification and platform settings: admins only (checked here, on the server).</summary>
+[Authorize(Roles = Roles.Admin)]
+[EnableRateLimiting(RateLimitPolicies.Reads)]
+public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore settings) : AdminService.AdminServiceBase
+{
+    public override async Task<ListUsersResponse> ListUsers(ListUsersRequest request, ServerCallContext context)
+    {
+        var pageSize = PageToken.PageSize(request.PageSize);
+        if (request.Query.Length > 100)
+        {
+            RpcErrors.ThrowInvalid("query", "搜索词最多 100 个字符 (query is too long).");
+        }
+        var after = PageToken.Decode(request.PageToken, 1)?[0];
+        var rows = await users.ListAsync(request.Query, after, pageSize + 1, context.CancellationToken);
+        var response = new ListUsersResponse { Users = { rows.Take(pageSize).Select(IdentityGrpcService.ToProto) } };
+        if (rows.Count > pageSize)
+        {
+            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Handle);
+        }
+        return response;
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<User> SetUserRoles(SetUserRolesRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        if (request.Roles.FirstOrDefault(r => !Roles.IsKnown(r)) is { } unknown)
+        {
+            RpcErrors.ThrowInvalid("roles", $"未知角色 '{unknown}' (roles: {string.Join(", ", Roles.All)}).");
+        }
+        if (request.UserId == caller.UserId && !request.Roles.Contains(Roles.Admin))
+        {
+            throw RpcErrors.FailedPrecondition("roles", "不能移除自己的管理员角色 (an admin cannot remove their own admin role).");
+        }
+        _ = await users.FindAsync(request.UserId, context.CancellationToken) ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
+        return IdentityGrpcService.ToProto((await users.SetRolesAsync(request.UserId, request.Roles, context.CancellationToken))!);
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<User> SetCertified(SetCertifiedRequest request, ServerCallContext context)
+    {
+        _ = await users.FindAsync(request.UserId, context.CancellationToken) ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
+        return IdentityGrpcService.ToProto((await users.SetCertifiedAsync(request.UserId, request.Certified, context.CancellationToken))!);
+    }
+
+    public override async Task<PlatformSettings> GetPlatformSettings(GetPlatformSettingsRequest request, ServerCallContext context) =>
+        ToProto(await settings.GetAsync(context.CancellationToken));
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<PlatformSettings> UpdatePlatformSettings(UpdatePlatformSettingsRequest request, ServerCallContext context)
+    {
+        RpcErrors.ThrowIfAny(
+            request.HasReminderLeadMinutes && request.ReminderLeadMinutes is < 1 or > 1440
+                ? new("reminder_lead_minutes", "开播提醒提前量须在 1–1440 分钟之间 (1 to 1440 minutes).") : null,
+            request.HasReviewTimeoutHours && request.ReviewTimeoutHours is < 1 or > 720
+                ? new("review_timeout_hours", "审核超时须在 1–720 小时之间 (1 to 720 hours).") : null,
+            request.HasPlatformTimeZone ? SessionRules.CheckTimeZone(request.PlatformTimeZone, "platform_time_zone") : null);
+        var caller = context.Caller();
+        var updated = await settings.UpdateAsync(
+            request.HasReminderLeadMinutes ? request.ReminderLeadMinutes : null,
+            request.HasReviewTimeoutHours ? request.ReviewTimeoutHours : null,
+            request.HasPlatformTimeZone ? request.PlatformTimeZone : null,
+            caller.UserId, context.CancellationToken);
+        return ToProto(updated);
+    }
+
+    private static PlatformSettings ToProto(PlatformSettingsValues values) => new()
+    {
+        ReminderLeadMinutes = (int)values.ReminderLead.TotalMinutes,
+        ReviewTimeoutHours = (int)values.ReviewTimeout.TotalHours,
+        PlatformTimeZone = values.PlatformTimeZone,
+        UpdateTime = values.UpdatedAtMs > 0 ? ProtoTime.FromMs(values.UpdatedAtMs) : null,
+        UpdatedBy = values.UpdatedBy ?? "",
+    };
+}
