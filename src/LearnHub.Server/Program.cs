@@ -7,6 +7,7 @@ if (AdminCli.Handles(args))
 }
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseBinaryFolderSettings();
 builder.AddLearnHub();
 var app = builder.Build();
 app.MapLearnHub();

@@ -21,6 +21,23 @@ public static class LearnHubRegistration
     /// <summary>gRPC messages larger than this are refused before they reach a service.</summary>
     public const int MaxRequestBytes = 256 * 1024;
 
+    /// <summary>
+    /// Reads the appsettings.json shipped beside the binary first (lowest precedence), so the server listens on its
+    /// two endpoints whatever folder it is started from; the working folder's settings, environment and command line
+    /// still override it.
+    /// </summary>
+    public static WebApplicationBuilder UseBinaryFolderSettings(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = "appsettings.json",
+            Optional = true,
+            FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
+        });
+        return builder;
+    }
+
     public static WebApplicationBuilder AddLearnHub(this WebApplicationBuilder builder)
     {
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;

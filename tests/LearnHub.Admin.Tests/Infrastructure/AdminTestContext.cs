@@ -1,0 +1,43 @@
+using LearnHub.Admin.Services;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace LearnHub.Admin.Tests.Infrastructure;
+
+/// <summary>
+/// A bUnit context with MudBlazor, the admin's services, a signed-in user (roles and time zone of your choosing),
+/// the fake API in place of the gRPC endpoint and a fake clock.
+/// </summary>
+public class AdminTestContext : BunitContext
+{
+    public AdminTestContext(string timeZone = "Asia/Shanghai", params string[] roles)
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        Services.AddSingleton<TimeProvider>(Clock);
+        Services.AddScoped<UserClock>();
+        Services.AddScoped(_ => new LearnHubApi(Api));
+        var roleList = roles.Length == 0 ? ["instructor"] : roles;
+        var auth = AddAuthorization();
+        auth.SetAuthorized("tester");
+        // The cookie names roles "role" (AdminClaims.Role); bUnit's IsInRole uses its own role claim type, so both.
+        auth.SetClaims([
+            new System.Security.Claims.Claim(AdminClaims.Subject, "u_tester"),
+            new System.Security.Claims.Claim(AdminClaims.Name, "tester"),
+            new System.Security.Claims.Claim(AdminClaims.TimeZone, timeZone),
+            .. roleList.Select(r => new System.Security.Claims.Claim(AdminClaims.Role, r)),
+        ]);
+        auth.SetRoles(roleList);
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
+    }
+
+    public FakeApi Api { get; } = new();
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 5, 1, 2, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Renders <typeparamref name="T"/> under MudBlazor's providers, as the layout does.</summary>
+    public IRenderedComponent<MudPopoverProvider> RenderProviders() => Render<MudPopoverProvider>();
+}
