@@ -89,6 +89,52 @@ public sealed class CourseListTests
         Assert.Contains("标题最多 100 个字符", HelperText(dialogs.Find("[data-testid=course-chapters]")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_admin_lists_every_instructors_courses_with_the_instructor_named()
+    {
+        await using var context = new AdminTestContext(roles: ["admin"]);
+        context.Api.On<ListUsersRequest, ListUsersResponse>("ListUsers", _ => new ListUsersResponse
+        {
+            Users = { new User { Id = "u_wan", DisplayName = "万红coco", Handle = "wanhongcoco", Roles = { "instructor", "viewer" } } },
+        });
+        var course = CourseTestData.Course("c1", "经济基础", 1, "第19章");
+        course.InstructorId = "u_wan";
+        course.InstructorName = "万红coco";
+        context.Api.On<ListCoursesRequest, ListCoursesResponse>("ListCourses", _ => new ListCoursesResponse { Courses = { course } });
+        context.RenderProviders();
+
+        var page = context.Render<CourseList>();
+
+        page.WaitForAssertion(() => Assert.Contains("万红coco", page.Find("[data-testid=course-row-c1]").TextContent, StringComparison.Ordinal), Timeout);
+        Assert.Equal("", context.Api.RequestsTo<ListCoursesRequest>("ListCourses").Single().InstructorId);
+        page.Find("[data-testid=course-instructor-filter]");
+    }
+
+    [Fact]
+    public async Task An_admin_who_also_teaches_creates_for_themselves_by_default()
+    {
+        await using var context = new AdminTestContext(roles: ["admin", "instructor"]);
+        context.Api.On<ListUsersRequest, ListUsersResponse>("ListUsers", _ => new ListUsersResponse
+        {
+            Users = { new User { Id = "u_tester", DisplayName = "tester", Handle = "tester", Roles = { "admin", "instructor" } } },
+        });
+        context.Api.On<ListCoursesRequest, ListCoursesResponse>("ListCourses", _ => new ListCoursesResponse());
+        context.Api.On<CreateCourseRequest, Course>("CreateCourse", r => CourseTestData.Course("c9", r.Title, 1));
+        var dialogs = context.Render<MudDialogProvider>();
+        context.RenderProviders();
+        var page = context.Render<CourseList>();
+        page.WaitForAssertion(() => page.Find("[data-testid=courses-empty]"), Timeout);
+        Assert.Equal("u_tester", context.Api.RequestsTo<ListCoursesRequest>("ListCourses").Single().InstructorId);
+
+        page.Find("[data-testid=course-new]").Click();
+        dialogs.WaitForAssertion(() => dialogs.Find("[data-testid=course-instructor]"), Timeout);
+        dialogs.Find("[data-testid=course-title]").Change("人力资源管理");
+        dialogs.Find("[data-testid=course-create]").Click();
+
+        dialogs.WaitForAssertion(() => Assert.Single(context.Api.RequestsTo<CreateCourseRequest>("CreateCourse")), Timeout);
+        Assert.Equal("u_tester", context.Api.RequestsTo<CreateCourseRequest>("CreateCourse").Single().InstructorId);
+    }
+
     private static string HelperText(AngleSharp.Dom.IElement input) =>
         input.Closest(".mud-input-control")?.QuerySelector(".mud-input-helper-text")?.TextContent ?? "";
 }

@@ -228,6 +228,18 @@ public sealed class SeriesPlannerTests
         Assert.Equal("第19章", page.Find("[data-testid=series-from-chapter]").GetAttribute("value"));
     }
 
+    [Fact]
+    public async Task The_planner_speaks_english_when_the_user_chose_it()
+    {
+        await using var context = NewContext();
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("en");
+        var page = RenderPlanner(context);
+
+        Assert.Contains("Mon", page.Find("[data-testid=series-weekdays]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Preview", page.Find("[data-testid=series-preview]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Schedule all", page.Find("[data-testid=series-commit]").TextContent, StringComparison.Ordinal);
+    }
+
     private static AdminTestContext NewContext(string timeZone = "Asia/Shanghai")
     {
         var context = new AdminTestContext(timeZone, "instructor");
