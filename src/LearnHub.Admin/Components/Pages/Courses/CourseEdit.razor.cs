@@ -40,7 +40,17 @@ public sealed partial class CourseEdit : IDisposable
 
     private List<Chapter> OrderedChapters => course is null ? [] : [.. course.Chapters.OrderBy(c => c.Position)];
 
-    protected override async Task OnParametersSetAsync() => await LoadAsync();
+    private string? loadedCourseId;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        // Only a different course replaces the page; a re-render with the same id keeps the user's draft.
+        if (CourseId != loadedCourseId)
+        {
+            loadedCourseId = CourseId;
+            await LoadAsync();
+        }
+    }
 
     private async Task LoadAsync()
     {

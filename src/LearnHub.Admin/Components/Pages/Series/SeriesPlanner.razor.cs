@@ -53,7 +53,7 @@ public sealed partial class SeriesPlanner : IDisposable
     [SupplyParameterFromQuery(Name = "course")]
     public string? CourseQuery { get; set; }
 
-    private bool busy => previewing || committing;
+    private bool Busy => previewing || committing;
 
     private Course? SelectedCourse => courses.FirstOrDefault(c => c.Id == courseId);
 
@@ -64,7 +64,7 @@ public sealed partial class SeriesPlanner : IDisposable
     /// <summary>The preview on screen was computed from the inputs on screen.</summary>
     private bool IsPreviewCurrent => previewedRequest is not null && previewedRequest.Equals(BuildRequest(dryRun: true));
 
-    private bool CanCommit => !busy && preview is { Planned.Count: > 0 } && IsPreviewCurrent && ConflictCount == 0;
+    private bool CanCommit => !Busy && preview is { Planned.Count: > 0 } && IsPreviewCurrent && ConflictCount == 0;
 
     /// <summary>The refusal is shown in an alert when no field shows it, or when it names a conflicting session.</summary>
     private bool ShowProblemAlert => problem is not null && (problem.ConflictingSessionId is { Length: > 0 } || !problem.FieldErrors.Keys.Any(IsShownAtField));
@@ -144,7 +144,7 @@ public sealed partial class SeriesPlanner : IDisposable
 
     private async Task PreviewAsync()
     {
-        if (busy)
+        if (Busy)
         {
             return;
         }
