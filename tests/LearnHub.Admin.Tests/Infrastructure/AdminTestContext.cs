@@ -24,13 +24,13 @@ public class AdminTestContext : BunitContext
         var auth = AddAuthorization();
         auth.SetAuthorized("tester");
         // The cookie names roles "role" (AdminClaims.Role); bUnit's IsInRole uses its own role claim type, so both.
+        auth.SetRoles(roleList);
         auth.SetClaims([
             new System.Security.Claims.Claim(AdminClaims.Subject, "u_tester"),
             new System.Security.Claims.Claim(AdminClaims.Name, "tester"),
             new System.Security.Claims.Claim(AdminClaims.TimeZone, timeZone),
             .. roleList.Select(r => new System.Security.Claims.Claim(AdminClaims.Role, r)),
         ]);
-        auth.SetRoles(roleList);
         System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
     }
 
