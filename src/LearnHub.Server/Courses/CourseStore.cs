@@ -14,7 +14,14 @@ public sealed class CourseRow
     public long CreatedAtMs { get; init; }
 }
 
-public sealed record ChapterRow(string Id, string CourseId, int Position, string Title);
+public sealed record ChapterRow(string Id, string CourseId, int Position, string Title)
+{
+    /// <summary>For Dapper: SQLite returns position as a 64-bit integer, which matches no positional constructor; by property it converts.</summary>
+    public ChapterRow()
+        : this("", "", 0, "")
+    {
+    }
+}
 
 /// <summary>The courses and chapters SQL, on the caller's connection and transaction.</summary>
 public static class CourseStore
