@@ -83,6 +83,50 @@ function panelTime(date, timeZone) {
   return `${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
+/** The fields of a protobuf message: varints as BigInt, length-delimited as Buffer (enough for google.rpc.Status). */
+function protoFields(buffer) {
+  const fields = [];
+  let at = 0;
+  const varint = () => {
+    let value = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const byte = buffer[at++];
+      value |= BigInt(byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        return value;
+      }
+    }
+  };
+  while (at < buffer.length) {
+    const key = varint();
+    const number = Number(key >> 3n);
+    const wireType = Number(key & 7n);
+    if (wireType === 0) {
+      fields.push({ number, value: varint() });
+    } else if (wireType === 2) {
+      const length = Number(varint());
+      fields.push({ number, value: buffer.subarray(at, at + length) });
+      at += length;
+    } else {
+      throw new Error(`unexpected wire type ${wireType} in google.rpc.Status`);
+    }
+  }
+  return fields;
+}
+
+/** The field names of the google.rpc.BadRequest in a call error's grpc-status-details-bin trailer. */
+function badRequestFields(error) {
+  const [details] = error.metadata?.get('grpc-status-details-bin') ?? [];
+  assert.ok(details, 'the error carries no grpc-status-details-bin');
+  const anys = protoFields(details).filter((f) => f.number === 3).map((f) => protoFields(f.value));
+  const badRequest = anys.find((any) => any.some((f) => f.number === 1 && f.value.toString() === 'type.googleapis.com/google.rpc.BadRequest'));
+  assert.ok(badRequest, 'the status details hold no google.rpc.BadRequest');
+  const value = badRequest.find((f) => f.number === 2).value;
+  return protoFields(value)
+    .filter((f) => f.number === 1)
+    .map((violation) => protoFields(violation.value).find((f) => f.number === 1).value.toString());
+}
+
 test('grpc.health.v1.Health/Check answers SERVING without a token', async () => {
   const response = await unary(health, 'check', { service: '' }, null);
   assert.equal(response.status, 'SERVING');
@@ -93,6 +137,17 @@ test('a call without a token is refused with UNAUTHENTICATED', async () => {
     unary(sessions, 'listRecommendations', {}, null),
     (error) => error.code === grpc.status.UNAUTHENTICATED,
   );
+});
+
+test('a refusal names the fields at fault in google.rpc.BadRequest', async () => {
+  const error = await unary(sessions, 'createSession', {
+    title: '',
+    plannedStart: { seconds: Math.floor(Date.now() / 1000) - 3600, nanos: 0 },
+    durationMinutes: 0,
+    timeZone: 'Mars/Olympus_Mons',
+  }).then(() => assert.fail('an invalid session was created'), (e) => e);
+  assert.equal(error.code, grpc.status.INVALID_ARGUMENT, error.details);
+  assert.deepEqual(badRequestFields(error).sort(), ['duration_minutes', 'planned_start', 'time_zone', 'title']);
 });
 
 test('a session created by an instructor shows in 直播推荐 with its badge', async () => {
