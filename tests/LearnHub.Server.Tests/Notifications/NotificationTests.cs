@@ -51,6 +51,21 @@ public sealed class NotificationTests
     }
 
     [Fact]
+    public async Task A_session_scheduled_inside_the_lead_time_sends_no_reminder_only_the_went_live_notice()
+    {
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var viewer = await app.CreateUserAsync("xiaowang");
+        var start = app.Now().AddMinutes(10);
+        var session = await instructor.ScheduleAsync(start);
+        await viewer.ReserveAsync(session.Id);
+
+        await app.AdvanceToAsync(start);
+
+        Assert.Equal(NotificationKind.WentLive, Assert.Single(await viewer.NotificationsAsync()).Kind);
+    }
+
+    [Fact]
     public async Task Unread_count_and_marking_read()
     {
         await using var app = await Scenario.StartAsync();

@@ -135,6 +135,46 @@ public sealed class CourseSeriesTests
         Assert.Equal("经济基础第3章", plan.Planned[0].Title);
     }
 
+    /// <summary>The first Sunday more than a week after <see cref="Today"/> on which <paramref name="wallTime"/> in New York matches <paramref name="isTransition"/>.</summary>
+    private static DateOnly NextNewYorkSunday(TimeOnly wallTime, Func<TimeZoneInfo, DateTime, bool> isTransition)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        var date = Today.AddDays(8); // so that the Sunday a week before is still in the future
+        while (date.DayOfWeek != DayOfWeek.Sunday || !isTransition(zone, date.ToDateTime(wallTime)))
+        {
+            date = date.AddDays(1);
+        }
+        return date;
+    }
+
+    [Fact]
+    public async Task In_a_DST_zone_a_time_in_the_spring_gap_moves_forward_and_an_ambiguous_time_takes_the_first_occurrence()
+    {
+        await using var app = await Scenario.StartAsync();
+        var (instructor, course) = await CourseAsync(app, 2);
+        var springForward = NextNewYorkSunday(new TimeOnly(2, 30), (zone, local) => zone.IsInvalidTime(local));
+        var fallBack = NextNewYorkSunday(new TimeOnly(1, 30), (zone, local) => zone.IsAmbiguousTime(local));
+
+        PlanCourseSeriesRequest Sundays(DateOnly from, string at) => new()
+        {
+            CourseId = course.Id, Weekdays = { 7 }, LocalTime = at, StartDate = Iso(from), TimeZone = "America/New_York",
+            DurationMinutes = 60, DryRun = true,
+        };
+        var spring = await instructor.Sessions.PlanCourseSeriesAsync(Sundays(springForward.AddDays(-7), "02:30"));
+        var autumn = await instructor.Sessions.PlanCourseSeriesAsync(Sundays(fallBack, "01:30"));
+
+        // 02:30 does not exist on the spring-forward Sunday: the session starts at 03:30 EDT (07:30 UTC), and says so.
+        Assert.Equal([$"{Iso(springForward.AddDays(-7))} 02:30", $"{Iso(springForward)} 03:30"], spring.Planned.Select(p => p.LocalStart));
+        Assert.Equal(
+            [new DateTimeOffset(springForward.AddDays(-7).ToDateTime(new TimeOnly(7, 30)), TimeSpan.Zero), new DateTimeOffset(springForward.ToDateTime(new TimeOnly(7, 30)), TimeSpan.Zero)],
+            spring.Planned.Select(p => p.PlannedStart.ToDateTimeOffset()));
+        // 01:30 happens twice on the fall-back Sunday: the first one, still EDT (05:30 UTC); a week later EST (06:30 UTC).
+        Assert.Equal([$"{Iso(fallBack)} 01:30", $"{Iso(fallBack.AddDays(7))} 01:30"], autumn.Planned.Select(p => p.LocalStart));
+        Assert.Equal(
+            [new DateTimeOffset(fallBack.ToDateTime(new TimeOnly(5, 30)), TimeSpan.Zero), new DateTimeOffset(fallBack.AddDays(7).ToDateTime(new TimeOnly(6, 30)), TimeSpan.Zero)],
+            autumn.Planned.Select(p => p.PlannedStart.ToDateTimeOffset()));
+    }
+
     public static TheoryData<string> BadSeries() =>
     [
         "no weekday", "weekday 0", "weekday 8", "repeated weekday", "bad local time", "bad start date", "bad holiday",

@@ -197,6 +197,22 @@ public sealed class RescheduleAndCancelTests
     }
 
     [Fact]
+    public async Task A_cancel_reason_over_500_characters_is_refused_and_nothing_changes()
+    {
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var session = await instructor.ScheduleAsync(Shanghai(1, 19, 30));
+        var before = await instructor.AllSessionsAsync();
+
+        await Refusal.AssertAsync(StatusCode.InvalidArgument, "reason", async () => await instructor.Sessions.CancelSessionAsync(
+            new CancelSessionRequest { SessionId = session.Id, Reason = new string('因', 501) }));
+
+        Assert.Equal(before, await instructor.AllSessionsAsync());
+        var cancelled = await instructor.Sessions.CancelSessionAsync(new CancelSessionRequest { SessionId = session.Id, Reason = new string('因', 500) });
+        Assert.Equal(SessionStatus.Cancelled, cancelled.Status);
+    }
+
+    [Fact]
     public async Task A_cancelled_or_live_session_cannot_be_cancelled_or_rescheduled()
     {
         await using var app = await Scenario.StartAsync();
