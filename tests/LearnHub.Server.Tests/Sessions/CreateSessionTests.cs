@@ -153,6 +153,7 @@ public sealed class CreateSessionTests
     [
         "empty title", "blank title", "101-character title", "start in the past", "start now", "no start",
         "duration 0", "duration 4", "duration 13 h", "unknown time zone", "Windows time zone",
+        "2001-character description", "65-character request id",
     ];
 
     [Theory]
@@ -175,6 +176,8 @@ public sealed class CreateSessionTests
             "duration 13 h" => Set(() => request.DurationMinutes = 780, "duration_minutes"),
             "unknown time zone" => Set(() => request.TimeZone = "Asia/Beijing", "time_zone"),
             "Windows time zone" => Set(() => request.TimeZone = "China Standard Time", "time_zone"),
+            "2001-character description" => Set(() => request.Description = new string('说', 2001), "description"),
+            "65-character request id" => Set(() => request.RequestId = new string('r', 65), "request_id"),
             _ => throw new ArgumentOutOfRangeException(nameof(badInput)),
         };
 
