@@ -66,6 +66,31 @@ public sealed class NotificationTests
     }
 
     [Fact]
+    public async Task A_session_rescheduled_after_its_reminder_reminds_again_for_the_new_start_each_once()
+    {
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var viewer = await app.CreateUserAsync("xiaowang");
+        var start = Shanghai(1, 19, 30);
+        var newStart = Shanghai(2, 19, 30);
+        var session = await instructor.ScheduleAsync(start);
+        await viewer.ReserveAsync(session.Id);
+        await app.AdvanceToAsync(start.AddMinutes(-15));
+
+        await instructor.Sessions.UpdateSessionAsync(new UpdateSessionRequest { SessionId = session.Id, PlannedStart = Ts(newStart) });
+        await app.AdvanceToAsync(start);
+        await app.AdvanceToAsync(newStart.AddMinutes(-15));
+        await app.AdvanceToAsync(newStart);
+
+        var notices = (await viewer.NotificationsAsync()).Reverse().ToList();
+        Assert.Equal(
+            [NotificationKind.Reminder, NotificationKind.Rescheduled, NotificationKind.Reminder, NotificationKind.WentLive],
+            notices.Select(n => n.Kind));
+        Assert.Equal([start, newStart, newStart, newStart], notices.Select(n => n.PlannedStart.ToDateTimeOffset()));
+        Assert.Equal(SessionStatus.Live, (await viewer.GetAsync(session.Id)).Status);
+    }
+
+    [Fact]
     public async Task Unread_count_and_marking_read()
     {
         await using var app = await Scenario.StartAsync();

@@ -83,6 +83,25 @@ public sealed class CreateSessionTests
     }
 
     [Fact]
+    public async Task A_retry_with_the_same_request_id_returns_the_session_even_after_it_went_live()
+    {
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var request = new CreateSessionRequest
+        {
+            Title = "经济基础阶段测试2试题讲解", PlannedStart = Ts(app.Now().AddMinutes(1)), DurationMinutes = 60, RequestId = "slow-network-1",
+        };
+        var created = await instructor.Sessions.CreateSessionAsync(request);
+        await app.AdvanceAsync(TimeSpan.FromMinutes(2));
+
+        var retried = await instructor.Sessions.CreateSessionAsync(request);
+
+        Assert.Equal(created.Id, retried.Id);
+        Assert.Equal(SessionStatus.Live, retried.Status);
+        Assert.Single(await instructor.AllSessionsAsync());
+    }
+
+    [Fact]
     public async Task Lists_by_start_filtered_by_instructor_course_status_and_time_range()
     {
         await using var app = await Scenario.StartAsync();
