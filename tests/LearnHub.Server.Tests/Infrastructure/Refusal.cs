@@ -17,4 +17,12 @@ public static class Refusal
         Assert.Contains(badRequest.FieldViolations, v => v.Field == field);
         return refusal;
     }
+
+    /// <summary>For bad-input theories: spoils one field of a prepared request and returns that field's name.</summary>
+    public static string Spoil(string field, Action change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        change();
+        return field;
+    }
 }

@@ -190,18 +190,18 @@ public sealed class CourseSeriesTests
         var request = TuesdaysAndThursdays(course, dryRun: false);
         var field = badInput switch
         {
-            "no weekday" => Set(() => request.Weekdays.Clear(), "weekdays"),
-            "weekday 0" => Set(() => request.Weekdays.Add(0), "weekdays"),
-            "weekday 8" => Set(() => request.Weekdays.Add(8), "weekdays"),
-            "repeated weekday" => Set(() => request.Weekdays.Add(2), "weekdays"),
-            "bad local time" => Set(() => request.LocalTime = "25:00", "local_time"),
-            "bad start date" => Set(() => request.StartDate = "2027/05/04", "start_date"),
-            "bad holiday" => Set(() => request.Holidays.Add("next friday"), "holidays[1]"),
-            "unknown time zone" => Set(() => request.TimeZone = "Asia/Beijing", "time_zone"),
-            "duration 0" => Set(() => request.DurationMinutes = 0, "duration_minutes"),
-            "duration 13 h" => Set(() => request.DurationMinutes = 780, "duration_minutes"),
-            "first date in the past" => Set(() => request.StartDate = Iso(Today.AddDays(-7)), "start_date"),
-            "101-character title" => Set(() => request.TitleSuffix = new string('讲', 100), "title_suffix"),
+            "no weekday" => Refusal.Spoil("weekdays", () => request.Weekdays.Clear()),
+            "weekday 0" => Refusal.Spoil("weekdays", () => request.Weekdays.Add(0)),
+            "weekday 8" => Refusal.Spoil("weekdays", () => request.Weekdays.Add(8)),
+            "repeated weekday" => Refusal.Spoil("weekdays", () => request.Weekdays.Add(2)),
+            "bad local time" => Refusal.Spoil("local_time", () => request.LocalTime = "25:00"),
+            "bad start date" => Refusal.Spoil("start_date", () => request.StartDate = "2027/05/04"),
+            "bad holiday" => Refusal.Spoil("holidays[1]", () => request.Holidays.Add("next friday")),
+            "unknown time zone" => Refusal.Spoil("time_zone", () => request.TimeZone = "Asia/Beijing"),
+            "duration 0" => Refusal.Spoil("duration_minutes", () => request.DurationMinutes = 0),
+            "duration 13 h" => Refusal.Spoil("duration_minutes", () => request.DurationMinutes = 780),
+            "first date in the past" => Refusal.Spoil("start_date", () => request.StartDate = Iso(Today.AddDays(-7))),
+            "101-character title" => Refusal.Spoil("title_suffix", () => request.TitleSuffix = new string('讲', 100)),
             _ => throw new ArgumentOutOfRangeException(nameof(badInput)),
         };
 
@@ -225,11 +225,5 @@ public sealed class CourseSeriesTests
         await Refusal.AssertAsync(StatusCode.PermissionDenied, "course_id", async () => await li.Sessions.PlanCourseSeriesAsync(TuesdaysAndThursdays(course, dryRun: true)));
 
         Assert.Empty(await wan.AllSessionsAsync());
-    }
-
-    private static string Set(Action change, string field)
-    {
-        change();
-        return field;
     }
 }

@@ -140,11 +140,16 @@ public sealed class CreateSessionTests
     {
         await using var app = await Scenario.StartAsync();
         var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
-        var expected = new List<string>();
-        for (var day = 4; day <= 8; day++)
+        var other = await app.CreateUserAsync("li", "instructor");
+        var created = new List<Session>();
+        for (var day = 1; day <= 5; day++)
         {
-            expected.Add((await instructor.ScheduleAsync(Shanghai(day - 3, 19, 30), title: $"第{day}讲")).Id);
+            created.Add(await instructor.ScheduleAsync(Shanghai(day, 19, 30), title: $"第{day}讲"));
         }
+        // Same starts as two of the above: ties are broken by id, and paging must not skip or repeat them.
+        created.Add(await other.ScheduleAsync(Shanghai(1, 19, 30), title: "同时开讲一"));
+        created.Add(await other.ScheduleAsync(Shanghai(3, 19, 30), title: "同时开讲二"));
+        var expected = created.OrderBy(s => s.PlannedStart).ThenBy(s => s.Id, StringComparer.Ordinal).Select(s => s.Id).ToList();
 
         var seen = new List<string>();
         var pages = 0;
@@ -159,7 +164,7 @@ public sealed class CreateSessionTests
         }
         while (request.PageToken.Length > 0 && pages < 10);
 
-        Assert.Equal(3, pages);
+        Assert.Equal(4, pages);
         Assert.Equal(expected, seen);
 
         await Refusal.AssertAsync(StatusCode.InvalidArgument, "page_token",
@@ -184,19 +189,19 @@ public sealed class CreateSessionTests
         var request = new CreateSessionRequest { Title = "经济基础第19章考点梳理", PlannedStart = Ts(Shanghai(1, 19, 30)), DurationMinutes = 90 };
         var field = badInput switch
         {
-            "empty title" => Set(() => request.Title = "", "title"),
-            "blank title" => Set(() => request.Title = "   ", "title"),
-            "101-character title" => Set(() => request.Title = string.Concat(Enumerable.Repeat("经", 100)) + "😀", "title"),
-            "start in the past" => Set(() => request.PlannedStart = Ts(app.Now().AddMinutes(-1)), "planned_start"),
-            "start now" => Set(() => request.PlannedStart = Ts(app.Now()), "planned_start"),
-            "no start" => Set(() => request.PlannedStart = null, "planned_start"),
-            "duration 0" => Set(() => request.DurationMinutes = 0, "duration_minutes"),
-            "duration 4" => Set(() => request.DurationMinutes = 4, "duration_minutes"),
-            "duration 13 h" => Set(() => request.DurationMinutes = 780, "duration_minutes"),
-            "unknown time zone" => Set(() => request.TimeZone = "Asia/Beijing", "time_zone"),
-            "Windows time zone" => Set(() => request.TimeZone = "China Standard Time", "time_zone"),
-            "2001-character description" => Set(() => request.Description = new string('说', 2001), "description"),
-            "65-character request id" => Set(() => request.RequestId = new string('r', 65), "request_id"),
+            "empty title" => Refusal.Spoil("title", () => request.Title = ""),
+            "blank title" => Refusal.Spoil("title", () => request.Title = "   "),
+            "101-character title" => Refusal.Spoil("title", () => request.Title = string.Concat(Enumerable.Repeat("经", 100)) + "😀"),
+            "start in the past" => Refusal.Spoil("planned_start", () => request.PlannedStart = Ts(app.Now().AddMinutes(-1))),
+            "start now" => Refusal.Spoil("planned_start", () => request.PlannedStart = Ts(app.Now())),
+            "no start" => Refusal.Spoil("planned_start", () => request.PlannedStart = null),
+            "duration 0" => Refusal.Spoil("duration_minutes", () => request.DurationMinutes = 0),
+            "duration 4" => Refusal.Spoil("duration_minutes", () => request.DurationMinutes = 4),
+            "duration 13 h" => Refusal.Spoil("duration_minutes", () => request.DurationMinutes = 780),
+            "unknown time zone" => Refusal.Spoil("time_zone", () => request.TimeZone = "Asia/Beijing"),
+            "Windows time zone" => Refusal.Spoil("time_zone", () => request.TimeZone = "China Standard Time"),
+            "2001-character description" => Refusal.Spoil("description", () => request.Description = new string('说', 2001)),
+            "65-character request id" => Refusal.Spoil("request_id", () => request.RequestId = new string('r', 65)),
             _ => throw new ArgumentOutOfRangeException(nameof(badInput)),
         };
 
@@ -289,11 +294,5 @@ public sealed class CreateSessionTests
         var mine = await instructor.Sessions.ListSessionsAsync(new ListSessionsRequest { InstructorId = instructor.Id });
         Assert.Equal([before1930.Id, existing.Id, after2100.Id], mine.Sessions.Select(s => s.Id).ToArray());
         Assert.Equal(SessionStatus.Scheduled, othersSame.Status);
-    }
-
-    private static string Set(Action change, string field)
-    {
-        change();
-        return field;
     }
 }

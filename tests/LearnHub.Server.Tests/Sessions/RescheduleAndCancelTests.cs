@@ -108,12 +108,12 @@ public sealed class RescheduleAndCancelTests
         var request = new UpdateSessionRequest { SessionId = session.Id };
         var field = badInput switch
         {
-            "empty title" => Set(() => request.Title = "", "title"),
-            "101-character title" => Set(() => request.Title = string.Concat(Enumerable.Repeat("经", 101)), "title"),
-            "start in the past" => Set(() => request.PlannedStart = Ts(app.Now().AddMinutes(-5)), "planned_start"),
-            "duration 0" => Set(() => request.DurationMinutes = 0, "duration_minutes"),
-            "duration 13 h" => Set(() => request.DurationMinutes = 780, "duration_minutes"),
-            "unknown time zone" => Set(() => request.TimeZone = "Moon/Tranquility_Base", "time_zone"),
+            "empty title" => Refusal.Spoil("title", () => request.Title = ""),
+            "101-character title" => Refusal.Spoil("title", () => request.Title = string.Concat(Enumerable.Repeat("经", 101))),
+            "start in the past" => Refusal.Spoil("planned_start", () => request.PlannedStart = Ts(app.Now().AddMinutes(-5))),
+            "duration 0" => Refusal.Spoil("duration_minutes", () => request.DurationMinutes = 0),
+            "duration 13 h" => Refusal.Spoil("duration_minutes", () => request.DurationMinutes = 780),
+            "unknown time zone" => Refusal.Spoil("time_zone", () => request.TimeZone = "Moon/Tranquility_Base"),
             _ => throw new ArgumentOutOfRangeException(nameof(badInput)),
         };
 
@@ -250,11 +250,5 @@ public sealed class RescheduleAndCancelTests
         await Refusal.AssertAsync(StatusCode.PermissionDenied, "session_id", async () => await li.Sessions.CancelSessionAsync(new CancelSessionRequest { SessionId = session.Id }));
 
         Assert.Equal(before, await wan.AllSessionsAsync());
-    }
-
-    private static string Set(Action change, string field)
-    {
-        change();
-        return field;
     }
 }
