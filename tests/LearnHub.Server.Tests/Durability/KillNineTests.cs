@@ -1,0 +1,135 @@
+using Google.Protobuf.WellKnownTypes;
+using LearnHub.Api.V1;
+using LearnHub.Server.Tests.Infrastructure;
+
+namespace LearnHub.Server.Tests.Durability;
+
+/// <summary>
+/// The server as a real child process on the wall clock, killed with SIGKILL between scheduling and firing and
+/// restarted on the same data folder: every transition and notification happens exactly once. Users and tokens
+/// come from the operator command line, as an operator would make them.
+/// </summary>
+public sealed class KillNineTests
+{
+    /// <summary>The reminder goes out this long before the start, so the whole story fits in seconds.</summary>
+    private static readonly TimeSpan ReminderLead = TimeSpan.FromSeconds(3);
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Killed_between_scheduling_and_firing_then_restarted_every_step_happens_once()
+    {
+        var data = Directory.CreateTempSubdirectory("learnhub-kill9-").FullName;
+        ServerProcess? server = null;
+        try
+        {
+            var tokens = await CreateUsersAsync(data, ("teacher-a", "instructor"), ("teacher-b", "instructor"), ("viewer-1", "viewer"), ("viewer-2", "viewer"));
+            string[] viewers = [tokens["viewer-1"], tokens["viewer-2"]];
+            server = await StartAsync(data);
+
+            // A comes due entirely while the server is dead; B's steps are still ahead when it comes back.
+            var now = DateTimeOffset.UtcNow;
+            var dueWhileDown = await ScheduleAsync(server, tokens["teacher-a"], "经济基础第19章考点梳理", now.AddSeconds(7));
+            var dueAfterRestart = await ScheduleAsync(server, tokens["teacher-b"], "经济基础第20章考点梳理", now.AddSeconds(14));
+            foreach (var viewer in viewers)
+            {
+                var sessions = Sessions(server, viewer);
+                await sessions.ReserveSessionAsync(new ReserveSessionRequest { SessionId = dueWhileDown.Id });
+                await sessions.ReserveSessionAsync(new ReserveSessionRequest { SessionId = dueAfterRestart.Id });
+            }
+            Assert.Empty((await Notifications(server, viewers[0]).ListNotificationsAsync(new ListNotificationsRequest())).Notifications);
+            Assert.True(DateTimeOffset.UtcNow < dueWhileDown.PlannedStart.ToDateTimeOffset() - ReminderLead, "set-up took longer than the reminder lead; the kill would come too late");
+            await server.KillAsync();
+
+            var start = dueWhileDown.PlannedStart.ToDateTimeOffset();
+            await Wait.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow), t => t > start.AddMilliseconds(500), Deadline, "session A's start to pass while the server is dead");
+            await server.DisposeAsync();
+            server = null;
+            server = await StartAsync(data);
+
+            // A: reminder and go-live fire once on recovery; B: both fire on time after the restart.
+            var teacherA = Sessions(server, tokens["teacher-a"]);
+            var teacherB = Sessions(server, tokens["teacher-b"]);
+            await Wait.UntilAsync(() => StatusAsync(teacherA, dueWhileDown), s => s == SessionStatus.Live, Deadline, "A to go live after the restart");
+            await Wait.UntilAsync(() => StatusAsync(teacherB, dueAfterRestart), s => s == SessionStatus.Live, Deadline, "B to go live on time");
+            foreach (var viewer in viewers)
+            {
+                await Wait.UntilAsync(() => KindsAsync(server, viewer), k => k.Count == 4, Deadline, "four notices per viewer");
+            }
+            await AssertExactlyOnceEachAsync(server, viewers, dueWhileDown, dueAfterRestart);
+            var wentLive = await teacherA.GetSessionAsync(new GetSessionRequest { SessionId = dueWhileDown.Id });
+            Assert.True(wentLive.LiveAt.ToDateTimeOffset() >= start, $"A went live at {wentLive.LiveAt}, before its start {start:O}: not while the server was dead");
+            var ended = await teacherA.EndSessionAsync(new EndSessionRequest { SessionId = dueWhileDown.Id });
+            Assert.Equal(SessionStatus.Ended, ended.Status);
+
+            // Once more, with everything already done: nothing fires again and nothing is lost.
+            await server.KillAsync();
+            await server.DisposeAsync();
+            server = null;
+            server = await StartAsync(data);
+            Assert.Equal(SessionStatus.Ended, await StatusAsync(Sessions(server, tokens["teacher-a"]), dueWhileDown));
+            Assert.Equal(SessionStatus.Live, await StatusAsync(Sessions(server, tokens["teacher-b"]), dueAfterRestart));
+            await AssertExactlyOnceEachAsync(server, viewers, dueWhileDown, dueAfterRestart);
+        }
+        finally
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static Task<ServerProcess> StartAsync(string data) =>
+        ServerProcess.StartAsync(data, $"--Scheduling:ReminderLead={ReminderLead:c}");
+
+    /// <summary><c>user add</c> and <c>token</c> for each user, through the server's command line; returns the tokens by handle.</summary>
+    private static async Task<Dictionary<string, string>> CreateUsersAsync(string data, params (string Handle, string Role)[] users)
+    {
+        async Task<string> AddAsync(string handle, string role)
+        {
+            await ServerProcess.RunCliAsync("user", "add", "--handle", handle, "--name", handle, "--roles", role, "--data-dir", data);
+            return await ServerProcess.RunCliAsync("token", "--user", handle, "--data-dir", data);
+        }
+
+        // The first user alone: its commands migrate the new store and create the signing key; the rest in parallel.
+        var tokens = new Dictionary<string, string> { [users[0].Handle] = await AddAsync(users[0].Handle, users[0].Role) };
+        var rest = await Task.WhenAll(users.Skip(1).Select(async u => (u.Handle, Token: await AddAsync(u.Handle, u.Role))));
+        foreach (var (handle, token) in rest)
+        {
+            tokens[handle] = token;
+        }
+        return tokens;
+    }
+
+    private static async Task<Session> ScheduleAsync(ServerProcess server, string token, string title, DateTimeOffset start) =>
+        await Sessions(server, token).CreateSessionAsync(new CreateSessionRequest
+        {
+            Title = title, PlannedStart = Timestamp.FromDateTimeOffset(start), DurationMinutes = 30,
+        });
+
+    private static async Task<SessionStatus> StatusAsync(SessionService.SessionServiceClient sessions, Session session) =>
+        (await sessions.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).Status;
+
+    private static async Task<List<(string SessionId, NotificationKind Kind)>> KindsAsync(ServerProcess server, string viewer) =>
+        (await Notifications(server, viewer).ListNotificationsAsync(new ListNotificationsRequest { PageSize = 100 }))
+            .Notifications.Select(n => (n.SessionId, n.Kind)).ToList();
+
+    /// <summary>Per viewer and session: one reminder, one went-live notice, nothing else.</summary>
+    private static async Task AssertExactlyOnceEachAsync(ServerProcess server, string[] viewers, params Session[] sessions)
+    {
+        var expected = sessions
+            .SelectMany(s => new[] { (s.Id, NotificationKind.Reminder), (s.Id, NotificationKind.WentLive) })
+            .Order()
+            .ToList();
+        foreach (var viewer in viewers)
+        {
+            Assert.Equal(expected, (await KindsAsync(server, viewer)).Order().ToList());
+        }
+    }
+
+    private static SessionService.SessionServiceClient Sessions(ServerProcess server, string token) => new(server.Invoker(token));
+
+    private static NotificationService.NotificationServiceClient Notifications(ServerProcess server, string token) => new(server.Invoker(token));
+}
