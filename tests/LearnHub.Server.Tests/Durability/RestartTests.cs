@@ -1,6 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
+using Dapper;
 using LearnHub.Api.V1;
+using LearnHub.Server.Data;
 using LearnHub.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 
 namespace LearnHub.Server.Tests.Durability;
 
@@ -77,6 +81,33 @@ public sealed class RestartTests
         Assert.NotNull(ended.LiveAt);
         Assert.NotNull(ended.EndedAt);
         Assert.True(ended.LiveAt <= ended.EndedAt, $"live at {ended.LiveAt}, ended at {ended.EndedAt}");
+        await AssertEachViewerGotAsync(second, viewers, session, reminders: null, wentLive: 1);
+    }
+
+    [Fact]
+    public async Task A_session_whose_triggers_were_lost_in_a_crash_after_its_commit_still_goes_live_once()
+    {
+        await using var first = await LearnHubApp.StartAsync();
+        var (teacher, viewers) = await CreatePeopleAsync(first);
+        var session = await ScheduleAsync(teacher, first.Clock.GetUtcNow().AddMinutes(30), durationMinutes: 60);
+        await ReserveAsync(viewers, session);
+        // What a crash between the commit and the trigger write leaves: the row, no job, the row marked behind.
+        var scheduler = await first.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        Assert.True(await scheduler.DeleteJob(new JobKey(session.Id, "session-lifecycle")));
+        await using (var connection = await first.Services.GetRequiredService<Database>().OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("UPDATE sessions SET triggers_version = 0 WHERE id = @id", new { id = session.Id });
+        }
+        await first.StopAsync();
+
+        first.Clock.Advance(TimeSpan.FromMinutes(31));
+        await using var second = await LearnHubApp.StartAsync(dataDirectory: first.DataDirectory, clock: first.Clock);
+        await Wait.UntilAsync(
+            () => GetAsync(teacher.On(second), session), s => s.Status == SessionStatus.Live, what: "go-live of the reconciled session");
+
+        await AssertEachViewerGotAsync(second, viewers, session, reminders: null, wentLive: 1);
+        second.Clock.Advance(TimeSpan.FromMinutes(60));
+        await Wait.UntilAsync(() => GetAsync(teacher.On(second), session), s => s.Status == SessionStatus.Ended, what: "auto-end");
         await AssertEachViewerGotAsync(second, viewers, session, reminders: null, wentLive: 1);
     }
 
