@@ -163,6 +163,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private static Process Launch(StringBuilder output, StringBuilder errors, IEnumerable<string> args)
     {
+        if (!File.Exists(ServerDll))
+        {
+            throw new FileNotFoundException("The server is copied into the test output by the project reference; build the test project first.", ServerDll);
+        }
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             // appsettings.json beside the dll is read from the content root, the working directory.
