@@ -6,6 +6,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using LearnHub.Server.Tests.Infrastructure;
 
 namespace LearnHub.Server.Tests.Durability;
 
@@ -134,8 +135,7 @@ public sealed class ServerProcess : IAsyncDisposable
     private async Task WaitUntilServingAsync()
     {
         var health = new Health.HealthClient(Channel);
-        var deadline = DateTime.UtcNow + ReadyDeadline;
-        while (true)
+        async Task<bool> ServingAsync()
         {
             if (process.HasExited)
             {
@@ -144,20 +144,21 @@ public sealed class ServerProcess : IAsyncDisposable
             try
             {
                 var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(1));
-                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return;
-                }
+                return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving;
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
             {
-                // Not listening yet.
+                return false; // not listening yet
             }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The server did not serve within {ReadyDeadline}:\n{Output}");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        try
+        {
+            await Wait.UntilAsync(ServingAsync, serving => serving, ReadyDeadline, "the server's health check");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Output}", e);
         }
     }
 
