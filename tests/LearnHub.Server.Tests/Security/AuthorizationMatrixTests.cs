@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
 using LearnHub.Api.V1;
@@ -209,12 +210,19 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         var call = await Calls[rpc](world);
         var before = await world.SnapshotAsync();
 
-        var actual = await StatusOf(() => call(world.InvokerFor(role)));
+        var refusal = await RefusalOf(() => call(world.InvokerFor(role)));
 
-        Assert.Equal(expected, actual);
-        if (actual != OK)
+        Assert.Equal(expected, refusal?.StatusCode ?? OK);
+        if (refusal is not null)
         {
             Assert.Equal(before, await world.SnapshotAsync());
+        }
+        if (refusal?.StatusCode == PermissionDenied)
+        {
+            // The refusal names the field at fault, as every refusal of the API does.
+            var status = refusal.GetRpcStatus();
+            Assert.NotEmpty(status?.GetDetail<BadRequest>()?.FieldViolations ?? []);
+            Assert.Equal("NOT_OWNER_OR_ROLE", status?.GetDetail<ErrorInfo>()?.Reason);
         }
     }
 
@@ -357,16 +365,18 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         return call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
     }
 
-    private static async Task<StatusCode> StatusOf(Func<Task> call)
+    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await RefusalOf(call))?.StatusCode ?? OK;
+
+    private static async Task<RpcException?> RefusalOf(Func<Task> call)
     {
         try
         {
             await call();
-            return OK;
+            return null;
         }
         catch (RpcException e)
         {
-            return e.StatusCode;
+            return e;
         }
     }
 
