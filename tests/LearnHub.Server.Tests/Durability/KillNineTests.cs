@@ -27,18 +27,21 @@ public sealed class KillNineTests
             string[] viewers = [tokens["viewer-1"], tokens["viewer-2"]];
             server = await StartAsync(data);
 
-            // A comes due entirely while the server is dead; B's steps are still ahead when it comes back.
-            var now = DateTimeOffset.UtcNow;
-            var dueWhileDown = await ScheduleAsync(server, tokens["teacher-a"], "经济基础第19章考点梳理", now.AddSeconds(7));
-            var dueAfterRestart = await ScheduleAsync(server, tokens["teacher-b"], "经济基础第20章考点梳理", now.AddSeconds(14));
+            // Set up far ahead, where slow calls do no harm; then move both sessions close in just before the kill.
+            var dueWhileDown = await ScheduleAsync(server, tokens["teacher-a"], "经济基础第19章考点梳理", DateTimeOffset.UtcNow.AddHours(1));
+            var dueAfterRestart = await ScheduleAsync(server, tokens["teacher-b"], "经济基础第20章考点梳理", DateTimeOffset.UtcNow.AddHours(1));
             foreach (var viewer in viewers)
             {
                 var sessions = Sessions(server, viewer);
                 await sessions.ReserveSessionAsync(new ReserveSessionRequest { SessionId = dueWhileDown.Id });
                 await sessions.ReserveSessionAsync(new ReserveSessionRequest { SessionId = dueAfterRestart.Id });
             }
-            Assert.Empty((await Notifications(server, viewers[0]).ListNotificationsAsync(new ListNotificationsRequest())).Notifications);
-            Assert.True(DateTimeOffset.UtcNow < dueWhileDown.PlannedStart.ToDateTimeOffset() - ReminderLead, "set-up took longer than the reminder lead; the kill would come too late");
+
+            // B's steps are still ahead when the server comes back; A comes due entirely while it is dead.
+            dueAfterRestart = await RescheduleAsync(server, tokens["teacher-b"], dueAfterRestart, DateTimeOffset.UtcNow + ReminderLead + TimeSpan.FromSeconds(13));
+            dueWhileDown = await RescheduleAsync(server, tokens["teacher-a"], dueWhileDown, DateTimeOffset.UtcNow + ReminderLead + TimeSpan.FromSeconds(4));
+            var remindA = dueWhileDown.PlannedStart.ToDateTimeOffset() - ReminderLead;
+            Assert.True(DateTimeOffset.UtcNow < remindA, $"rescheduling took until past A's reminder ({remindA:O}); the kill would come too late");
             await server.KillAsync();
 
             var start = dueWhileDown.PlannedStart.ToDateTimeOffset();
@@ -54,7 +57,7 @@ public sealed class KillNineTests
             await Wait.UntilAsync(() => StatusAsync(teacherB, dueAfterRestart), s => s == SessionStatus.Live, Deadline, "B to go live on time");
             foreach (var viewer in viewers)
             {
-                await Wait.UntilAsync(() => KindsAsync(server, viewer), k => k.Count == 4, Deadline, "four notices per viewer");
+                await Wait.UntilAsync(() => KindsAsync(server, viewer), k => k.Count == 6, Deadline, "six notices per viewer");
             }
             await AssertExactlyOnceEachAsync(server, viewers, dueWhileDown, dueAfterRestart);
             var wentLive = await teacherA.GetSessionAsync(new GetSessionRequest { SessionId = dueWhileDown.Id });
@@ -109,6 +112,12 @@ public sealed class KillNineTests
             Title = title, PlannedStart = Timestamp.FromDateTimeOffset(start), DurationMinutes = 30,
         });
 
+    private static async Task<Session> RescheduleAsync(ServerProcess server, string token, Session session, DateTimeOffset start) =>
+        await Sessions(server, token).UpdateSessionAsync(new UpdateSessionRequest
+        {
+            SessionId = session.Id, PlannedStart = Timestamp.FromDateTimeOffset(start), ExpectedVersion = session.Version,
+        });
+
     private static async Task<SessionStatus> StatusAsync(SessionService.SessionServiceClient sessions, Session session) =>
         (await sessions.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).Status;
 
@@ -116,11 +125,11 @@ public sealed class KillNineTests
         (await Notifications(server, viewer).ListNotificationsAsync(new ListNotificationsRequest { PageSize = 100 }))
             .Notifications.Select(n => (n.SessionId, n.Kind)).ToList();
 
-    /// <summary>Per viewer and session: one reminder, one went-live notice, nothing else.</summary>
+    /// <summary>Per viewer and session: one rescheduled notice, one reminder, one went-live notice, nothing else.</summary>
     private static async Task AssertExactlyOnceEachAsync(ServerProcess server, string[] viewers, params Session[] sessions)
     {
         var expected = sessions
-            .SelectMany(s => new[] { (s.Id, NotificationKind.Reminder), (s.Id, NotificationKind.WentLive) })
+            .SelectMany(s => new[] { (s.Id, NotificationKind.Rescheduled), (s.Id, NotificationKind.Reminder), (s.Id, NotificationKind.WentLive) })
             .Order()
             .ToList();
         foreach (var viewer in viewers)
