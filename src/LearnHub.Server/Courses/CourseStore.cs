@@ -14,7 +14,14 @@ public sealed class CourseRow
     public long CreatedAtMs { get; init; }
 }
 
-public sealed record ChapterRow(string Id, string CourseId, int Position, string Title);
+public sealed record ChapterRow(string Id, string CourseId, int Position, string Title)
+{
+    /// <summary>What Dapper materializes from: SQLite reads INTEGER as Int64 and Dapper matches constructors by exact type.</summary>
+    public ChapterRow(string id, string courseId, long position, string title)
+        : this(id, courseId, checked((int)position), title)
+    {
+    }
+}
 
 /// <summary>The courses and chapters SQL, on the caller's connection and transaction.</summary>
 public static class CourseStore
