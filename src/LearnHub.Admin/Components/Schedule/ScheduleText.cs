@@ -48,6 +48,19 @@ public static class ScheduleText
     public static string FormatIn(Timestamp? instant, TimeZoneInfo zone, string format = "yyyy-MM-dd HH:mm") =>
         instant is null ? "—" : TimeZoneInfo.ConvertTime(instant.ToDateTimeOffset(), zone).ToString(format, CultureInfo.InvariantCulture);
 
+    /// <summary>"2026-05-04 19:30 – 21:00" in <paramref name="zone"/>; the end carries its date when it falls on another day.</summary>
+    public static string FormatRange(Timestamp? start, Timestamp? end, TimeZoneInfo zone)
+    {
+        if (start is null || end is null)
+        {
+            return FormatIn(start, zone);
+        }
+        var from = TimeZoneInfo.ConvertTime(start.ToDateTimeOffset(), zone);
+        var to = TimeZoneInfo.ConvertTime(end.ToDateTimeOffset(), zone);
+        var endFormat = from.Date == to.Date ? "HH:mm" : "yyyy-MM-dd HH:mm";
+        return $"{from.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} – {to.ToString(endFormat, CultureInfo.InvariantCulture)}";
+    }
+
     /// <summary>The session's own announced zone (falls back to the platform default like the server does).</summary>
     public static TimeZoneInfo ZoneOf(Session session)
     {
