@@ -15,25 +15,8 @@ internal static class ScheduleFakes
 {
     public const string Me = "u_tester";
 
-    /// <summary>
-    /// An <see cref="AdminTestContext"/> whose signed-in user really carries the sub and tz claims: bUnit's SetRoles
-    /// replaces claims set before it, so the shared context loses them; roles first, then claims keeps both.
-    /// </summary>
-    public static AdminTestContext Context(string timeZone = "Asia/Shanghai", params string[] roles)
-    {
-        var context = new AdminTestContext(timeZone, roles);
-        var roleList = roles.Length == 0 ? ["instructor"] : roles;
-        var auth = context.AddAuthorization();
-        auth.SetAuthorized("tester");
-        auth.SetRoles(roleList);
-        auth.SetClaims([
-            new System.Security.Claims.Claim(AdminClaims.Subject, Me),
-            new System.Security.Claims.Claim(AdminClaims.Name, "tester"),
-            new System.Security.Claims.Claim(AdminClaims.TimeZone, timeZone),
-            .. roleList.Select(r => new System.Security.Claims.Claim(AdminClaims.Role, r)),
-        ]);
-        return context;
-    }
+    /// <summary>A signed-in instructor (or the given roles) in <paramref name="timeZone"/>, with the fake API and clock.</summary>
+    public static AdminTestContext Context(string timeZone = "Asia/Shanghai", params string[] roles) => new(timeZone, roles);
 
     public static Session Session(string id, string title, DateTimeOffset start, int minutes = 60,
         SessionStatus status = SessionStatus.Scheduled, int reservations = 0, long version = 1) => new()
