@@ -133,7 +133,7 @@ public sealed partial class SeriesPlanner : IDisposable
         CourseId = courseId,
         FromChapterId = fromChapterId ?? "",
         Weekdays = { IsoWeekdays.Where(d => weekdays[d]) },
-        LocalTime = (localTime ?? "").Trim(),
+        LocalTime = ApiLocalTime(localTime),
         StartDate = (startDate ?? "").Trim(),
         TimeZone = (timeZone ?? "").Trim(),
         DurationMinutes = durationMinutes,
@@ -224,4 +224,13 @@ public sealed partial class SeriesPlanner : IDisposable
         closing.Cancel();
         closing.Dispose();
     }
+
+    /// <summary>
+    /// The API takes "HH:mm"; browsers report a time input as "HH:mm" or "HH:mm:ss". Anything else goes as typed,
+    /// for the server to refuse at the field.
+    /// </summary>
+    internal static string ApiLocalTime(string? value) =>
+        TimeOnly.TryParseExact((value ?? "").Trim(), ["HH:mm", "HH:mm:ss"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var time)
+            ? time.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)
+            : (value ?? "").Trim();
 }
