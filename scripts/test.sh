@@ -20,6 +20,18 @@ if [[ ! -d "$node_client/node_modules" ]]; then
   (cd "$node_client" && npm ci --no-audit --no-fund)
 fi
 
+# The browser tests (tests/LearnHub.Browser.Tests) drive Debian's Chromium; Playwright's own download is never used.
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "scripts/test.sh: the browser tests need Debian's chromium at /usr/bin/chromium; run as root (apt-get install -y chromium) and try again." >&2
+    exit 2
+  fi
+  echo "scripts/test.sh: installing Debian's chromium for the browser tests (apt-get)"
+  # A fresh machine's package lists may be empty or old: refresh them once, then install.
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+
 # Only this run's results: .ci/run sums every TRX file in the folder.
 mkdir -p "$results"
 rm -f "$results"/*.trx
