@@ -23,6 +23,8 @@ public class AdminTestContext : BunitContext
         var roleList = roles.Length == 0 ? ["instructor"] : roles;
         var auth = AddAuthorization();
         auth.SetAuthorized("tester");
+        // Roles first: bUnit's SetRoles re-creates the principal without the claims set before it.
+        auth.SetRoles(roleList);
         // The cookie names roles "role" (AdminClaims.Role); bUnit's IsInRole uses its own role claim type, so both.
         auth.SetClaims([
             new System.Security.Claims.Claim(AdminClaims.Subject, "u_tester"),
@@ -30,7 +32,6 @@ public class AdminTestContext : BunitContext
             new System.Security.Claims.Claim(AdminClaims.TimeZone, timeZone),
             .. roleList.Select(r => new System.Security.Claims.Claim(AdminClaims.Role, r)),
         ]);
-        auth.SetRoles(roleList);
         System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
     }
 
