@@ -136,6 +136,7 @@ public sealed class LearnHubServer : IAsyncLifetime
         if (server is not null)
         {
             await server.DisposeAsync();
+            SaveServerLog();
         }
         try
         {
@@ -145,6 +146,15 @@ public sealed class LearnHubServer : IAsyncLifetime
         {
             // Left in the temp folder; nothing holds it once the process is gone.
         }
+    }
+
+    /// <summary>The server's output next to the screenshots, to read when a page showed an error.</summary>
+    private void SaveServerLog()
+    {
+        var folder = Path.Combine(BrowserTest.ScreenshotsDirectory, "server-logs");
+        Directory.CreateDirectory(folder);
+        var name = TestContext.Current.TestClass?.TestClassSimpleName ?? Path.GetFileName(DataDirectory);
+        File.WriteAllText(Path.Combine(folder, name + ".log"), Output);
     }
 
     private async Task<IReadOnlyList<Cookie>> SignInThroughFormAsync(TestAccount account)
