@@ -44,8 +44,9 @@ public static class CourseSeriesPlanner
             {
                 continue;
             }
-            var local = date.ToDateTime(request.LocalTime, DateTimeKind.Unspecified);
-            var start = ToInstant(local, request.TimeZone);
+            var start = ToInstant(date.ToDateTime(request.LocalTime, DateTimeKind.Unspecified), request.TimeZone);
+            // Shown as the wall time the session really starts: 02:30 in a spring-forward gap is 03:30.
+            var local = TimeZoneInfo.ConvertTime(start, request.TimeZone).DateTime;
             slots.Add(new SeriesSlot(date, local, TimeInterval.FromDuration(start, request.Duration)));
         }
         return slots;

@@ -80,7 +80,7 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
                 request.HasDescription ? CourseRules.CheckDescription(request.Description) : null);
             await CourseStore.UpdateAsync(connection, tx, course.Id,
                 request.HasTitle ? request.Title.Trim() : course.Title,
-                request.HasDescription ? request.Description : course.Description, now, ct);
+                request.HasDescription ? request.Description : course.Description, ct);
         });
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]

@@ -14,7 +14,14 @@ public sealed class CourseRow
     public long CreatedAtMs { get; init; }
 }
 
-public sealed record ChapterRow(string Id, string CourseId, int Position, string Title);
+public sealed record ChapterRow(string Id, string CourseId, int Position, string Title)
+{
+    /// <summary>What Dapper materializes from: SQLite reads INTEGER as Int64 and Dapper matches constructors by exact type.</summary>
+    public ChapterRow(string id, string courseId, long position, string title)
+        : this(id, courseId, checked((int)position), title)
+    {
+    }
+}
 
 /// <summary>The courses and chapters SQL, on the caller's connection and transaction.</summary>
 public static class CourseStore
@@ -56,10 +63,11 @@ public static class CourseStore
             """,
             new { id, instructorId, title, description, nowMs }, tx, cancellationToken: ct));
 
-    public static Task UpdateAsync(DbConnection connection, DbTransaction tx, string id, string title, string description, long nowMs, CancellationToken ct) =>
+    /// <summary>Writes title and description; the version moves once per change, in <see cref="TouchAsync"/>.</summary>
+    public static Task UpdateAsync(DbConnection connection, DbTransaction tx, string id, string title, string description, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE courses SET title = @title, description = @description, version = version + 1, updated_at_ms = @nowMs WHERE id = @id",
-            new { id, title, description, nowMs }, tx, cancellationToken: ct));
+            "UPDATE courses SET title = @title, description = @description WHERE id = @id",
+            new { id, title, description }, tx, cancellationToken: ct));
 
     /// <summary>Any chapter change is a change of the course: its version moves so stale edits are caught.</summary>
     public static Task TouchAsync(DbConnection connection, DbTransaction tx, string id, long nowMs, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using LearnHub.Admin;
 using LearnHub.Admin.Services;
+using LearnHub.Server.Calendar;
 using LearnHub.Server.Courses;
 using LearnHub.Server.Data;
 using LearnHub.Server.Diagnostics;
@@ -157,6 +158,7 @@ public static class LearnHubRegistration
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
+        app.MapCalendarFeeds();
         app.MapLearnHubAdmin();
         return app;
     }

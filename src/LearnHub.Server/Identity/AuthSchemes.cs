@@ -7,9 +7,13 @@ public static class AuthSchemes
 {
     public const string ApiOrCookie = "ApiOrCookie";
 
-    /// <summary>A request with a bearer token is an API client; anything else is the admin console's browser.</summary>
+    /// <summary>
+    /// A gRPC call or a request with a bearer token is an API client (refused with UNAUTHENTICATED, never redirected to
+    /// a sign-in page); anything else is the admin console's browser.
+    /// </summary>
     public static string Select(HttpContext context) =>
         context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+        || (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) ?? false)
             ? JwtBearerDefaults.AuthenticationScheme
             : CookieAuthenticationDefaults.AuthenticationScheme;
 }

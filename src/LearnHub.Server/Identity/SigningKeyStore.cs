@@ -31,20 +31,27 @@ public sealed class SigningKeyStore
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var key = RandomNumberGenerator.GetBytes(KeyBytes);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        // Written whole under a temporary name, then moved into place: a reader (or a crash) never sees half a key.
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
+        using (var stream = new FileStream(temporary, options))
+        {
+            stream.Write(key);
+            stream.Flush(flushToDisk: true);
+        }
         try
         {
-            using var stream = new FileStream(path, options);
-            stream.Write(key);
+            File.Move(temporary, path, overwrite: false);
             return key;
         }
         catch (IOException) when (File.Exists(path))
         {
             // Another process created it first: use theirs.
+            File.Delete(temporary);
             return File.ReadAllBytes(path);
         }
     }

@@ -41,5 +41,11 @@ public sealed class TokenIssuer(SigningKeyStore keys, IOptions<IdentityOptions> 
         NameClaimType = TokenClaims.Name,
         RoleClaimType = TokenClaims.Role,
         ClockSkew = TimeSpan.FromSeconds(30),
+        // IdentityModel reads the wall clock, not JwtBearerOptions.TimeProvider: judge lifetimes by the clock tokens are minted with.
+        LifetimeValidator = (notBefore, expires, _, parameters) =>
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            return expires is { } until && now < until + parameters.ClockSkew && (notBefore is not { } from || now + parameters.ClockSkew >= from);
+        },
     };
 }

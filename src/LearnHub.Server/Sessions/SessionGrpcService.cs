@@ -35,6 +35,15 @@ public sealed partial class SessionGrpcService(
         var now = clock.GetUtcNow();
         var timeZone = string.IsNullOrEmpty(request.TimeZone) ? TimeZones.PlatformDefault : request.TimeZone;
         var start = ProtoTime.ToInstant(request.PlannedStart);
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // A retry returns what the first call created before any check: by then its start may have passed.
+        if (request.RequestId.Length is > 0 and <= MaxRequestIdLength
+            && await SessionStore.FindByRequestIdAsync(connection, tx, instructorId, request.RequestId, ct) is { } existing)
+        {
+            return existing.ToProto();
+        }
         RpcErrors.ThrowIfAny(
             SessionRules.CheckTitle(request.Title),
             SessionRules.CheckDescription(request.Description),
@@ -44,13 +53,6 @@ public sealed partial class SessionGrpcService(
             request.RequestId.Length > MaxRequestIdLength ? new FieldError("request_id", $"request_id 最多 {MaxRequestIdLength} 个字符.") : null,
             request.ChapterId.Length > 0 && request.CourseId.Length == 0 ? new FieldError("chapter_id", "指定章节时须指定课程 (chapter_id needs course_id).") : null);
 
-        var ct = context.CancellationToken;
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        if (request.RequestId.Length > 0 && await SessionStore.FindByRequestIdAsync(connection, tx, instructorId, request.RequestId, ct) is { } existing)
-        {
-            return existing.ToProto();
-        }
         await CourseGrpcService.EnsureInstructorAsync(connection, tx, instructorId, ct);
         await CheckCourseAsync(connection, tx, instructorId, request.CourseId, request.ChapterId, ct);
         var interval = TimeInterval.FromDuration(start!.Value, TimeSpan.FromMinutes(request.DurationMinutes));

@@ -160,6 +160,26 @@ public static class SessionStore
             """,
             new { me, offset, limit }, cancellationToken: ct))).AsList();
 
+    /// <summary>
+    /// The sessions of a calendar feed overlapping [fromMs, toMs), soonest first: one instructor's, one course's or those
+    /// <paramref name="reservedBy"/> reserved (null: no such filter). <paramref name="statusMask"/> has bit (1 &lt;&lt; status).
+    /// </summary>
+    public static async Task<IReadOnlyList<SessionRow>> ListForFeedAsync(
+        DbConnection connection, string? instructorId, string? courseId, string? reservedBy, int statusMask, long fromMs, long toMs, int limit, CancellationToken ct) =>
+        (await connection.QueryAsync<SessionRow>(new CommandDefinition(
+            $"""
+            SELECT {SelectColumns}, 0 AS reserved_by_me
+            FROM sessions s JOIN users u ON u.id = s.instructor_id
+            WHERE (@instructorId IS NULL OR s.instructor_id = @instructorId)
+              AND (@courseId IS NULL OR s.course_id = @courseId)
+              AND (@reservedBy IS NULL OR EXISTS (SELECT 1 FROM reservations r WHERE r.session_id = s.id AND r.user_id = @reservedBy))
+              AND (@statusMask & (1 << s.status)) <> 0
+              AND s.planned_end_ms > @fromMs AND s.planned_start_ms < @toMs
+            ORDER BY s.planned_start_ms, s.id
+            LIMIT @limit
+            """,
+            new { instructorId, courseId, reservedBy, statusMask, fromMs, toMs, limit }, cancellationToken: ct))).AsList();
+
     /// <summary>Adds a reservation once; keeps the session's count in the same transaction.</summary>
     public static async Task<bool> ReserveAsync(DbConnection connection, DbTransaction tx, string sessionId, string userId, long nowMs, CancellationToken ct)
     {

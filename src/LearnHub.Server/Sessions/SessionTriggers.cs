@@ -124,6 +124,8 @@ public sealed partial class SessionTriggers(
             .UsingJobData(StepKey, step)
             .UsingJobData(DueKey, dueMs.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .StartAt(at)
+            // Due together (after downtime): remind before going live, go live before ending.
+            .WithPriority(step switch { SessionStep.Reminder => 7, SessionStep.GoLive => 6, _ => 5 })
             // Came due while the server was down: fire once, as soon as it is back.
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();

@@ -26,6 +26,7 @@ public class AdminTestContext : BunitContext
         // Roles first: bUnit's SetRoles re-creates the principal without the claims set before it.
         auth.SetRoles(roleList);
         // The cookie names roles "role" (AdminClaims.Role); bUnit's IsInRole uses its own role claim type, so both.
+        auth.SetRoles(roleList);
         auth.SetClaims([
             new System.Security.Claims.Claim(AdminClaims.Subject, "u_tester"),
             new System.Security.Claims.Claim(AdminClaims.Name, "tester"),

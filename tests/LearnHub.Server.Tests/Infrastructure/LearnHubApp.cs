@@ -92,6 +92,9 @@ public sealed class LearnHubApp : IAsyncDisposable
             return metadata;
         });
 
+    /// <summary>An HTTP/1 client of the host's web endpoints (admin pages, calendar feeds), in process.</summary>
+    public HttpClient CreateWebClient() => factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
     /// <summary>Stops the host but keeps its data folder (for restart tests).</summary>
     public async Task StopAsync()
     {

@@ -1,0 +1,154 @@
+using Grpc.Core;
+using LearnHub.Admin.Services;
+using LearnHub.Api.V1;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace LearnHub.Admin.Components.Pages;
+
+/// <summary>
+/// 日历订阅: the signed-in user's .ics feed URLs (their reservations; for instructors their schedule and each of their
+/// courses), built from their feed key and this site's address, with copy buttons and a key reset.
+/// </summary>
+public sealed partial class Calendar : IDisposable
+{
+    private const int CoursePageSize = 100;
+    private const int MaxCoursePages = 10;
+
+    private readonly CancellationTokenSource disposed = new();
+    private string? key;
+    private string? userId;
+    private bool isInstructor;
+    private List<Course>? courses;
+    private bool rotating;
+    private RpcProblem? problem;
+
+    [Inject]
+    private LearnHubApi Api { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private IDialogService Dialogs { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    private IStringLocalizer<AdminStrings> T { get; set; } = default!;
+
+    [Inject]
+    private IStringLocalizer<Strings> L { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? Authentication { get; set; }
+
+    private string MeUrl => FeedUrl("calendar/me.ics");
+
+    private string InstructorUrl => FeedUrl($"calendar/instructors/{Uri.EscapeDataString(userId ?? "")}.ics");
+
+    private string CourseUrl(string courseId) => FeedUrl($"calendar/courses/{Uri.EscapeDataString(courseId)}.ics");
+
+    // BaseUri ends with "/" and carries any path base the admin is mounted under.
+    private string FeedUrl(string path) => $"{Navigation.BaseUri}{path}?key={Uri.EscapeDataString(key ?? "")}";
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (Authentication is not null)
+        {
+            var user = (await Authentication).User;
+            userId = user.FindFirst(AdminClaims.Subject)?.Value;
+            isInstructor = user.IsInRole("instructor");
+        }
+        await LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        problem = null;
+        try
+        {
+            key = (await Api.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest(), cancellationToken: disposed.Token)).Key;
+            if (isInstructor && userId is not null)
+            {
+                courses = await ListMyCoursesAsync(userId);
+            }
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            problem = RpcProblem.From(e);
+        }
+    }
+
+    private async Task<List<Course>> ListMyCoursesAsync(string instructorId)
+    {
+        var all = new List<Course>();
+        var token = "";
+        for (var page = 0; page < MaxCoursePages; page++)
+        {
+            var response = await Api.Courses.ListCoursesAsync(
+                new ListCoursesRequest { InstructorId = instructorId, PageSize = CoursePageSize, PageToken = token }, cancellationToken: disposed.Token);
+            all.AddRange(response.Courses);
+            token = response.NextPageToken;
+            if (string.IsNullOrEmpty(token))
+            {
+                break;
+            }
+        }
+        return all;
+    }
+
+    private async Task CopyAsync(string url)
+    {
+        try
+        {
+            await JS.InvokeVoidAsync("navigator.clipboard.writeText", url);
+            Snackbar.Add(T["Copied"], Severity.Success);
+        }
+        catch (JSException)
+        {
+            Snackbar.Add(T["CopyFailed"], Severity.Warning);
+        }
+    }
+
+    private async Task RotateAsync()
+    {
+        if (rotating)
+        {
+            return;
+        }
+        var confirmed = await Dialogs.ShowMessageBoxAsync(T["RotateTitle"], T["RotateConfirm"], yesText: T["Rotate"], cancelText: L["Cancel"]);
+        if (confirmed != true)
+        {
+            return;
+        }
+        rotating = true;
+        StateHasChanged();
+        try
+        {
+            key = (await Api.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest { Rotate = true }, cancellationToken: disposed.Token)).Key;
+            Snackbar.Add(T["Rotated"], Severity.Success);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            Snackbar.Add(RpcProblem.From(e).Message, Severity.Error);
+        }
+        finally
+        {
+            rotating = false;
+        }
+    }
+
+    public void Dispose()
+    {
+        disposed.Cancel();
+        disposed.Dispose();
+    }
+}

@@ -1,0 +1,61 @@
+using Ical.Net;
+using Ical.Net.CalendarComponents;
+using Ical.Net.DataTypes;
+using Ical.Net.Serialization;
+using LearnHub.Core.Common;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Sessions;
+
+namespace LearnHub.Server.Calendar;
+
+/// <summary>
+/// Writes sessions as an iCalendar document. Each event keeps the zone its session was announced in (DTSTART;TZID=…
+/// and a VTIMEZONE for it), so a calendar app shows the wall-clock time the instructor announced and follows DST.
+/// </summary>
+public static class CalendarFeedWriter
+{
+    public static string Write(string name, IReadOnlyList<SessionRow> sessions, string baseUri, DateTimeOffset now)
+    {
+        var calendar = new Ical.Net.Calendar { ProductId = "-//LearnHub//Calendar Feed//ZH", Method = "PUBLISH" };
+        calendar.AddProperty("X-WR-CALNAME", name);
+        calendar.AddProperty("X-PUBLISHED-TTL", "PT1H");
+        foreach (var zone in sessions.GroupBy(s => s.TimeZone, StringComparer.Ordinal))
+        {
+            var earliest = TimeZoneInfo.ConvertTime(zone.Min(s => s.PlannedStart), TimeZones.FindOrDefault(zone.Key)).DateTime;
+            calendar.AddTimeZone(zone.Key, earliest.AddDays(-1), includeHistoricalData: false);
+        }
+        foreach (var session in sessions)
+        {
+            calendar.Events.Add(ToEvent(session, baseUri, now));
+        }
+        return new CalendarSerializer().SerializeToString(calendar) ?? "";
+    }
+
+    private static CalendarEvent ToEvent(SessionRow session, string baseUri, DateTimeOffset now)
+    {
+        var zone = TimeZones.FindOrDefault(session.TimeZone);
+        var description = string.Join("\n", new[]
+        {
+            session.Description,
+            $"讲师 Instructor: {session.InstructorName}",
+            session.Status == SessionStatus.Cancelled && !string.IsNullOrEmpty(session.CancelReason) ? $"已取消 Cancelled: {session.CancelReason}" : null,
+        }.Where(line => !string.IsNullOrWhiteSpace(line)));
+        return new CalendarEvent
+        {
+            Uid = session.Id,
+            Summary = session.Title,
+            Description = description,
+            DtStart = Local(session.PlannedStart, zone, session.TimeZone),
+            DtEnd = Local(session.PlannedEnd, zone, session.TimeZone),
+            Status = session.Status == SessionStatus.Cancelled ? EventStatus.Cancelled : EventStatus.Confirmed,
+            Url = new Uri($"{baseUri}/sessions/{Uri.EscapeDataString(session.Id)}"),
+            // Each change bumps the version: calendar apps replace the event they hold.
+            Sequence = (int)Math.Min(session.Version, int.MaxValue),
+            DtStamp = new CalDateTime(now.UtcDateTime, CalDateTime.UtcTzId, true),
+            LastModified = new CalDateTime(DateTimeOffset.FromUnixTimeMilliseconds(session.UpdatedAtMs).UtcDateTime, CalDateTime.UtcTzId, true),
+        };
+    }
+
+    private static CalDateTime Local(DateTimeOffset instant, TimeZoneInfo zone, string zoneId) =>
+        new(DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(instant, zone).DateTime, DateTimeKind.Unspecified), zoneId, true);
+}

@@ -1,0 +1,505 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Health.V1;
+using LearnHub.Api.V1;
+using LearnHub.Server.Tests.Infrastructure;
+using static Grpc.Core.StatusCode;
+using ReflectionV1 = global::Grpc.Reflection.V1;
+using ReflectionV1Alpha = global::Grpc.Reflection.V1Alpha;
+
+namespace LearnHub.Server.Tests.Security;
+
+/// <summary>Who calls: DOMAIN.md's roles, plus the two sides of ownership for instructors.</summary>
+public enum CallerRole
+{
+    Anonymous,
+    Viewer,
+    OwnerInstructor,
+    OtherInstructor,
+    Reviewer,
+    Admin,
+}
+
+/// <summary>
+/// Every RPC of the public API called as every role, each outcome asserted. The table below is the specification:
+/// one line per RPC, one column per role. A refused call must leave the owner's courses and sessions exactly as
+/// they were. Each row gets a fresh owning instructor with fresh resources, so rows do not depend on each other;
+/// the host is shared by the class only because starting 150 hosts would take minutes.
+/// </summary>
+public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<MatrixHost>
+{
+    private const StatusCode Denied = PermissionDenied;
+    private const StatusCode Anon = Unauthenticated;
+
+    private static readonly MatrixRow[] Table =
+    [
+        //                                         anonymous viewer owner other   reviewer admin
+        new("CourseService/CreateCourse",          Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("CourseService/GetCourse",             Anon,     OK,     OK,  OK,     OK,      OK),
+        new("CourseService/ListCourses",           Anon,     OK,     OK,  OK,     OK,      OK),
+        new("CourseService/UpdateCourse",          Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("CourseService/AddChapter",            Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("CourseService/RenameChapter",         Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("CourseService/RemoveChapter",         Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("CourseService/ReorderChapters",       Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("SessionService/CreateSession",        Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("SessionService/GetSession",           Anon,     OK,     OK,  OK,     OK,      OK),
+        new("SessionService/ListSessions",         Anon,     OK,     OK,  OK,     OK,      OK),
+        new("SessionService/UpdateSession",        Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("SessionService/CancelSession",        Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("SessionService/GoLive",               Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("SessionService/EndSession",           Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("SessionService/ExtendSession",        Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("SessionService/ReserveSession",       Anon,     OK,     OK,  OK,     OK,      OK),
+        new("SessionService/CancelReservation",    Anon,     OK,     OK,  OK,     OK,      OK),
+        new("SessionService/ListMyReservations",   Anon,     OK,     OK,  OK,     OK,      OK),
+        new("SessionService/ListRecommendations",  Anon,     OK,     OK,  OK,     OK,      OK),
+        new("SessionService/PlanCourseSeries",     Anon,     Denied, OK,  Denied, Denied,  OK),
+        new("NotificationService/ListNotifications",     Anon, OK,   OK,  OK,     OK,      OK),
+        new("NotificationService/MarkNotificationsRead", Anon, OK,   OK,  OK,     OK,      OK),
+        new("IdentityService/GetMe",               Anon,     OK,     OK,  OK,     OK,      OK),
+        new("IdentityService/UpdateMyTimeZone",    Anon,     OK,     OK,  OK,     OK,      OK),
+        new("DiagnosticsService/Ping",             Anon,     OK,     OK,  OK,     OK,      OK),
+    ];
+
+    /// <summary>
+    /// How each RPC is called against a row's world: the outer function prepares what the call needs (as the owner),
+    /// the returned one makes the call as the role under test. Requests name the owner's resources.
+    /// </summary>
+    private static readonly Dictionary<string, Func<MatrixWorld, Task<Func<CallInvoker, Task>>>> Calls = new()
+    {
+        ["CourseService/CreateCourse"] = w => Ready(i => Courses(i).CreateCourseAsync(new CreateCourseRequest
+        {
+            Title = "经济基础", InstructorId = w.Owner.Id, ChapterTitles = { "第19章" },
+        }).ResponseAsync),
+        ["CourseService/GetCourse"] = async w =>
+        {
+            var course = await w.CourseAsync();
+            return i => Courses(i).GetCourseAsync(new GetCourseRequest { CourseId = course.Id }).ResponseAsync;
+        },
+        ["CourseService/ListCourses"] = w => Ready(i => Courses(i).ListCoursesAsync(new ListCoursesRequest { InstructorId = w.Owner.Id }).ResponseAsync),
+        ["CourseService/UpdateCourse"] = async w =>
+        {
+            var course = await w.CourseAsync();
+            return i => Courses(i).UpdateCourseAsync(new UpdateCourseRequest { CourseId = course.Id, Title = "人力资源管理" }).ResponseAsync;
+        },
+        ["CourseService/AddChapter"] = async w =>
+        {
+            var course = await w.CourseAsync();
+            return i => Courses(i).AddChapterAsync(new AddChapterRequest { CourseId = course.Id, Title = "第21章" }).ResponseAsync;
+        },
+        ["CourseService/RenameChapter"] = async w =>
+        {
+            var course = await w.CourseAsync();
+            return i => Courses(i).RenameChapterAsync(new RenameChapterRequest
+            {
+                CourseId = course.Id, ChapterId = course.Chapters[1].Id, Title = "第20章 复习",
+            }).ResponseAsync;
+        },
+        ["CourseService/RemoveChapter"] = async w =>
+        {
+            var course = await w.CourseAsync();
+            return i => Courses(i).RemoveChapterAsync(new RemoveChapterRequest { CourseId = course.Id, ChapterId = course.Chapters[1].Id }).ResponseAsync;
+        },
+        ["CourseService/ReorderChapters"] = async w =>
+        {
+            var course = await w.CourseAsync();
+            return i => Courses(i).ReorderChaptersAsync(new ReorderChaptersRequest
+            {
+                CourseId = course.Id, ChapterIds = { course.Chapters[1].Id, course.Chapters[0].Id },
+            }).ResponseAsync;
+        },
+        ["SessionService/CreateSession"] = async w =>
+        {
+            var course = await w.CourseAsync();
+            return i => Sessions(i).CreateSessionAsync(new CreateSessionRequest
+            {
+                Title = "经济基础第20章考点梳理",
+                InstructorId = w.Owner.Id,
+                CourseId = course.Id,
+                ChapterId = course.Chapters[1].Id,
+                PlannedStart = w.At(TimeSpan.FromDays(3)),
+                DurationMinutes = 90,
+            }).ResponseAsync;
+        },
+        ["SessionService/GetSession"] = async w =>
+        {
+            var session = await w.ScheduledAsync();
+            return i => Sessions(i).GetSessionAsync(new GetSessionRequest { SessionId = session.Id }).ResponseAsync;
+        },
+        ["SessionService/ListSessions"] = w => Ready(i => Sessions(i).ListSessionsAsync(new ListSessionsRequest { InstructorId = w.Owner.Id }).ResponseAsync),
+        ["SessionService/UpdateSession"] = async w =>
+        {
+            var session = await w.ScheduledAsync();
+            return i => Sessions(i).UpdateSessionAsync(new UpdateSessionRequest
+            {
+                SessionId = session.Id, Title = "改期", PlannedStart = w.At(TimeSpan.FromDays(1)),
+            }).ResponseAsync;
+        },
+        ["SessionService/CancelSession"] = async w =>
+        {
+            var session = await w.ScheduledAsync();
+            return i => Sessions(i).CancelSessionAsync(new CancelSessionRequest { SessionId = session.Id, Reason = "讲师临时有事" }).ResponseAsync;
+        },
+        ["SessionService/GoLive"] = async w =>
+        {
+            var session = await w.ScheduledAsync();
+            return i => Sessions(i).GoLiveAsync(new GoLiveRequest { SessionId = session.Id }).ResponseAsync;
+        },
+        ["SessionService/EndSession"] = async w =>
+        {
+            var session = await w.LiveAsync();
+            return i => Sessions(i).EndSessionAsync(new EndSessionRequest { SessionId = session.Id }).ResponseAsync;
+        },
+        ["SessionService/ExtendSession"] = async w =>
+        {
+            var session = await w.LiveAsync();
+            return i => Sessions(i).ExtendSessionAsync(new ExtendSessionRequest { SessionId = session.Id, Minutes = 5 }).ResponseAsync;
+        },
+        ["SessionService/ReserveSession"] = async w =>
+        {
+            var session = await w.ScheduledAsync();
+            return i => Sessions(i).ReserveSessionAsync(new ReserveSessionRequest { SessionId = session.Id }).ResponseAsync;
+        },
+        ["SessionService/CancelReservation"] = async w =>
+        {
+            var session = await w.ScheduledAsync();
+            return i => Sessions(i).CancelReservationAsync(new CancelReservationRequest { SessionId = session.Id }).ResponseAsync;
+        },
+        ["SessionService/ListMyReservations"] = w => Ready(i => Sessions(i).ListMyReservationsAsync(new ListMyReservationsRequest()).ResponseAsync),
+        ["SessionService/ListRecommendations"] = w => Ready(i => Sessions(i).ListRecommendationsAsync(new ListRecommendationsRequest()).ResponseAsync),
+        ["SessionService/PlanCourseSeries"] = async w =>
+        {
+            var course = await w.CourseAsync();
+            var startDate = w.Host.App.Clock.GetUtcNow().AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            return i => Sessions(i).PlanCourseSeriesAsync(new PlanCourseSeriesRequest
+            {
+                CourseId = course.Id, Weekdays = { 1, 3 }, LocalTime = "19:30", StartDate = startDate, DurationMinutes = 90, TitleSuffix = "考点梳理",
+            }).ResponseAsync;
+        },
+        ["NotificationService/ListNotifications"] = w => Ready(i => new NotificationService.NotificationServiceClient(i).ListNotificationsAsync(new ListNotificationsRequest()).ResponseAsync),
+        ["NotificationService/MarkNotificationsRead"] = w => Ready(i => new NotificationService.NotificationServiceClient(i).MarkNotificationsReadAsync(new MarkNotificationsReadRequest()).ResponseAsync),
+        ["IdentityService/GetMe"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).GetMeAsync(new GetMeRequest()).ResponseAsync),
+        ["IdentityService/UpdateMyTimeZone"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).UpdateMyTimeZoneAsync(new UpdateMyTimeZoneRequest { TimeZone = "Europe/Berlin" }).ResponseAsync),
+        ["DiagnosticsService/Ping"] = w => Ready(i => new DiagnosticsService.DiagnosticsServiceClient(i).PingAsync(new PingRequest()).ResponseAsync),
+    };
+
+    public static TheoryData<string, CallerRole, StatusCode> Matrix
+    {
+        get
+        {
+            var data = new TheoryData<string, CallerRole, StatusCode>();
+            foreach (var row in Table)
+            {
+                foreach (var role in System.Enum.GetValues<CallerRole>())
+                {
+                    data.Add(row.Rpc, role, row.Expected(role));
+                }
+            }
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public async Task Each_rpc_answers_each_role_as_the_table_says(string rpc, CallerRole role, StatusCode expected)
+    {
+        var world = await host.NewWorldAsync();
+        var call = await Calls[rpc](world);
+        var before = await world.SnapshotAsync();
+
+        var refusal = await RefusalOf(() => call(world.InvokerFor(role)));
+
+        Assert.Equal(expected, refusal?.StatusCode ?? OK);
+        if (refusal is not null)
+        {
+            Assert.Equal(before, await world.SnapshotAsync());
+        }
+        if (refusal?.StatusCode == PermissionDenied)
+        {
+            // The refusal names the field at fault, as every refusal of the API does.
+            var status = refusal.GetRpcStatus();
+            Assert.NotEmpty(status?.GetDetail<BadRequest>()?.FieldViolations ?? []);
+            Assert.Equal("NOT_OWNER_OR_ROLE", status?.GetDetail<ErrorInfo>()?.Reason);
+        }
+    }
+
+    [Fact]
+    public void The_table_lists_every_rpc_of_every_service_once()
+    {
+        var services = new[]
+        {
+            CourseService.Descriptor, SessionService.Descriptor, NotificationService.Descriptor,
+            IdentityService.Descriptor, DiagnosticsService.Descriptor,
+        };
+        var every = services.SelectMany(s => s.Methods.Select(m => $"{s.Name}/{m.Name}")).Order(StringComparer.Ordinal);
+        Assert.Equal(every, Table.Select(r => r.Rpc).Order(StringComparer.Ordinal));
+        Assert.Equal(every, Calls.Keys.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Who a create acts for (<c>Caller.ActingInstructorId</c>): the instructor themselves, or whoever an admin names.</summary>
+    public enum Acting
+    {
+        InstructorNamesNobody,
+        InstructorNamesSelf,
+        InstructorNamesAnotherInstructor,
+        AdminNamesInstructor,
+        AdminNamesNobody,
+        AdminWhoTeachesNamesNobody,
+        AdminNamesViewer,
+        AdminNamesUnknownUser,
+    }
+
+    public static TheoryData<string, Acting, StatusCode> ActingFor => new()
+    {
+        { "CourseService/CreateCourse", Acting.InstructorNamesNobody, OK },
+        { "CourseService/CreateCourse", Acting.InstructorNamesSelf, OK },
+        { "CourseService/CreateCourse", Acting.InstructorNamesAnotherInstructor, PermissionDenied },
+        { "CourseService/CreateCourse", Acting.AdminNamesInstructor, OK },
+        { "CourseService/CreateCourse", Acting.AdminNamesNobody, InvalidArgument },
+        { "CourseService/CreateCourse", Acting.AdminWhoTeachesNamesNobody, InvalidArgument },
+        { "CourseService/CreateCourse", Acting.AdminNamesViewer, InvalidArgument },
+        { "CourseService/CreateCourse", Acting.AdminNamesUnknownUser, NotFound },
+        { "SessionService/CreateSession", Acting.InstructorNamesNobody, OK },
+        { "SessionService/CreateSession", Acting.InstructorNamesSelf, OK },
+        { "SessionService/CreateSession", Acting.InstructorNamesAnotherInstructor, PermissionDenied },
+        { "SessionService/CreateSession", Acting.AdminNamesInstructor, OK },
+        { "SessionService/CreateSession", Acting.AdminNamesNobody, InvalidArgument },
+        { "SessionService/CreateSession", Acting.AdminWhoTeachesNamesNobody, InvalidArgument },
+        { "SessionService/CreateSession", Acting.AdminNamesViewer, InvalidArgument },
+        { "SessionService/CreateSession", Acting.AdminNamesUnknownUser, NotFound },
+    };
+
+    [Theory]
+    [MemberData(nameof(ActingFor))]
+    public async Task A_create_acts_for_the_instructor_or_for_whom_an_admin_names(string rpc, Acting acting, StatusCode expected)
+    {
+        var world = await host.NewWorldAsync();
+        var (caller, named, actsFor) = acting switch
+        {
+            Acting.InstructorNamesNobody => (world.Owner, "", world.Owner.Id),
+            Acting.InstructorNamesSelf => (world.Owner, world.Owner.Id, world.Owner.Id),
+            Acting.InstructorNamesAnotherInstructor => (host.OtherInstructor, world.Owner.Id, world.Owner.Id),
+            Acting.AdminNamesInstructor => (host.Admin, world.Owner.Id, world.Owner.Id),
+            Acting.AdminNamesNobody => (host.Admin, "", world.Owner.Id),
+            Acting.AdminWhoTeachesNamesNobody => (host.TeachingAdmin, "", host.TeachingAdmin.Id),
+            Acting.AdminNamesViewer => (host.Admin, host.Viewer.Id, host.Viewer.Id),
+            Acting.AdminNamesUnknownUser => (host.Admin, "u_nobody", "u_nobody"),
+            _ => throw new ArgumentOutOfRangeException(nameof(acting)),
+        };
+        var start = world.At(TimeSpan.FromDays(2));
+        async Task<string> Create() => rpc switch
+        {
+            "CourseService/CreateCourse" => (await caller.Courses.CreateCourseAsync(
+                new CreateCourseRequest { Title = "经济基础", InstructorId = named })).InstructorId,
+            "SessionService/CreateSession" => (await caller.Sessions.CreateSessionAsync(
+                new CreateSessionRequest { Title = "经济基础第19章考点梳理", InstructorId = named, PlannedStart = start, DurationMinutes = 60 })).InstructorId,
+            _ => throw new ArgumentOutOfRangeException(nameof(rpc)),
+        };
+        var before = await host.WrittenForAsync(actsFor);
+
+        var instructorId = "";
+        var actual = await StatusOf(async () => instructorId = await Create());
+
+        Assert.Equal(expected, actual);
+        if (actual == OK)
+        {
+            Assert.Equal(actsFor, instructorId);
+        }
+        else
+        {
+            Assert.Equal(before, await host.WrittenForAsync(actsFor));
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_may_not_schedule_an_instructor_on_another_instructors_course()
+    {
+        var world = await host.NewWorldAsync();
+        var course = await world.CourseAsync();
+        var before = await world.SnapshotAsync();
+
+        var actual = await StatusOf(() => host.Admin.Sessions.CreateSessionAsync(new CreateSessionRequest
+        {
+            Title = "经济基础第19章考点梳理", InstructorId = host.OtherInstructor.Id, CourseId = course.Id,
+            PlannedStart = world.At(TimeSpan.FromDays(2)), DurationMinutes = 60,
+        }).ResponseAsync);
+
+        Assert.Equal(PermissionDenied, actual);
+        Assert.Equal(before, await world.SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task Health_and_reflection_answer_without_a_token()
+    {
+        var anonymous = host.App.Invoker(null);
+
+        var health = await new Health.HealthClient(anonymous).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+
+        foreach (var listed in new[] { await ListServicesV1(anonymous), await ListServicesV1Alpha(anonymous) })
+        {
+            Assert.Contains("learnhub.v1.SessionService", listed);
+            Assert.Contains("learnhub.v1.CourseService", listed);
+            Assert.Contains("grpc.health.v1.Health", listed);
+        }
+    }
+
+    private static async Task<List<string>> ListServicesV1(CallInvoker invoker)
+    {
+        using var call = new ReflectionV1.ServerReflection.ServerReflectionClient(invoker).ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new ReflectionV1.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+    }
+
+    private static async Task<List<string>> ListServicesV1Alpha(CallInvoker invoker)
+    {
+        using var call = new ReflectionV1Alpha.ServerReflection.ServerReflectionClient(invoker).ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new ReflectionV1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+    }
+
+    private static async Task<StatusCode> StatusOf(Func<Task> call) => (await RefusalOf(call))?.StatusCode ?? OK;
+
+    private static async Task<RpcException?> RefusalOf(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return null;
+        }
+        catch (RpcException e)
+        {
+            return e;
+        }
+    }
+
+    private static Task<Func<CallInvoker, Task>> Ready(Func<CallInvoker, Task> call) => Task.FromResult(call);
+
+    private static CourseService.CourseServiceClient Courses(CallInvoker invoker) => new(invoker);
+
+    private static SessionService.SessionServiceClient Sessions(CallInvoker invoker) => new(invoker);
+
+    private sealed record MatrixRow(string Rpc, StatusCode Anonymous, StatusCode Viewer, StatusCode Owner, StatusCode Other, StatusCode Reviewer, StatusCode Admin)
+    {
+        public StatusCode Expected(CallerRole role) => role switch
+        {
+            CallerRole.Anonymous => Anonymous,
+            CallerRole.Viewer => Viewer,
+            CallerRole.OwnerInstructor => Owner,
+            CallerRole.OtherInstructor => Other,
+            CallerRole.Reviewer => Reviewer,
+            CallerRole.Admin => Admin,
+            _ => throw new ArgumentOutOfRangeException(nameof(role)),
+        };
+    }
+}
+
+/// <summary>One host for the matrix, with the callers every row shares; each row's owner and resources are its own.</summary>
+public sealed class MatrixHost : IAsyncLifetime
+{
+    private int worlds;
+
+    public LearnHubApp App { get; private set; } = null!;
+
+    public TestUser Viewer { get; private set; } = null!;
+
+    public TestUser OtherInstructor { get; private set; } = null!;
+
+    public TestUser Reviewer { get; private set; } = null!;
+
+    public TestUser Admin { get; private set; } = null!;
+
+    /// <summary>An admin who also teaches: still has to name the instructor a create is for.</summary>
+    public TestUser TeachingAdmin { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        App = await LearnHubApp.StartAsync();
+        Viewer = await App.CreateUserAsync("viewer");
+        OtherInstructor = await App.CreateUserAsync("other-instructor", "instructor");
+        Reviewer = await App.CreateUserAsync("reviewer", "reviewer");
+        Admin = await App.CreateUserAsync("admin", "admin");
+        TeachingAdmin = await App.CreateUserAsync("teaching-admin", "admin", "instructor");
+    }
+
+    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+
+    public async Task<MatrixWorld> NewWorldAsync()
+    {
+        var owner = await App.CreateUserAsync($"owner-{Interlocked.Increment(ref worlds)}", "instructor");
+        return new MatrixWorld(this, owner);
+    }
+
+    /// <summary>Everything a create acting for <paramref name="userId"/> could have written, as the admin reads it.</summary>
+    public async Task<string> WrittenForAsync(string userId)
+    {
+        var courses = await Admin.Courses.ListCoursesAsync(new ListCoursesRequest { InstructorId = userId, PageSize = 100 });
+        var sessions = await Admin.Sessions.ListSessionsAsync(new ListSessionsRequest { InstructorId = userId, PageSize = 100 });
+        return JsonFormatter.Default.Format(courses) + JsonFormatter.Default.Format(sessions);
+    }
+}
+
+/// <summary>A row's owning instructor and the resources of theirs the call targets, created on first use.</summary>
+public sealed class MatrixWorld(MatrixHost host, TestUser owner)
+{
+    private Course? course;
+    private Session? scheduled;
+    private Session? live;
+
+    public MatrixHost Host => host;
+
+    public TestUser Owner => owner;
+
+    public Timestamp At(TimeSpan fromNow) => Timestamp.FromDateTimeOffset(host.App.Clock.GetUtcNow() + fromNow);
+
+    public CallInvoker InvokerFor(CallerRole role) => role switch
+    {
+        CallerRole.Anonymous => host.App.Invoker(null),
+        CallerRole.Viewer => host.App.Invoker(host.Viewer.Token),
+        CallerRole.OwnerInstructor => host.App.Invoker(owner.Token),
+        CallerRole.OtherInstructor => host.App.Invoker(host.OtherInstructor.Token),
+        CallerRole.Reviewer => host.App.Invoker(host.Reviewer.Token),
+        CallerRole.Admin => host.App.Invoker(host.Admin.Token),
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+
+    /// <summary>经济基础 with 第19章 (which the scheduled session uses) and 第20章 (which nothing uses, so it may be removed).</summary>
+    public async Task<Course> CourseAsync() => course ??= await owner.Courses.CreateCourseAsync(new CreateCourseRequest
+    {
+        Title = "经济基础", ChapterTitles = { "第19章", "第20章" },
+    });
+
+    /// <summary>Scheduled 15 minutes ahead: close enough to go live early, and clear of the live session.</summary>
+    public async Task<Session> ScheduledAsync()
+    {
+        var c = await CourseAsync();
+        return scheduled ??= await owner.Sessions.CreateSessionAsync(new CreateSessionRequest
+        {
+            Title = "经济基础第19章考点梳理", CourseId = c.Id, ChapterId = c.Chapters[0].Id, PlannedStart = At(TimeSpan.FromMinutes(15)), DurationMinutes = 30,
+        });
+    }
+
+    /// <summary>Planned 5 minutes ahead for 5 minutes and taken live early by its owner.</summary>
+    public async Task<Session> LiveAsync()
+    {
+        if (live is null)
+        {
+            var session = await owner.Sessions.CreateSessionAsync(new CreateSessionRequest
+            {
+                Title = "经济基础阶段测试2试题讲解", PlannedStart = At(TimeSpan.FromMinutes(5)), DurationMinutes = 5,
+            });
+            live = await owner.Sessions.GoLiveAsync(new GoLiveRequest { SessionId = session.Id });
+        }
+        return live;
+    }
+
+    /// <summary>The owner's courses and sessions as the admin reads them: what a refused call must not change.</summary>
+    public Task<string> SnapshotAsync() => host.WrittenForAsync(owner.Id);
+}
