@@ -59,6 +59,7 @@ public sealed class ScheduleTests(LearnHubServer server) : BrowserTest(server), 
         await Expect(ListRow(title).GetByTestId("row-start")).ToHaveTextAsync($"{Day(10)} 10:00");
 
         await Page.GetByTestId($"session-edit-{id}").ClickAsync();
+        await WaitForSessionDialogAsync();
         await Expect(Page.Field("session-title")).ToHaveValueAsync(title);
         await Page.SetAsync("session-time", "14:00");
         await Page.GetByTestId("session-save").ClickAsync();
@@ -98,11 +99,16 @@ public sealed class ScheduleTests(LearnHubServer server) : BrowserTest(server), 
     private async Task CreateSessionAsync(string title, string date, string time)
     {
         await Page.GetByTestId("schedule-new").ClickAsync();
+        await WaitForSessionDialogAsync();
         await Page.SetAsync("session-title", title);
         await Page.SetAsync("session-date", date);
         await Page.SetAsync("session-time", time);
         await Page.GetByTestId("session-save").ClickAsync();
     }
+
+    /// <summary>Save is enabled once the dialog has filled its fields (defaults or the session) and loaded the courses; typing earlier would be overwritten.</summary>
+    private async Task WaitForSessionDialogAsync() =>
+        await Expect(Page.GetByTestId("session-save")).ToBeEnabledAsync();
 
     private async Task ShowListAsync()
     {

@@ -113,8 +113,13 @@ public abstract class BrowserTest(LearnHubServer server) : IAsyncLifetime
         var safe = new StringBuilder(name.Length);
         foreach (var c in name)
         {
-            safe.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_');
+            var kept = char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_';
+            // Theory arguments such as (path: "/admin/users") become one readable run: _admin_users.
+            if (kept != '_' || safe.Length == 0 || safe[^1] != '_')
+            {
+                safe.Append(kept);
+            }
         }
-        return safe.ToString();
+        return safe.ToString().TrimEnd('_');
     }
 }
