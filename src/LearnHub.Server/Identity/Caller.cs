@@ -49,6 +49,15 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
         return UserId;
     }
 
+    /// <summary>Refuses anyone who is not an admin, with the same details as every other refusal.</summary>
+    public void EnsureAdmin()
+    {
+        if (!IsAdmin)
+        {
+            throw RpcErrors.PermissionDenied("role", "只有管理员可以执行此操作 (admins only).");
+        }
+    }
+
     /// <summary>Refuses anyone but the owning instructor or an admin (DOMAIN.md: nobody acts on another's sessions).</summary>
     public void EnsureOwnerOrAdmin(string ownerId, string field, string what)
     {

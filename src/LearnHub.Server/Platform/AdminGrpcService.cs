@@ -9,13 +9,14 @@ using Microsoft.AspNetCore.RateLimiting;
 
 namespace LearnHub.Server.Platform;
 
-/// <summary>Users, roles, certification and platform settings: admins only (checked here, on the server).</summary>
-[Authorize(Roles = Roles.Admin)]
+/// <summary>Users, roles, certification and platform settings: admins only (checked first in every call, on the server).</summary>
+[Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
 public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore settings) : AdminService.AdminServiceBase
 {
     public override async Task<ListUsersResponse> ListUsers(ListUsersRequest request, ServerCallContext context)
     {
+        context.Caller().EnsureAdmin();
         var pageSize = PageToken.PageSize(request.PageSize);
         if (request.Query.Length > 100)
         {
@@ -35,6 +36,7 @@ public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore sett
     public override async Task<User> SetUserRoles(SetUserRolesRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
+        caller.EnsureAdmin();
         if (request.Roles.FirstOrDefault(r => !Roles.IsKnown(r)) is { } unknown)
         {
             RpcErrors.ThrowInvalid("roles", $"未知角色 '{unknown}' (roles: {string.Join(", ", Roles.All)}).");
@@ -50,23 +52,28 @@ public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore sett
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<User> SetCertified(SetCertifiedRequest request, ServerCallContext context)
     {
+        context.Caller().EnsureAdmin();
         _ = await users.FindAsync(request.UserId, context.CancellationToken) ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
         return IdentityGrpcService.ToProto((await users.SetCertifiedAsync(request.UserId, request.Certified, context.CancellationToken))!);
     }
 
-    public override async Task<PlatformSettings> GetPlatformSettings(GetPlatformSettingsRequest request, ServerCallContext context) =>
-        ToProto(await settings.GetAsync(context.CancellationToken));
+    public override async Task<PlatformSettings> GetPlatformSettings(GetPlatformSettingsRequest request, ServerCallContext context)
+    {
+        context.Caller().EnsureAdmin();
+        return ToProto(await settings.GetAsync(context.CancellationToken));
+    }
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<PlatformSettings> UpdatePlatformSettings(UpdatePlatformSettingsRequest request, ServerCallContext context)
     {
+        var caller = context.Caller();
+        caller.EnsureAdmin();
         RpcErrors.ThrowIfAny(
             request.HasReminderLeadMinutes && request.ReminderLeadMinutes is < 1 or > 1440
                 ? new("reminder_lead_minutes", "开播提醒提前量须在 1–1440 分钟之间 (1 to 1440 minutes).") : null,
             request.HasReviewTimeoutHours && request.ReviewTimeoutHours is < 1 or > 720
                 ? new("review_timeout_hours", "审核超时须在 1–720 小时之间 (1 to 720 hours).") : null,
             request.HasPlatformTimeZone ? SessionRules.CheckTimeZone(request.PlatformTimeZone, "platform_time_zone") : null);
-        var caller = context.Caller();
         var updated = await settings.UpdateAsync(
             request.HasReminderLeadMinutes ? request.ReminderLeadMinutes : null,
             request.HasReviewTimeoutHours ? request.ReviewTimeoutHours : null,

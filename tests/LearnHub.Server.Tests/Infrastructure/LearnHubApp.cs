@@ -29,6 +29,8 @@ public sealed class LearnHubApp : IAsyncDisposable
         Channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
     }
 
+    public static readonly TimeSpan TestTokenLifetime = TimeSpan.FromDays(3650);
+
     public string DataDirectory { get; }
 
     public FakeTimeProvider Clock { get; }
@@ -79,7 +81,8 @@ public sealed class LearnHubApp : IAsyncDisposable
     {
         var store = Services.GetRequiredService<UserStore>();
         var user = await store.CreateAsync(handle, handle, roles, "Asia/Shanghai", CancellationToken.None);
-        var token = Services.GetRequiredService<TokenIssuer>().Issue(user);
+        // Scenarios move the fake clock by days; the server judges token lifetimes by that clock, so test tokens live long.
+        var token = Services.GetRequiredService<TokenIssuer>().Issue(user, TestTokenLifetime);
         return new TestUser(user.Id, user.Handle, token, this);
     }
 

@@ -61,6 +61,13 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         new("NotificationService/MarkNotificationsRead", Anon, OK,   OK,  OK,     OK,      OK),
         new("IdentityService/GetMe",               Anon,     OK,     OK,  OK,     OK,      OK),
         new("IdentityService/UpdateMyTimeZone",    Anon,     OK,     OK,  OK,     OK,      OK),
+        new("IdentityService/UpdateMyLanguage",    Anon,     OK,     OK,  OK,     OK,      OK),
+        new("IdentityService/GetMyCalendarFeedKey", Anon,    OK,     OK,  OK,     OK,      OK),
+        new("AdminService/ListUsers",              Anon,     Denied, Denied, Denied, Denied, OK),
+        new("AdminService/SetUserRoles",           Anon,     Denied, Denied, Denied, Denied, OK),
+        new("AdminService/SetCertified",           Anon,     Denied, Denied, Denied, Denied, OK),
+        new("AdminService/GetPlatformSettings",    Anon,     Denied, Denied, Denied, Denied, OK),
+        new("AdminService/UpdatePlatformSettings", Anon,     Denied, Denied, Denied, Denied, OK),
         new("DiagnosticsService/Ping",             Anon,     OK,     OK,  OK,     OK,      OK),
     ];
 
@@ -184,6 +191,13 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         ["IdentityService/GetMe"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).GetMeAsync(new GetMeRequest()).ResponseAsync),
         ["IdentityService/UpdateMyTimeZone"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).UpdateMyTimeZoneAsync(new UpdateMyTimeZoneRequest { TimeZone = "Europe/Berlin" }).ResponseAsync),
         ["DiagnosticsService/Ping"] = w => Ready(i => new DiagnosticsService.DiagnosticsServiceClient(i).PingAsync(new PingRequest()).ResponseAsync),
+        ["IdentityService/UpdateMyLanguage"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).UpdateMyLanguageAsync(new UpdateMyLanguageRequest { Language = "en" }).ResponseAsync),
+        ["IdentityService/GetMyCalendarFeedKey"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest()).ResponseAsync),
+        ["AdminService/ListUsers"] = w => Ready(i => new AdminService.AdminServiceClient(i).ListUsersAsync(new ListUsersRequest()).ResponseAsync),
+        ["AdminService/SetUserRoles"] = w => Ready(i => new AdminService.AdminServiceClient(i).SetUserRolesAsync(new SetUserRolesRequest { UserId = w.Owner.Id, Roles = { "instructor" } }).ResponseAsync),
+        ["AdminService/SetCertified"] = w => Ready(i => new AdminService.AdminServiceClient(i).SetCertifiedAsync(new SetCertifiedRequest { UserId = w.Owner.Id, Certified = true }).ResponseAsync),
+        ["AdminService/GetPlatformSettings"] = w => Ready(i => new AdminService.AdminServiceClient(i).GetPlatformSettingsAsync(new GetPlatformSettingsRequest()).ResponseAsync),
+        ["AdminService/UpdatePlatformSettings"] = w => Ready(i => new AdminService.AdminServiceClient(i).UpdatePlatformSettingsAsync(new UpdatePlatformSettingsRequest { ReminderLeadMinutes = 15 }).ResponseAsync),
     };
 
     public static TheoryData<string, CallerRole, StatusCode> Matrix
@@ -232,7 +246,7 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         var services = new[]
         {
             CourseService.Descriptor, SessionService.Descriptor, NotificationService.Descriptor,
-            IdentityService.Descriptor, DiagnosticsService.Descriptor,
+            IdentityService.Descriptor, DiagnosticsService.Descriptor, AdminService.Descriptor,
         };
         var every = services.SelectMany(s => s.Methods.Select(m => $"{s.Name}/{m.Name}")).Order(StringComparer.Ordinal);
         Assert.Equal(every, Table.Select(r => r.Rpc).Order(StringComparer.Ordinal));
