@@ -20,10 +20,32 @@ if [[ ! -d "$node_client/node_modules" ]]; then
   (cd "$node_client" && npm ci --no-audit --no-fund)
 fi
 
+# The browser tests (tests/LearnHub.Browser.Tests) drive Debian's Chromium; Playwright's own download is never used.
+# A Chinese font makes their screenshots readable (the console is zh-CN first); the tests pass without it.
+browser_packages=()
+[[ -x /usr/bin/chromium ]] || browser_packages+=(chromium)
+[[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || browser_packages+=(fonts-wqy-microhei)
+if [[ ${#browser_packages[@]} -gt 0 ]]; then
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    if [[ ! -x /usr/bin/chromium ]]; then
+      echo "scripts/test.sh: the browser tests need Debian's chromium at /usr/bin/chromium; run as root (apt-get install -y chromium) and try again." >&2
+      exit 2
+    fi
+  else
+    echo "scripts/test.sh: installing ${browser_packages[*]} for the browser tests (apt-get)"
+    # A fresh machine's package lists may be empty or old: refresh them once, then install.
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_packages[@]}"
+  fi
+fi
+
 # Only this run's results: .ci/run sums every TRX file in the folder.
 mkdir -p "$results"
 rm -f "$results"/*.trx
+rm -rf "$results/screenshots"
 
+# Each browser test saves a screenshot of the page it checked next to the results.
+export LEARNHUB_SCREENSHOTS_DIR="$results/screenshots"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 set +e
 dotnet test "$root/LearnHub.sln" --logger "trx" --results-directory "$results" "$@"
