@@ -39,9 +39,8 @@ public sealed class SeriesTests(LearnHubServer server) : BrowserTest(server), IC
         await Expect(Page.GetByTestId("series-commit")).ToBeDisabledAsync();
     }
 
-    // Blazor reports an <input type="time"> change as "HH:mm:ss"; the planner sends it as local_time unchanged and the
-    // server (HH:mm only) refuses it, so a user cannot change the series time. Unskip once the planner sends HH:mm.
-    [Fact(Skip = "Product bug: SeriesPlanner sends the time field's HH:mm:ss as local_time, which the server refuses (HH:mm)")]
+    // Blazor reports an <input type="time"> change as "HH:mm:ss"; the planner must send the API's "HH:mm".
+    [Fact]
     public async Task A_time_picked_in_the_time_field_is_the_time_previewed()
     {
         await OpenPlannerAsync();
