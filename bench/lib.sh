@@ -1,7 +1,9 @@
 # Shared by the benchmark scripts: Release build, a server on free loopback ports with a temp data folder,
 # and cleanup of everything started (the caller sets `trap bench_cleanup EXIT`).
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SERVER_DLL="$BENCH_ROOT/src/LearnHub.Server/bin/Release/net10.0/LearnHub.Server.dll"
+# SERVER_DLL may name another build (e.g. a copy of the server before a change, for before/after figures).
+BUILD_SERVER=${SERVER_DLL:+no}
+SERVER_DLL=${SERVER_DLL:-"$BENCH_ROOT/src/LearnHub.Server/bin/Release/net10.0/LearnHub.Server.dll"}
 PROBE_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Probe/bin/Release/net10.0/LearnHub.Bench.Probe.dll"
 BENCH_PIDS=()
 BENCH_WORK=$(mktemp -d /tmp/learnhub-bench.XXXXXX)
@@ -19,8 +21,9 @@ bench_cleanup() {
 }
 
 bench_build() {
-  local project
-  for project in src/LearnHub.Server/LearnHub.Server.csproj "$@"; do
+  local project projects=("$@")
+  [[ "$BUILD_SERVER" == no ]] || projects=(src/LearnHub.Server/LearnHub.Server.csproj "${projects[@]}")
+  for project in "${projects[@]}"; do
     dotnet build -c Release --nologo -v q "$BENCH_ROOT/$project" >"$BENCH_WORK/build.log" 2>&1 \
       || { cat "$BENCH_WORK/build.log" >&2; return 1; }
   done

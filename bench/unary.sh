@@ -60,7 +60,11 @@ for round in $(seq "$ROUNDS"); do
     # h2load logs the measured phase only (warm-up requests are left out).
     read -r n p50 p99 max non200 < <(python3 "$BENCH_ROOT/bench/latency.py" "$log")
     server_cpu=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v s=$((DURATION + WARMUP)) 'BEGIN { printf "%.0f", 100 * t / hz / s }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$call" "$rps" "$p50" "$p99" "$max" "$n" "$done_count" "$succeeded" "$non200" "$server_cpu" | tee -a "$results"
+    # Server CPU per call, warm-up included: DATA bytes / frame size counts every answered call of the run. Unlike
+    # req/s it does not depend on how much of its core the server got from the rest of the machine.
+    data_bytes=$(awk '/^traffic:/ { for (i = 1; i <= NF; i++) if ($i == "data") { v = $(i - 1); gsub(/[()]/, "", v); print v } }' "$out")
+    cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v calls=$((data_bytes / frame[$call])) 'BEGIN { printf "%.0f", 1e6 * t / hz / calls }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$call" "$rps" "$p50" "$p99" "$max" "$n" "$done_count" "$succeeded" "$non200" "$server_cpu" "$cpu_us" | tee -a "$results"
   done
 done
 
@@ -68,20 +72,22 @@ python3 - "$results" <<'PY'
 import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 print()
-print("| round | call | req/s | p50 ms | p99 ms | max ms | requests | non-200 | server CPU % |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| round | call | req/s | p50 ms | p99 ms | max ms | requests | non-200 | server CPU % | server CPU µs/call |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 by_round = {}
-for rnd, call, rps, p50, p99, mx, n, done, ok, non200, cpu in rows:
-    print(f"| {rnd} | {call} | {float(rps):,.0f} | {p50} | {p99} | {mx} | {int(done):,} | {non200} | {cpu} |")
-    by_round.setdefault(rnd, {})[call] = (float(rps), float(p99))
+for rnd, call, rps, p50, p99, mx, n, done, ok, non200, cpu, cpu_us in rows:
+    print(f"| {rnd} | {call} | {float(rps):,.0f} | {p50} | {p99} | {mx} | {int(done):,} | {non200} | {cpu} | {cpu_us} |")
+    by_round.setdefault(rnd, {})[call] = (float(rps), float(p99), float(cpu_us))
 print()
 for call, rps_target, p99_factor in [("list-recommendations", 0.70, None), ("get-session", 0.50, 2.0)]:
     ratios = [r[call][0] / r["ping"][0] for r in by_round.values()]
     p99s = [r[call][1] / r["ping"][1] for r in by_round.values()]
+    cpus = [r["ping"][2] / r[call][2] for r in by_round.values()]
     ratio, p99r = statistics.median(ratios), statistics.median(p99s)
     verdict = ratio >= rps_target and (p99_factor is None or p99r <= p99_factor)
     print(f"{call}: req/s vs Ping {ratio:.2f} (per round {', '.join(f'{x:.2f}' for x in ratios)}; target >= {rps_target:.2f}), "
           f"p99 vs Ping {p99r:.2f}x (per round {', '.join(f'{x:.2f}' for x in p99s)}"
-          f"{f'; target <= {p99_factor:.0f}x' if p99_factor else ''}) -> {'MET' if verdict else 'MISSED'}")
+          f"{f'; target <= {p99_factor:.0f}x' if p99_factor else ''}) -> {'MET' if verdict else 'MISSED'}; "
+          f"CPU-normalised capacity vs Ping (Ping µs/call ÷ its µs/call) {statistics.median(cpus):.2f}")
 PY
 machine_line

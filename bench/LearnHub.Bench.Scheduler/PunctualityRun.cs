@@ -47,26 +47,19 @@ public static class PunctualityRun
         Console.WriteLine($"creating {count} sessions, all starting at {start:u} ({(start - now).TotalSeconds:F0} s from now), {options.Parallelism} in parallel");
 
         var created = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, count),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism },
-            async (i, ct) => await sessions.CreateSessionAsync(
-                new CreateSessionRequest
-                {
-                    Title = string.Create(CultureInfo.InvariantCulture, $"调度压测 {i + 1:0000}"),
-                    InstructorId = options.InstructorIds[i],
-                    PlannedStart = Timestamp.FromDateTimeOffset(start),
-                    DurationMinutes = 60,
-                    TimeZone = "Asia/Shanghai",
-                    RequestId = $"bench-{runId}-{i}",
-                },
-                headers,
-                DateTime.UtcNow.AddSeconds(30),
-                ct));
+        try
+        {
+            await CreateAllAsync(sessions, headers, options, start, runId);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument && DateTimeOffset.UtcNow >= start)
+        {
+            Console.Error.WriteLine($"creation ran past the start after {created.Elapsed.TotalSeconds:F0} s: raise --lead (LEAD)");
+            return 1;
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"created {count} sessions in {created.Elapsed.TotalSeconds:F1} s ({count / created.Elapsed.TotalSeconds:F0}/s)"));
         if (DateTimeOffset.UtcNow >= start)
         {
-            Console.Error.WriteLine("creation ran past the start: raise --lead");
+            Console.Error.WriteLine("creation ran past the start: raise --lead (LEAD)");
             return 1;
         }
 
@@ -112,6 +105,25 @@ public static class PunctualityRun
         Console.WriteLine($"targets (all live within 60 s, p99 <= 1000 ms): {(met ? "MET" : "MISSED")}");
         return met ? 0 : 1;
     }
+
+    private static Task CreateAllAsync(
+        SessionService.SessionServiceClient sessions, Metadata headers, PunctualityOptions options, DateTimeOffset start, string runId) =>
+        Parallel.ForEachAsync(
+            Enumerable.Range(0, options.InstructorIds.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism },
+            async (i, ct) => await sessions.CreateSessionAsync(
+                new CreateSessionRequest
+                {
+                    Title = string.Create(CultureInfo.InvariantCulture, $"调度压测 {i + 1:0000}"),
+                    InstructorId = options.InstructorIds[i],
+                    PlannedStart = Timestamp.FromDateTimeOffset(start),
+                    DurationMinutes = 60,
+                    TimeZone = "Asia/Shanghai",
+                    RequestId = $"bench-{runId}-{i}",
+                },
+                headers,
+                DateTime.UtcNow.AddSeconds(30),
+                ct));
 
     /// <summary>Every session starting in [start, start + 1 s) with one of the statuses (none: any), all pages.</summary>
     private static async Task<List<Session>> ListWindowAsync(SessionService.SessionServiceClient sessions, Metadata headers, DateTimeOffset start, SessionStatus[] statuses)
