@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace LearnHub.Server.Data;
@@ -13,11 +14,14 @@ namespace LearnHub.Server.Data;
 /// power loss can take back the last ones; FULL adds an fsync to every commit (≈0.4 ms here), and the scheduler
 /// commits about twice per session it fires.</item>
 /// </list>
-/// Both are per connection (not stored in the file), hence set on every open.
+/// Both are per connection (not stored in the file), hence set on each new handle.
 /// </summary>
 public sealed class BusyWaitSqliteConnection : SqliteConnection
 {
     private const int BusyTimeoutMs = 5000;
+
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
+    private static readonly object Marker = new();
 
     public BusyWaitSqliteConnection()
     {
@@ -31,9 +35,15 @@ public sealed class BusyWaitSqliteConnection : SqliteConnection
     public override void Open()
     {
         base.Open();
-        // A pooled handle keeps both; setting them again is cheaper than tracking which handles are new.
-        SQLitePCL.raw.sqlite3_busy_timeout(Handle, BusyTimeoutMs);
-        SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_exec(Handle, "PRAGMA synchronous=NORMAL"), Handle);
+        // A pooled handle keeps both settings: only a handle opened for the first time needs them.
+        var handle = Handle!;
+        if (Configured.TryGetValue(handle, out _))
+        {
+            return;
+        }
+        SQLitePCL.raw.sqlite3_busy_timeout(handle, BusyTimeoutMs);
+        SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_exec(handle, "PRAGMA synchronous=NORMAL"), handle);
+        Configured.AddOrUpdate(handle, Marker);
     }
 }
 
