@@ -11,7 +11,5 @@ machine_line
 args=(coldstart "$SERVER_DLL" --runs "$RUNS")
 [[ -n "${CPUS:-}" ]] && args+=(--cpus "$CPUS")
 # The probe spawns and stops each server itself (SIGTERM, then kill); it is the one process this script starts.
-dotnet "$PROBE_DLL" "${args[@]}" &
-BENCH_PIDS+=("$!")
-wait "$!"
+run_tracked dotnet "$PROBE_DLL" "${args[@]}"
 machine_line

@@ -6,10 +6,12 @@ BUILD_SERVER=${SERVER_DLL:+no}
 SERVER_DLL=${SERVER_DLL:-"$BENCH_ROOT/src/LearnHub.Server/bin/Release/net10.0/LearnHub.Server.dll"}
 PROBE_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Probe/bin/Release/net10.0/LearnHub.Bench.Probe.dll"
 BENCH_PIDS=()
+BENCH_CHILD=""
 BENCH_WORK=$(mktemp -d /tmp/learnhub-bench.XXXXXX)
 
 bench_cleanup() {
   local pid
+  [[ -n "$BENCH_CHILD" ]] && BENCH_PIDS+=("$BENCH_CHILD")
   for pid in "${BENCH_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
@@ -18,6 +20,17 @@ bench_cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   if [[ -n "${KEEP_WORK:-}" ]]; then echo "work folder kept: $BENCH_WORK" >&2; else rm -rf "$BENCH_WORK"; fi
+}
+
+# run_tracked CMD…: runs a load generator or client in the background and waits for it, so that a signal to the script
+# runs the cleanup at once (bash defers traps while a foreground command runs) and the cleanup stops it too.
+run_tracked() {
+  "$@" &
+  BENCH_CHILD=$!
+  local status=0
+  wait "$BENCH_CHILD" || status=$?
+  BENCH_CHILD=""
+  return "$status"
 }
 
 bench_build() {

@@ -33,6 +33,6 @@ bench_start_server 0 "$data" --Storage:SeedDemoData=false \
   --Logging:LogLevel:Default=Warning "${extra[@]}"
 token=$(mint_token bench-admin "$data")
 status=0
-taskset -c 1 dotnet "$SCHEDULER_DLL" "$GRPC_URL" "$token" "$BENCH_WORK/instructors.txt" --lead "$LEAD" --server-pid "$SERVER_PID" || status=$?
+run_tracked taskset -c 1 dotnet "$SCHEDULER_DLL" "$GRPC_URL" "$token" "$BENCH_WORK/instructors.txt" --lead "$LEAD" --server-pid "$SERVER_PID" || status=$?
 machine_line
 exit $status

@@ -36,7 +36,7 @@ done
 VERIFY=${VERIFY:-5000}
 for call in ping get-session list-recommendations; do
   out="$BENCH_WORK/$call.verify.txt"
-  taskset -c 1 h2load "$GRPC_URL${path[$call]}" -d "$BENCH_WORK/bodies/$call.bin" \
+  run_tracked taskset -c 1 h2load "$GRPC_URL${path[$call]}" -d "$BENCH_WORK/bodies/$call.bin" \
     -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $token" \
     -c "$CONNS" -m "$STREAMS" -n "$VERIFY" >"$out"
   data_bytes=$(awk '/^traffic:/ { for (i = 1; i <= NF; i++) if ($i == "data") { v = $(i - 1); gsub(/[()]/, "", v); print v } }' "$out")
@@ -50,7 +50,7 @@ done
 # An untimed round first: the verification runs are too short for the JIT to finish tiering up on a busy core
 # (Ping's CPU per call still fell by half between the first and second timed rounds without it).
 for call in ping get-session list-recommendations; do
-  taskset -c 1 h2load "$GRPC_URL${path[$call]}" -d "$BENCH_WORK/bodies/$call.bin" \
+  run_tracked taskset -c 1 h2load "$GRPC_URL${path[$call]}" -d "$BENCH_WORK/bodies/$call.bin" \
     -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $token" \
     -c "$CONNS" -m "$STREAMS" -D "$WARMUP_ROUND" >/dev/null
 done
@@ -60,7 +60,7 @@ for round in $(seq "$ROUNDS"); do
   for call in ping get-session list-recommendations; do
     out="$BENCH_WORK/$call.$round.txt" log="$BENCH_WORK/$call.$round.log"
     cpu_before=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
-    taskset -c 1 h2load "$GRPC_URL${path[$call]}" -d "$BENCH_WORK/bodies/$call.bin" \
+    run_tracked taskset -c 1 h2load "$GRPC_URL${path[$call]}" -d "$BENCH_WORK/bodies/$call.bin" \
       -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $token" \
       -c "$CONNS" -m "$STREAMS" -D "$DURATION" --warm-up-time "$WARMUP" --log-file "$log" >"$out"
     cpu_after=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")

@@ -19,6 +19,7 @@ public static class ColdStart
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);
     private static Process? running;
+    private static DirectoryInfo? workFolder;
 
     public static async Task<int> RunAsync(string serverDll, string[] options)
     {
@@ -41,11 +42,12 @@ public static class ColdStart
         }
         serverDll = Path.GetFullPath(serverDll);
         // The server must not outlive this process, whichever way it ends.
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => KillRunning());
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => KillRunning());
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillRunning();
-
         var root = Directory.CreateTempSubdirectory("learnhub-coldstart-");
+        workFolder = root;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => CleanUp());
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => CleanUp());
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => CleanUp();
+
         try
         {
             var fresh = new List<double>();
@@ -64,8 +66,25 @@ public static class ColdStart
         }
         finally
         {
-            KillRunning();
-            root.Delete(recursive: true);
+            CleanUp();
+        }
+    }
+
+    /// <summary>Also runs on SIGTERM/SIGINT, after which the process exits without reaching its finally blocks.</summary>
+    private static void CleanUp()
+    {
+        KillRunning();
+        try
+        {
+            workFolder?.Refresh();
+            if (workFolder is { Exists: true })
+            {
+                workFolder.Delete(recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A server still closing its files; the folder is under the temp directory.
         }
     }
 
