@@ -23,13 +23,14 @@ public sealed class Database
         Cache = SqliteCacheMode.Private,
         Pooling = true,
         ForeignKeys = true,
-        // Microsoft.Data.Sqlite retries SQLITE_BUSY until this many seconds pass (the busy timeout).
+        // Microsoft.Data.Sqlite's own retry on SQLITE_BUSY gives up after this many seconds; SQLite's busy handler
+        // (BusyWaitSqliteConnection) normally gets the lock long before.
         DefaultTimeout = 5,
     }.ToString();
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(ConnectionString);
+        var connection = new BusyWaitSqliteConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }

@@ -132,7 +132,7 @@ public static class LearnHubRegistration
             q.UseDefaultThreadPool(quartz.ThreadCount);
             q.UsePersistentStore(store =>
             {
-                store.UseSqlite(Database.BuildConnectionString(storage.DatabasePath));
+                store.UseSqlite(BusyWaitSqliteFactory.Instance, Database.BuildConnectionString(storage.DatabasePath));
                 store.ProvisionSchema();
                 store.UseSystemTextJsonSerializer();
             });
