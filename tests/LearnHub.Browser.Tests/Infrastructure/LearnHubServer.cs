@@ -1,3 +1,4 @@
+using LearnHub.Testing;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -118,7 +119,7 @@ public sealed class LearnHubServer : IAsyncLifetime
     public async Task<string> RunCliAsync(string? standardInput, params string[] arguments)
     {
         var (exitCode, output) = await ChildProcess.RunAsync(
-            "dotnet", [ServerDll, .. arguments, "--data-dir", DataDirectory], Path.GetDirectoryName(ServerDll)!, CliDeadline, standardInput);
+            "dotnet", [ServerDll, .. arguments, "--data-dir", DataDirectory], Path.GetDirectoryName(ServerDll)!, CliDeadline, standardInput: standardInput);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"`LearnHub.Server {string.Join(' ', arguments)}` exited with {exitCode}:\n{output}");

@@ -1,3 +1,5 @@
+using LearnHub.Testing;
+
 namespace LearnHub.Server.Tests.Interop;
 
 /// <summary>

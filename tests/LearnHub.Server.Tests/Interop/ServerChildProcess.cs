@@ -1,3 +1,4 @@
+using LearnHub.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Core;

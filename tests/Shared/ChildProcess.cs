@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace LearnHub.Browser.Tests.Infrastructure;
+namespace LearnHub.Testing;
 
 /// <summary>
 /// A process started by a test, its stdout and stderr collected as they come (a full pipe never stalls it).
@@ -36,7 +36,10 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <param name="standardInput">Written to the child's stdin, which is then closed (a child that reads more sees end-of-file).</param>
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, string? standardInput = null)
+    /// <param name="environment">Added to the child's environment.</param>
+    public static ChildProcess Start(
+        string fileName, IEnumerable<string> arguments, string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment = null, string? standardInput = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -55,6 +58,10 @@ public sealed class ChildProcess : IAsyncDisposable
         // Development would turn on detailed errors and hot reload: run as an operator does.
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process);
         process.OutputDataReceived += (_, e) => child.Append(e.Data);
@@ -80,10 +87,11 @@ public sealed class ChildProcess : IAsyncDisposable
 
     /// <summary>Runs a command to its end; past the deadline it is killed and reported with what it printed.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(
-        string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan deadline, string? standardInput = null)
+        string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan deadline,
+        IReadOnlyDictionary<string, string>? environment = null, string? standardInput = null)
     {
         var argumentList = arguments.ToList();
-        await using var child = Start(fileName, argumentList, workingDirectory, standardInput);
+        await using var child = Start(fileName, argumentList, workingDirectory, environment, standardInput);
         try
         {
             await child.process.WaitForExitAsync().WaitAsync(deadline);
