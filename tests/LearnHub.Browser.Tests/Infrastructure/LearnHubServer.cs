@@ -1,7 +1,6 @@
 using LearnHub.Testing;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using Cookie = Microsoft.Playwright.Cookie;
 
 namespace LearnHub.Browser.Tests.Infrastructure;
@@ -201,7 +200,7 @@ public sealed class LearnHubServer : IAsyncLifetime
 
     private async Task StartServerAsync()
     {
-        var (grpcPort, webPort) = FreeLoopbackPorts();
+        var (grpcPort, webPort) = LoopbackPorts.FreePair();
         GrpcUrl = $"http://127.0.0.1:{grpcPort}";
         WebUrl = $"http://127.0.0.1:{webPort}";
         var child = server = ChildProcess.Start("dotnet",
@@ -263,22 +262,4 @@ public sealed class LearnHubServer : IAsyncLifetime
 
     private Task<string> SetPasswordAsync(TestAccount account) =>
         RunCliAsync(account.Password + "\n", "user", "set-password", "--handle", account.Handle);
-
-    /// <summary>Two distinct ports the OS has just handed out; both listeners stay open until both are chosen.</summary>
-    private static (int Grpc, int Web) FreeLoopbackPorts()
-    {
-        var first = new TcpListener(IPAddress.Loopback, 0);
-        var second = new TcpListener(IPAddress.Loopback, 0);
-        first.Start();
-        second.Start();
-        try
-        {
-            return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
-        }
-        finally
-        {
-            first.Stop();
-            second.Stop();
-        }
-    }
 }

@@ -1,6 +1,5 @@
+using LearnHub.Testing;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -47,8 +46,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server and returns once its gRPC health check answers SERVING.</summary>
     public static async Task<ServerProcess> StartAsync(string dataDirectory, params string[] settings)
     {
-        var grpcPort = FreePort();
-        var webPort = FreePort();
+        var (grpcPort, webPort) = LoopbackPorts.FreePair();
         var output = new StringBuilder();
         var process = Launch(output, output,
         [
@@ -203,12 +201,5 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using LearnHub.Testing;
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -64,7 +62,7 @@ public sealed class ServerChildProcess : IAsyncDisposable
     /// <summary>Starts the server and returns once grpc.health.v1 answers SERVING.</summary>
     public async Task StartAsync()
     {
-        var (grpcPort, webPort) = FreeLoopbackPorts();
+        var (grpcPort, webPort) = LoopbackPorts.FreePair();
         GrpcAddress = $"127.0.0.1:{grpcPort}";
         var child = server = ChildProcess.Start("dotnet",
         [
@@ -119,24 +117,6 @@ public sealed class ServerChildProcess : IAsyncDisposable
         catch (IOException)
         {
             // Left in the temp folder; nothing holds it once the process is gone.
-        }
-    }
-
-    /// <summary>Two distinct ports the OS has just handed out; both listeners stay open until both are chosen.</summary>
-    private static (int Grpc, int Web) FreeLoopbackPorts()
-    {
-        var first = new TcpListener(IPAddress.Loopback, 0);
-        var second = new TcpListener(IPAddress.Loopback, 0);
-        first.Start();
-        second.Start();
-        try
-        {
-            return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
-        }
-        finally
-        {
-            first.Stop();
-            second.Stop();
         }
     }
 }
