@@ -29,6 +29,11 @@ public sealed class UserStore(Database database, TimeProvider clock)
             new CommandDefinition($"SELECT {Columns} FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The user's display zone, read on a connection the caller already holds.</summary>
+    public static Task<string?> TimeZoneOfAsync(System.Data.Common.DbConnection connection, string id, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<string?>(
+            new CommandDefinition("SELECT time_zone FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+
     public async Task<UserRecord?> FindByHandleAsync(string handle, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

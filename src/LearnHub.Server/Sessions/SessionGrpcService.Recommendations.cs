@@ -31,12 +31,12 @@ public sealed partial class SessionGrpcService
         {
             RpcErrors.ThrowIfAny(SessionRules.CheckTimeZone(request.TimeZone));
         }
+        // One connection for the whole panel: this is the busiest read of the product.
+        await using var connection = await database.OpenAsync(ct);
         var zoneId = request.TimeZone.Length > 0
             ? request.TimeZone
-            : (await users.FindAsync(caller.UserId, ct))?.TimeZone;
+            : await UserStore.TimeZoneOfAsync(connection, caller.UserId, ct);
         var zone = TimeZones.FindOrDefault(zoneId);
-
-        await using var connection = await database.OpenAsync(ct);
         var live = (await SessionStore.ListLiveAsync(connection, caller.UserId, ct))
             .Select(s => (Session: s, Viewers: viewers.CurrentViewers(s.Id)))
             .OrderByDescending(x => x.Viewers).ThenBy(x => x.Session.PlannedStartMs).ThenBy(x => x.Session.Id, StringComparer.Ordinal)

@@ -22,7 +22,6 @@ public sealed partial class SessionGrpcService(
     SessionTriggers triggers,
     ISessionEvents events,
     ILiveViewerCounts viewers,
-    UserStore users,
     TimeProvider clock) : SessionService.SessionServiceBase
 {
     private const int MaxRequestIdLength = 64;
