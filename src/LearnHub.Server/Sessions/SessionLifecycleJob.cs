@@ -28,6 +28,14 @@ public sealed class SessionLifecycleJob(SessionLifecycle lifecycle) : IJob
                     await lifecycle.RemindAsync(sessionId, dueMs, cancellationToken);
                     break;
                 case SessionStep.GoLive:
+                    // Both overdue (after downtime, or a clock jump): the reminder goes first whatever order Quartz
+                    // picked, as the reminder step would skip a session already live. Its trigger then has nothing to do.
+                    var reminder = SessionTriggers.TriggerKeyFor(sessionId, SessionStep.Reminder);
+                    if (await context.Scheduler.GetTrigger(reminder, cancellationToken) is not null)
+                    {
+                        await lifecycle.RemindAsync(sessionId, dueMs, cancellationToken);
+                        await context.Scheduler.UnscheduleJob(reminder, cancellationToken);
+                    }
                     await lifecycle.GoLiveOnScheduleAsync(sessionId, dueMs, cancellationToken);
                     break;
                 case SessionStep.AutoEnd:
