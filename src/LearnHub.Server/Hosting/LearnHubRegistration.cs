@@ -53,7 +53,7 @@ public static class LearnHubRegistration
         builder.AddLearnHubIdentity();
         services.AddSingleton<PlatformSettingsStore>();
         builder.AddSessionScheduling();
-        services.AddSingleton<ILiveViewerCounts, InProcessViewerCounts>();
+        services.AddLivePresence();
 
         services.AddPerUserRateLimits();
         services.AddGrpc(o =>
@@ -95,7 +95,7 @@ public static class LearnHubRegistration
             .AddJwtBearer()
             .AddCookie(o =>
             {
-                o.Cookie.Name = ".LearnHub.Admin";
+                o.Cookie.Name = AuthSchemes.AdminCookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.LoginPath = "/account/login";
@@ -109,6 +109,18 @@ public static class LearnHubRegistration
                 options.MapInboundClaims = false;
                 options.TokenValidationParameters = issuer.ValidationParameters();
                 options.TimeProvider = clock;
+                // Browsers' WebSocket and SSE clients cannot set headers: the hub takes the token from the query.
+                options.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = context =>
+                    {
+                        if (AuthSchemes.IsHubRequest(context.HttpContext) && context.Request.Query["access_token"] is { Count: 1 } token)
+                        {
+                            context.Token = token.ToString();
+                        }
+                        return Task.CompletedTask;
+                    },
+                };
             });
         // Every gRPC service and admin page declares [Authorize] itself (a test checks each service).
         services.AddAuthorization();
@@ -156,6 +168,7 @@ public static class LearnHubRegistration
         app.MapGrpcService<IdentityGrpcService>();
         app.MapGrpcService<DiagnosticsGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
+        app.MapLivePresence();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapCalendarFeeds();

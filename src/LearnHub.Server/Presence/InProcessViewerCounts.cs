@@ -6,60 +6,88 @@ namespace LearnHub.Server.Presence;
 public sealed class InProcessViewerCounts : ILiveViewerCounts
 {
     private readonly ConcurrentDictionary<string, SessionViewers> sessions = new(StringComparer.Ordinal);
+    private readonly Lock listenersGate = new();
+    private Action<string>[] listeners = [];
 
     public int CurrentViewers(string sessionId) => sessions.TryGetValue(sessionId, out var viewers) ? viewers.Count : 0;
 
     public IDisposable Join(string sessionId, string userId)
     {
         var viewers = sessions.GetOrAdd(sessionId, _ => new SessionViewers());
-        viewers.Add(userId);
-        return new Handle(viewers, userId);
+        if (viewers.Add(userId))
+        {
+            Notify(sessionId);
+        }
+        return new Handle(this, sessionId, viewers, userId);
+    }
+
+    public IDisposable OnChanged(Action<string> listener)
+    {
+        lock (listenersGate)
+        {
+            listeners = [.. listeners, listener];
+        }
+        return new Unsubscriber(this, listener);
+    }
+
+    private void Leave(string sessionId, SessionViewers viewers, string userId)
+    {
+        if (viewers.Remove(userId))
+        {
+            Notify(sessionId);
+        }
+    }
+
+    private void Notify(string sessionId)
+    {
+        foreach (var listener in Volatile.Read(ref listeners))
+        {
+            listener(sessionId);
+        }
     }
 
     private sealed class SessionViewers
     {
         private readonly Dictionary<string, int> streamsPerUser = new(StringComparer.Ordinal);
         private readonly Lock gate = new();
+        private int count;
 
-        public int Count
-        {
-            get
-            {
-                lock (gate)
-                {
-                    return streamsPerUser.Count;
-                }
-            }
-        }
+        public int Count => Volatile.Read(ref count);
 
-        public void Add(string userId)
+        /// <summary>True when the user was not present before (the count changed).</summary>
+        public bool Add(string userId)
         {
             lock (gate)
             {
-                streamsPerUser[userId] = streamsPerUser.GetValueOrDefault(userId) + 1;
+                var streams = streamsPerUser.GetValueOrDefault(userId);
+                streamsPerUser[userId] = streams + 1;
+                count = streamsPerUser.Count;
+                return streams == 0;
             }
         }
 
-        public void Remove(string userId)
+        /// <summary>True when the user's last stream closed (the count changed).</summary>
+        public bool Remove(string userId)
         {
             lock (gate)
             {
-                if (streamsPerUser.TryGetValue(userId, out var streams))
+                if (!streamsPerUser.TryGetValue(userId, out var streams))
                 {
-                    if (streams <= 1)
-                    {
-                        streamsPerUser.Remove(userId);
-                    }
-                    else
-                    {
-                        streamsPerUser[userId] = streams - 1;
-                    }
+                    return false;
                 }
+                if (streams > 1)
+                {
+                    streamsPerUser[userId] = streams - 1;
+                    return false;
+                }
+                streamsPerUser.Remove(userId);
+                count = streamsPerUser.Count;
+                return true;
             }
         }
     }
 
-    private sealed class Handle(SessionViewers viewers, string userId) : IDisposable
+    private sealed class Handle(InProcessViewerCounts owner, string sessionId, SessionViewers viewers, string userId) : IDisposable
     {
         private int disposed;
 
@@ -67,7 +95,18 @@ public sealed class InProcessViewerCounts : ILiveViewerCounts
         {
             if (Interlocked.Exchange(ref disposed, 1) == 0)
             {
-                viewers.Remove(userId);
+                owner.Leave(sessionId, viewers, userId);
+            }
+        }
+    }
+
+    private sealed class Unsubscriber(InProcessViewerCounts owner, Action<string> listener) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (owner.listenersGate)
+            {
+                owner.listeners = owner.listeners.Where(l => l != listener).ToArray();
             }
         }
     }

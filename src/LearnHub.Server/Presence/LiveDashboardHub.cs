@@ -1,0 +1,64 @@
+using LearnHub.Core.Sessions;
+using LearnHub.Api.Live;
+using LearnHub.Server.Data;
+using LearnHub.Server.Identity;
+using LearnHub.Server.Sessions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace LearnHub.Server.Presence;
+
+/// <summary>
+/// The live dashboard hub (<see cref="LiveHub.Path"/>): instructors, reviewers and admins join the live-sessions feed
+/// and single sessions' feeds; <see cref="LivePublisher"/> pushes to those groups. An instructor only ever joins
+/// their own sessions' groups.
+/// </summary>
+[Authorize(Roles = $"{Roles.Instructor},{Roles.Reviewer},{Roles.Admin}")]
+public sealed class LiveDashboardHub(Database database, LiveSessionDirectory directory, ILiveViewerCounts counts)
+    : Hub<ILiveHubClient>, ILiveHubServer
+{
+    private const int MaxSessionIdLength = 64;
+
+    public async Task<IReadOnlyList<LiveSessionView>> WatchLiveSessions()
+    {
+        var caller = CurrentCaller();
+        var seesAll = caller.IsAdmin || caller.IsReviewer;
+        // Join first, then read: a session going live in between is pushed rather than missed.
+        await Groups.AddToGroupAsync(Context.ConnectionId, seesAll ? LiveViews.Groups.AllLive : LiveViews.Groups.LiveOf(caller.UserId), Context.ConnectionAborted);
+        await using var connection = await database.OpenAsync(Context.ConnectionAborted);
+        var live = await SessionStore.ListLiveAsync(connection, caller.UserId, Context.ConnectionAborted);
+        return live
+            .Where(s => seesAll || s.InstructorId == caller.UserId)
+            .Select(s => s.ToView(counts.CurrentViewers(s.Id)))
+            .OrderByDescending(v => v.Viewers)
+            .ThenBy(v => v.LiveAt)
+            .ToList();
+    }
+
+    public async Task<LiveSessionView> WatchSession(string sessionId)
+    {
+        var caller = CurrentCaller();
+        if (string.IsNullOrWhiteSpace(sessionId) || sessionId.Length > MaxSessionIdLength)
+        {
+            throw new HubException("session_id 无效 (session_id must be 1–64 characters).");
+        }
+        var row = await directory.GetAsync(sessionId, Context.ConnectionAborted)
+            ?? throw new HubException($"直播不存在 (session {sessionId} not found).");
+        if (!(caller.IsAdmin || caller.IsReviewer || row.InstructorId == caller.UserId))
+        {
+            throw new HubException("无权查看其他讲师的直播 (instructors see only their own sessions).");
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, LiveViews.Groups.Session(sessionId), Context.ConnectionAborted);
+        // Re-read after joining so a change in between is either in this answer or pushed.
+        return (directory.TryGet(sessionId) ?? row).ToView(counts.CurrentViewers(sessionId));
+    }
+
+    public Task StopWatchingSession(string sessionId) =>
+        string.IsNullOrEmpty(sessionId) || sessionId.Length > MaxSessionIdLength
+            ? Task.CompletedTask
+            : Groups.RemoveFromGroupAsync(Context.ConnectionId, LiveViews.Groups.Session(sessionId), Context.ConnectionAborted);
+
+    private Caller CurrentCaller() =>
+        Identity.Caller.From(Context.User ?? new System.Security.Claims.ClaimsPrincipal())
+        ?? throw new HubException("请先登录 (sign in first).");
+}

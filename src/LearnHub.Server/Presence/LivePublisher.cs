@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using LearnHub.Api.Live;
+using LearnHub.Api.V1;
+using LearnHub.Core.Sessions;
+using LearnHub.Server.Sessions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using CoreStatus = LearnHub.Core.Sessions.SessionStatus;
+
+namespace LearnHub.Server.Presence;
+
+/// <summary>
+/// Pushes count and status changes to this node's watch streams and to dashboards. Counts are coalesced per session:
+/// the first change after a quiet <see cref="PresenceOptions.PushInterval"/> goes out at once, the rest of a burst in
+/// one trailing push. Every push reads the count when it is sent, so the last value pushed is always the true count.
+/// </summary>
+public sealed partial class LivePublisher(
+    ILiveViewerCounts counts,
+    LiveSessionDirectory directory,
+    WatchStreams streams,
+    IHubContext<LiveDashboardHub, ILiveHubClient> hub,
+    IOptions<PresenceOptions> options,
+    TimeProvider clock,
+    ILogger<LivePublisher> logger)
+{
+    private readonly ConcurrentDictionary<string, Pacing> pacing = new(StringComparer.Ordinal);
+
+    /// <summary>A session's count may have changed (called on the joining or leaving thread).</summary>
+    public void CountChanged(string sessionId)
+    {
+        var state = pacing.GetOrAdd(sessionId, _ => new Pacing());
+        var interval = options.Value.PushInterval;
+        lock (state)
+        {
+            if (state.Trailing is not null)
+            {
+                return; // a push is already due; it will read the count then
+            }
+            var sinceLast = state.LastPushAt is { } last ? clock.GetElapsedTime(last) : TimeSpan.MaxValue;
+            if (sinceLast >= interval)
+            {
+                state.LastPushAt = clock.GetTimestamp();
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Publisher.PushCount(s.SessionId), (Publisher: this, SessionId: sessionId), preferLocal: false);
+                return;
+            }
+            state.Trailing = clock.CreateTimer(
+                static s => { var (publisher, id) = ((LivePublisher, string))s!; publisher.PushTrailing(id); },
+                (this, sessionId), interval - sinceLast, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>A session changed status or schedule (its row is already refreshed in the directory).</summary>
+    public void StatusChanged(SessionRow? before, SessionRow after)
+    {
+        var present = counts.CurrentViewers(after.Id);
+        var state = pacing.GetOrAdd(after.Id, _ => new Pacing());
+        lock (state)
+        {
+            var kind = after.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Status;
+            streams.Offer(after.Id, new WatchSessionUpdate { Kind = kind, State = after.ToLiveState(present, clock.GetUtcNow()) });
+        }
+        var groups = new List<string>(3) { LiveViews.Groups.Session(after.Id) };
+        if (after.Status == CoreStatus.Live || before?.Status == CoreStatus.Live)
+        {
+            groups.Add(LiveViews.Groups.AllLive);
+            groups.Add(LiveViews.Groups.LiveOf(after.InstructorId));
+        }
+        Send(hub.Clients.Groups(groups).SessionStatusChanged(after.ToView(present)), after.Id);
+        if (after.Status.IsFinal())
+        {
+            pacing.TryRemove(after.Id, out _);
+        }
+    }
+
+    private void PushTrailing(string sessionId)
+    {
+        if (pacing.TryGetValue(sessionId, out var state))
+        {
+            lock (state)
+            {
+                state.Trailing?.Dispose();
+                state.Trailing = null;
+                state.LastPushAt = clock.GetTimestamp();
+            }
+        }
+        PushCount(sessionId);
+    }
+
+    private void PushCount(string sessionId)
+    {
+        if (directory.TryGet(sessionId) is not { } row || !pacing.TryGetValue(sessionId, out var state))
+        {
+            return;
+        }
+        ViewerCountChange change;
+        lock (state)
+        {
+            // Read, number and hand to the streams under the lock, so pushes leave in the order their counts were read.
+            var present = counts.CurrentViewers(sessionId);
+            var now = clock.GetUtcNow();
+            change = new ViewerCountChange(sessionId, row.Status.ToString(), present, now, ++state.Sequence);
+            var kind = row.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Viewers;
+            streams.Offer(sessionId, new WatchSessionUpdate { Kind = kind, State = row.ToLiveState(present, now) });
+        }
+        var groups = row.Status == CoreStatus.Live
+            ? new[] { LiveViews.Groups.Session(sessionId), LiveViews.Groups.AllLive, LiveViews.Groups.LiveOf(row.InstructorId) }
+            : [LiveViews.Groups.Session(sessionId)];
+        Send(hub.Clients.Groups(groups).ViewerCountChanged(change), sessionId);
+    }
+
+    private void Send(Task sending, string sessionId)
+    {
+        if (!sending.IsCompletedSuccessfully)
+        {
+            _ = sending.ContinueWith(
+                t => LogPushFailed(logger, sessionId, t.Exception!),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pushing to the dashboards of session {SessionId} failed")]
+    private static partial void LogPushFailed(ILogger logger, string sessionId, Exception exception);
+
+    private sealed class Pacing
+    {
+        public long? LastPushAt { get; set; }
+
+        public ITimer? Trailing { get; set; }
+
+        public long Sequence { get; set; }
+    }
+}

@@ -1,0 +1,147 @@
+using LearnHub.Core.Sessions;
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Core.Presence;
+using LearnHub.Server.Data;
+using LearnHub.Server.Grpc;
+using LearnHub.Server.Identity;
+using LearnHub.Server.Sessions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using CoreStatus = LearnHub.Core.Sessions.SessionStatus;
+
+namespace LearnHub.Server.Presence;
+
+[Authorize]
+[EnableRateLimiting(RateLimitPolicies.Reads)]
+public sealed class PresenceGrpcService(
+    Database database,
+    LiveSessionDirectory directory,
+    ILiveViewerCounts counts,
+    AudienceLedger ledger,
+    WatchStreams streams,
+    WatchStreamQuota quota,
+    IOptions<PresenceOptions> options,
+    TimeProvider clock) : PresenceService.PresenceServiceBase
+{
+    private const int MaxSessionIdLength = 64;
+
+    public override async Task WatchSession(WatchSessionRequest request, IServerStreamWriter<WatchSessionUpdate> responseStream, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        CheckSessionId(request.SessionId);
+        var limit = options.Value.MaxStreamsPerUser;
+        if (!quota.TryAcquire(caller.UserId, limit))
+        {
+            throw RpcErrors.ResourceExhausted($"同时观看的直播流已达上限 {limit} 个 (at most {limit} concurrent watch streams per user).", TimeSpan.FromSeconds(5));
+        }
+        try
+        {
+            await WatchAsync(request.SessionId, caller.UserId, responseStream, context.CancellationToken);
+        }
+        finally
+        {
+            quota.Release(caller.UserId);
+        }
+    }
+
+    private async Task WatchAsync(string sessionId, string userId, IServerStreamWriter<WatchSessionUpdate> responseStream, CancellationToken ct)
+    {
+        var row = await directory.GetAsync(sessionId, ct) ?? throw RpcErrors.NotFound("session_id", "session", sessionId);
+        if (row.Status.IsFinal())
+        {
+            await responseStream.WriteAsync(new WatchSessionUpdate { Kind = WatchSessionUpdate.Types.Kind.Final, State = row.ToLiveState(0, clock.GetUtcNow()) }, ct);
+            throw RpcErrors.FailedPrecondition("session_id", $"直播已{(row.Status == CoreStatus.Ended ? "结束" : "取消")} (the session is {row.Status.ToString().ToLowerInvariant()}).", "SESSION_FINISHED", sessionId);
+        }
+
+        // Register before joining and before the snapshot: a change from here on reaches this stream.
+        var stream = new WatchStream();
+        using var registration = streams.Add(sessionId, stream);
+        ledger.Enter(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        try
+        {
+            using (counts.Join(sessionId, userId))
+            {
+                var current = directory.TryGet(sessionId) ?? row;
+                var first = new WatchSessionUpdate
+                {
+                    Kind = current.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Snapshot,
+                    State = current.ToLiveState(counts.CurrentViewers(sessionId), clock.GetUtcNow()),
+                };
+                await responseStream.WriteAsync(first, ct);
+                if (first.Kind == WatchSessionUpdate.Types.Kind.Final)
+                {
+                    return;
+                }
+                await foreach (var update in stream.Updates.ReadAllAsync(ct))
+                {
+                    await responseStream.WriteAsync(update, ct);
+                    if (update.Kind == WatchSessionUpdate.Types.Kind.Final)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The viewer went away (cancelled, disconnected or missed keepalive pings): leaving is all there is to do.
+        }
+        finally
+        {
+            ledger.Leave(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+    }
+
+    public override async Task<SessionStats> GetSessionStats(GetSessionStatsRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        CheckSessionId(request.SessionId);
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        var row = await SessionStore.FindAsync(connection, request.SessionId, null, ct)
+            ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
+        if (!(caller.IsAdmin || caller.IsReviewer || (caller.IsInstructor && row.InstructorId == caller.UserId)))
+        {
+            throw RpcErrors.PermissionDenied("session_id", "只有该直播的讲师、审核员或管理员可以查看观看数据 (only the session's instructor, reviewers and admins).");
+        }
+        var totals = await AudienceStore.TotalsAsync(connection, row.Id, ct);
+        var samples = await AudienceStore.SamplesAsync(connection, row.Id, ct);
+        var current = row.Status == CoreStatus.Live ? counts.CurrentViewers(row.Id) : 0;
+        // The peak seen on this node since the last flush may be higher than the stored one.
+        var peak = new Peak(totals.PeakViewers, totals.PeakAtMs ?? 0);
+        if (row.Status == CoreStatus.Live && ledger.PeakOf(row.Id) is { } unflushed && unflushed.Viewers > peak.Viewers)
+        {
+            peak = unflushed;
+        }
+        var stats = new SessionStats
+        {
+            SessionId = row.Id,
+            Status = (LearnHub.Api.V1.SessionStatus)(int)row.Status,
+            CurrentViewers = current,
+            PeakViewers = peak.Viewers,
+            PeakAt = peak.Viewers > 0 ? ProtoTime.FromMs(peak.AtMs) : null,
+            UniqueViewers = totals.UniqueViewers,
+            AverageWatchSeconds = totals.UniqueViewers == 0 ? 0 : totals.WatchedMs / totals.UniqueViewers / 1000,
+            ReservationCount = row.ReservationCount,
+            Attendees = totals.Attendees,
+            LiveAt = ProtoTime.FromMs(row.LiveAtMs),
+            EndedAt = ProtoTime.FromMs(row.EndedAtMs),
+        };
+        stats.Samples.AddRange(samples.Select(s => new ViewerSample { At = ProtoTime.FromMs(s.AtMs), Viewers = s.Viewers }));
+        return stats;
+    }
+
+    private static void CheckSessionId(string sessionId)
+    {
+        if (string.IsNullOrWhiteSpace(sessionId))
+        {
+            RpcErrors.ThrowInvalid("session_id", "请指定直播 (session_id is required).");
+        }
+        if (sessionId.Length > MaxSessionIdLength)
+        {
+            RpcErrors.ThrowInvalid("session_id", $"session_id 最多 {MaxSessionIdLength} 个字符 (at most {MaxSessionIdLength} characters).");
+        }
+    }
+}

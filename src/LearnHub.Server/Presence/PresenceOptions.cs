@@ -1,0 +1,19 @@
+namespace LearnHub.Server.Presence;
+
+/// <summary>Live presence settings (section "Presence").</summary>
+public sealed class PresenceOptions
+{
+    public const string Section = "Presence";
+
+    /// <summary>Concurrent watch streams one user may hold across all sessions; past it, RESOURCE_EXHAUSTED.</summary>
+    public int MaxStreamsPerUser { get; set; } = 10;
+
+    /// <summary>
+    /// The shortest gap between two count pushes for one session: the first change after a quiet spell is pushed at
+    /// once, the rest of a burst in one trailing push carrying the count at that moment.
+    /// </summary>
+    public TimeSpan PushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often live sessions' counts, peaks and watch times are written to the store.</summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(10);
+}
