@@ -39,6 +39,9 @@ public sealed class LearnHubApp : IAsyncDisposable
 
     public IServiceProvider Services => factory.Services;
 
+    /// <summary>The in-process server, for clients that need its handler (SignalR).</summary>
+    public Microsoft.AspNetCore.TestHost.TestServer Server => factory.Server;
+
     /// <summary>
     /// Starts a host. Pass the <paramref name="dataDirectory"/> and <paramref name="clock"/> of a stopped host to
     /// "restart" it on the same store; settings override appsettings (e.g. "RateLimits:WriteBurst").
@@ -132,4 +135,6 @@ public sealed record TestUser(string Id, string Handle, string Token, LearnHubAp
     public NotificationService.NotificationServiceClient Notifications => new(App.Invoker(Token));
 
     public IdentityService.IdentityServiceClient Identity => new(App.Invoker(Token));
+
+    public PresenceService.PresenceServiceClient Presence => new(App.Invoker(Token));
 }

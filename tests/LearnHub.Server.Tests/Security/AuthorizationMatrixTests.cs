@@ -69,6 +69,8 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         new("AdminService/GetPlatformSettings",    Anon,     Denied, Denied, Denied, Denied, OK),
         new("AdminService/UpdatePlatformSettings", Anon,     Denied, Denied, Denied, Denied, OK),
         new("DiagnosticsService/Ping",             Anon,     OK,     OK,  OK,     OK,      OK),
+        new("PresenceService/WatchSession",        Anon,     OK,     OK,  OK,     OK,      OK),
+        new("PresenceService/GetSessionStats",     Anon,     Denied, OK,  Denied, OK,      OK),
     ];
 
     /// <summary>
@@ -190,6 +192,26 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         ["NotificationService/MarkNotificationsRead"] = w => Ready(i => new NotificationService.NotificationServiceClient(i).MarkNotificationsReadAsync(new MarkNotificationsReadRequest()).ResponseAsync),
         ["IdentityService/GetMe"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).GetMeAsync(new GetMeRequest()).ResponseAsync),
         ["IdentityService/UpdateMyTimeZone"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).UpdateMyTimeZoneAsync(new UpdateMyTimeZoneRequest { TimeZone = "Europe/Berlin" }).ResponseAsync),
+        ["PresenceService/WatchSession"] = async w =>
+        {
+            var session = await w.LiveAsync();
+            return async i =>
+            {
+                // Allowed means the snapshot arrives; the stream is then closed by the caller.
+                using var cancel = new CancellationTokenSource();
+                using var call = new PresenceService.PresenceServiceClient(i).WatchSession(new WatchSessionRequest { SessionId = session.Id }, cancellationToken: cancel.Token);
+                if (!await call.ResponseStream.MoveNext(CancellationToken.None) || call.ResponseStream.Current.Kind != WatchSessionUpdate.Types.Kind.Snapshot)
+                {
+                    throw new InvalidOperationException("no snapshot");
+                }
+                await cancel.CancelAsync();
+            };
+        },
+        ["PresenceService/GetSessionStats"] = async w =>
+        {
+            var session = await w.LiveAsync();
+            return i => new PresenceService.PresenceServiceClient(i).GetSessionStatsAsync(new GetSessionStatsRequest { SessionId = session.Id }).ResponseAsync;
+        },
         ["DiagnosticsService/Ping"] = w => Ready(i => new DiagnosticsService.DiagnosticsServiceClient(i).PingAsync(new PingRequest()).ResponseAsync),
         ["IdentityService/UpdateMyLanguage"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).UpdateMyLanguageAsync(new UpdateMyLanguageRequest { Language = "en" }).ResponseAsync),
         ["IdentityService/GetMyCalendarFeedKey"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest()).ResponseAsync),
