@@ -42,7 +42,7 @@ public sealed class LiveDashboardHub(Database database, LiveSessionDirectory dir
         {
             throw new HubException("session_id 无效 (session_id must be 1–64 characters).");
         }
-        var row = await directory.GetAsync(sessionId, Context.ConnectionAborted)
+        var row = await directory.GetFreshAsync(sessionId, Context.ConnectionAborted)
             ?? throw new HubException($"直播不存在 (session {sessionId} not found).");
         if (!(caller.IsAdmin || caller.IsReviewer || row.InstructorId == caller.UserId))
         {

@@ -15,13 +15,12 @@ public sealed class LiveSessionDirectory(Database database)
 
     public SessionRow? TryGet(string sessionId) => rows.TryGetValue(sessionId, out var row) ? row : null;
 
-    /// <summary>The session, from the cache or the store; null when it does not exist.</summary>
-    public async Task<SessionRow?> GetAsync(string sessionId, CancellationToken ct)
+    /// <summary>
+    /// The session read from the store now (and cached); null when it does not exist. Opening a stream or a dashboard
+    /// reads afresh: reservations change a session's figures without a status change.
+    /// </summary>
+    public async Task<SessionRow?> GetFreshAsync(string sessionId, CancellationToken ct)
     {
-        if (rows.TryGetValue(sessionId, out var cached))
-        {
-            return cached;
-        }
         var loaded = await LoadAsync(sessionId, ct);
         return loaded is null ? null : Keep(loaded);
     }

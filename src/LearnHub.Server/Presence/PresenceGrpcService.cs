@@ -48,7 +48,7 @@ public sealed class PresenceGrpcService(
 
     private async Task WatchAsync(string sessionId, string userId, IServerStreamWriter<WatchSessionUpdate> responseStream, CancellationToken ct)
     {
-        var row = await directory.GetAsync(sessionId, ct) ?? throw RpcErrors.NotFound("session_id", "session", sessionId);
+        var row = await directory.GetFreshAsync(sessionId, ct) ?? throw RpcErrors.NotFound("session_id", "session", sessionId);
         if (row.Status.IsFinal())
         {
             await responseStream.WriteAsync(new WatchSessionUpdate { Kind = WatchSessionUpdate.Types.Kind.Final, State = row.ToLiveState(0, clock.GetUtcNow()) }, ct);

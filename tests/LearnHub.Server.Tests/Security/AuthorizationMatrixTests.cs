@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -265,11 +266,13 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
     [Fact]
     public void The_table_lists_every_rpc_of_every_service_once()
     {
-        var services = new[]
-        {
-            CourseService.Descriptor, SessionService.Descriptor, NotificationService.Descriptor,
-            IdentityService.Descriptor, DiagnosticsService.Descriptor, AdminService.Descriptor,
-        };
+        // Every service of every LearnHub proto file, found from the generated code so a new one cannot be forgotten.
+        var services = typeof(SessionService).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(SessionService).Namespace && t.Name.EndsWith("Reflection", StringComparison.Ordinal))
+            .Select(t => (FileDescriptor)t.GetProperty("Descriptor")!.GetValue(null)!)
+            .SelectMany(f => f.Services)
+            .ToList();
+        Assert.Contains(services, s => s.Name == "PresenceService");
         var every = services.SelectMany(s => s.Methods.Select(m => $"{s.Name}/{m.Name}")).Order(StringComparer.Ordinal);
         Assert.Equal(every, Table.Select(r => r.Rpc).Order(StringComparer.Ordinal));
         Assert.Equal(every, Calls.Keys.Order(StringComparer.Ordinal));
