@@ -12,6 +12,7 @@ using LearnHub.Server.Presence;
 using LearnHub.Server.Sessions;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quartz;
 
 namespace LearnHub.Server.Hosting;
@@ -54,6 +55,9 @@ public static class LearnHubRegistration
         services.AddSingleton<PlatformSettingsStore>();
         builder.AddSessionScheduling();
         services.AddLivePresence();
+        // Kestrel reads only its endpoints from the "Kestrel" section by itself: its limits, among them the HTTP/2
+        // keepalive pings that drop vanished viewers, must be bound here or the settings do nothing.
+        services.Configure<KestrelServerOptions>(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));
 
         services.AddPerUserRateLimits();
         services.AddGrpc(o =>

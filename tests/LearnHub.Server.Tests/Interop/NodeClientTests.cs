@@ -34,7 +34,7 @@ public sealed class NodeClientTests
     }
 
     /// <summary>tests/interop/node, found by walking up from the test assembly to the folder holding LearnHub.sln.</summary>
-    private static string NodeClientFolder()
+    internal static string NodeClientFolder()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {

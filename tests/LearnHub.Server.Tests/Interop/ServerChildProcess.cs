@@ -33,6 +33,9 @@ public sealed class ServerChildProcess : IAsyncDisposable
     /// <summary>host:port of the HTTP/2 gRPC endpoint.</summary>
     public string GrpcAddress { get; private set; } = "";
 
+    /// <summary>http://host:port of the HTTP/1 endpoint (admin console, /hubs/live).</summary>
+    public string WebAddress { get; private set; } = "";
+
     public string Output => server?.Output ?? "";
 
     /// <summary>A data folder prepared but no server yet: run <see cref="RunCliAsync"/> commands, then <see cref="StartAsync"/>.</summary>
@@ -60,10 +63,12 @@ public sealed class ServerChildProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server and returns once grpc.health.v1 answers SERVING.</summary>
-    public async Task StartAsync()
+    /// <param name="settings">More `--Key=value` settings; a later one overrides an earlier one of the same key.</param>
+    public async Task StartAsync(params string[] settings)
     {
         var (grpcPort, webPort) = LoopbackPorts.FreePair();
         GrpcAddress = $"127.0.0.1:{grpcPort}";
+        WebAddress = $"http://127.0.0.1:{webPort}";
         var child = server = ChildProcess.Start("dotnet",
         [
             ServerDll,
@@ -71,6 +76,7 @@ public sealed class ServerChildProcess : IAsyncDisposable
             "--Storage:SeedDemoData=false",
             $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}",
             $"--Kestrel:Endpoints:Web:Url=http://127.0.0.1:{webPort}",
+            .. settings,
         ], ServerFolder);
 
         using var channel = GrpcChannel.ForAddress($"http://{GrpcAddress}");
