@@ -22,6 +22,8 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
     private SessionStatus? parameterStatus;
     private bool watching;
     private bool joining;
+    // One join per status: a refused join is shown, not retried on every render.
+    private bool joinAttempted;
     private bool disposed;
     private bool loadingStats;
     private string? statsError;
@@ -94,7 +96,7 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
     // scheduled or live but not yet watched (e.g. the page's go-live button).
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (WantsFeed && !watching && !joining && !disposed)
+        if (WantsFeed && !watching && !joining && !joinAttempted && !disposed)
         {
             await JoinAsync();
         }
@@ -103,6 +105,7 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
     private async Task MoveToAsync(SessionStatus next)
     {
         status = next;
+        joinAttempted = false;
         if (next is SessionStatus.Live or SessionStatus.Ended)
         {
             await LoadStatsAsync();
@@ -116,6 +119,7 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
     private async Task JoinAsync()
     {
         joining = true;
+        joinAttempted = true;
         try
         {
             var view = await Feed.WatchSessionAsync(SessionId);

@@ -32,7 +32,7 @@ public sealed class ViewerTimeline
         {
             return;
         }
-        if (points.Count >= 2 && at - points[^2].At < MinSpacing)
+        if ((points.Count >= 1 && at == points[^1].At) || (points.Count >= 2 && at - points[^2].At < MinSpacing))
         {
             points[^1] = new ViewerPoint(at, viewers);
         }
