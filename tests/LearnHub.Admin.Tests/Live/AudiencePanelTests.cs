@@ -180,6 +180,25 @@ public sealed class AudiencePanelTests
     }
 
     [Fact]
+    public async Task A_closed_connection_freezes_the_count_until_retry_joins_again()
+    {
+        await using var context = LiveSession(["instructor"]);
+        var cut = context.RenderWithProviders<SessionPage>(p => p.Add(x => x.SessionId, "s1"));
+        cut.WaitForAssertion(() => Assert.Equal("35", Text(cut, "session-viewers")), Timeout);
+
+        await context.Live.SetStateAsync(LearnHub.Admin.Services.Live.LiveConnectionState.Disconnected);
+        cut.WaitForAssertion(() => Assert.Contains("实时连接已断开", Text(cut, "session-live-error"), StringComparison.Ordinal), Timeout);
+        Assert.Equal("disconnected", cut.Find("[data-testid=session-live-connection]").GetAttribute("data-state"));
+
+        context.Live.Sessions["s1"] = LiveFakes.View("s1", "经济基础第19章考点梳理", viewers: 44);
+        ScheduleUi.Click(cut, "session-live-retry");
+
+        cut.WaitForAssertion(() => Assert.Equal("44", Text(cut, "session-viewers")), Timeout);
+        Assert.Empty(cut.FindAll("[data-testid=session-live-error]"));
+        Assert.Equal(["s1", "s1"], context.Live.Watched);
+    }
+
+    [Fact]
     public async Task A_reviewer_sees_the_audience_but_not_the_live_controls()
     {
         await using var context = LiveSession(["reviewer"], instructorId: "u_other");

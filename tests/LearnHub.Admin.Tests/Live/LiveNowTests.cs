@@ -147,13 +147,36 @@ public sealed class LiveNowTests
     }
 
     [Fact]
+    public async Task A_connection_closed_for_good_says_the_counts_are_stale_and_retry_rejoins()
+    {
+        await using var context = new AdminTestContext(roles: ["instructor"]);
+        context.Live.LiveSessions.Add(LiveFakes.View("s1", "经济基础第19章考点梳理", viewers: 12));
+        var cut = context.RenderWithProviders<LiveNow>();
+        cut.WaitForAssertion(() => Assert.Equal("12", Text(cut, "live-count-s1")), Timeout);
+
+        await context.Live.SetStateAsync(LiveConnectionState.Disconnected);
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("实时连接已断开", Text(cut, "live-error-text"), StringComparison.Ordinal);
+            Assert.Equal("disconnected", cut.Find("[data-testid=live-connection]").GetAttribute("data-state"));
+        }, Timeout);
+
+        context.Live.LiveSessions[0] = LiveFakes.View("s1", "经济基础第19章考点梳理", viewers: 15);
+        ScheduleUi.Click(cut, "live-retry");
+
+        cut.WaitForAssertion(() => Assert.Equal("15", Text(cut, "live-count-s1")), Timeout);
+        Assert.Empty(cut.FindAll("[data-testid=live-error]"));
+        Assert.Equal("connected", cut.Find("[data-testid=live-connection]").GetAttribute("data-state"));
+    }
+
+    [Fact]
     public async Task A_refusal_from_the_hub_is_shown_as_the_server_worded_it()
     {
         await using var context = new AdminTestContext(roles: ["instructor"]);
         context.Live.Failure = FakeLiveFeed.Refusal("仅讲师、审核员和管理员可查看实时直播 (not allowed).", "WatchLiveSessions");
         var cut = context.RenderWithProviders<LiveNow>();
 
-        cut.WaitForAssertion(() => Assert.Equal("仅讲师、审核员和管理员可查看实时直播 (not allowed).", cut.Find("[data-testid=live-error] span").TextContent.Trim()), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal("仅讲师、审核员和管理员可查看实时直播 (not allowed).", cut.Find("[data-testid=live-error-text]").TextContent.Trim()), Timeout);
     }
 
     [Fact]

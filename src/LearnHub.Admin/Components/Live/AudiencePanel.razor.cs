@@ -254,8 +254,20 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
         Update(() =>
         {
             connectionState = state;
+            if (state == LiveConnectionState.Disconnected && watching)
+            {
+                // The connection is closed for good (not reconnecting): the count on screen is frozen until a retry.
+                watching = false;
+                liveError = S["ConnectionLost"];
+            }
             return Task.FromResult(true);
         });
+
+    private async Task RetryAsync()
+    {
+        liveError = null;
+        await JoinAsync();
+    }
 
     /// <summary>After a reconnect: counts pushed while disconnected are lost, so the persisted figures fill the gap.</summary>
     private Task OnResynchronized(LiveFeedSnapshot snapshot) =>

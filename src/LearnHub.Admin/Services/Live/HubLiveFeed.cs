@@ -41,7 +41,7 @@ public sealed partial class HubLiveFeed : ILiveFeed, IAsyncDisposable
         connection.On<LiveSessionView>(LiveHub.Events.SessionStatusChanged, view => RaiseAsync(SessionStatusChanged, view));
         connection.Reconnecting += _ => SetStateAsync(LiveConnectionState.Reconnecting);
         connection.Reconnected += _ => RejoinAsync();
-        connection.Closed += _ => SetStateAsync(LiveConnectionState.Disconnected);
+        connection.Closed += OnClosedAsync;
     }
 
     public LiveConnectionState State { get; private set; } = LiveConnectionState.Disconnected;
@@ -171,6 +171,17 @@ public sealed partial class HubLiveFeed : ILiveFeed, IAsyncDisposable
             // The connection dropped again while rejoining; the next Reconnected rejoins.
             LogRejoinFailed(e);
         }
+    }
+
+    /// <summary>Closed for good (reconnection gave up, or the server closed it): nothing is joined any more; pages rejoin on retry.</summary>
+    private Task OnClosedAsync(Exception? exception)
+    {
+        lock (joinedLock)
+        {
+            joinedLiveSessions = false;
+            joinedSessions.Clear();
+        }
+        return SetStateAsync(LiveConnectionState.Disconnected);
     }
 
     private Task SetStateAsync(LiveConnectionState state)

@@ -74,6 +74,11 @@ public sealed partial class LiveNow : ComponentBase, IAsyncDisposable
         Update(() =>
         {
             connectionState = state;
+            if (state == LiveConnectionState.Disconnected && loaded)
+            {
+                // Automatic reconnection gave up or the server closed the connection: the counts on screen are frozen.
+                error = S["ConnectionLost"];
+            }
             return true;
         });
 
