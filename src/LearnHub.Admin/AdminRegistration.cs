@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using LearnHub.Admin.Components;
 using LearnHub.Admin.Services;
+using LearnHub.Admin.Services.Live;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
@@ -24,6 +25,8 @@ public static class AdminRegistration
         services.AddSingleton<AdminGrpcConnection>();
         services.AddScoped<LearnHubApi>();
         services.AddScoped<UserClock>();
+        // One hub connection per circuit, opened on first use and disposed with the circuit.
+        services.AddScoped<ILiveFeed, HubLiveFeed>();
         return services;
     }
 

@@ -60,6 +60,8 @@ public sealed class LearnHubApi : IDisposable
 
     public AdminService.AdminServiceClient Admin => new(invoker);
 
+    public PresenceService.PresenceServiceClient Presence => new(invoker);
+
     public void Dispose() => channel?.Dispose();
 
     /// <summary>Gives every call without a deadline the admin's default one.</summary>

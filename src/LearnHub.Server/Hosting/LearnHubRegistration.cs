@@ -80,6 +80,11 @@ public static class LearnHubRegistration
             {
                 o.GrpcAddress = grpcUrl.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
             }
+            // The admin's live pages connect to this host's SignalR hub on the HTTP/1 endpoint.
+            if (builder.Configuration["Kestrel:Endpoints:Web:Url"] is { Length: > 0 } webUrl && builder.Configuration[$"{AdminOptions.Section}:WebAddress"] is null)
+            {
+                o.WebAddress = webUrl.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
+            }
         });
         // Static web assets (MudBlazor's files) are served from the packages when running the built dll unpublished.
         builder.WebHost.UseStaticWebAssets();

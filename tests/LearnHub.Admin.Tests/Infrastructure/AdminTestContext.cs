@@ -1,4 +1,5 @@
 using LearnHub.Admin.Services;
+using LearnHub.Admin.Services.Live;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using MudBlazor;
@@ -20,6 +21,7 @@ public class AdminTestContext : BunitContext
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddScoped<UserClock>();
         Services.AddScoped(_ => new LearnHubApi(Api));
+        Services.AddSingleton<ILiveFeed>(Live);
         var roleList = roles.Length == 0 ? ["instructor"] : roles;
         var auth = AddAuthorization();
         auth.SetAuthorized("tester");
@@ -37,6 +39,9 @@ public class AdminTestContext : BunitContext
     }
 
     public FakeApi Api { get; } = new();
+
+    /// <summary>The live hub: pages join feeds through it, tests push through it.</summary>
+    public FakeLiveFeed Live { get; } = new();
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 5, 1, 2, 0, 0, TimeSpan.Zero));
 
