@@ -11,13 +11,17 @@ results="${TEST_RESULTS_DIR:-$root/TestResults}"
 
 # The Node interop client (tests/interop/node) needs its packages, pinned by the committed package-lock.json.
 node_client="$root/tests/interop/node"
-if [[ ! -d "$node_client/node_modules" ]]; then
+# Installed when missing or when the lockfile changed since the last install (a stamp records its hash).
+lock_hash=$(sha256sum "$node_client/package-lock.json" | cut -d' ' -f1)
+lock_stamp="$node_client/node_modules/.learnhub-lock-sha256"
+if [[ ! -d "$node_client/node_modules" || "$(cat "$lock_stamp" 2>/dev/null)" != "$lock_hash" ]]; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "scripts/test.sh: Node.js with npm (>= 20) is needed for the interop tests; install it and run again." >&2
     exit 2
   fi
   echo "scripts/test.sh: installing the Node interop client's packages (npm ci)"
   (cd "$node_client" && npm ci --no-audit --no-fund)
+  echo "$lock_hash" > "$lock_stamp"
 fi
 
 # The browser tests (tests/LearnHub.Browser.Tests) drive Debian's Chromium; Playwright's own download is never used.

@@ -51,7 +51,7 @@ public sealed class LiveDashboardTests(LearnHubServer server) : BrowserTest(serv
 
             await GotoInteractiveAsync($"/sessions/{created.Id}");
             await Expect(Page.GetByTestId("session-viewers")).ToHaveTextAsync("2");
-            await Expect(Page.GetByTestId("stats-peak")).ToContainTextAsync("3");
+            await Expect(Page.GetByTestId("session-peak")).ToContainTextAsync("3");
         }
         finally
         {

@@ -26,6 +26,7 @@ public sealed partial class AudienceRecorder(
     ILogger<AudienceRecorder> logger) : BackgroundService
 {
     private readonly SemaphoreSlim writing = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> lastOnDemandFlush = new(StringComparer.Ordinal);
     private IDisposable? countSubscription;
     private IDisposable? sessionSubscription;
 
@@ -86,6 +87,7 @@ public sealed partial class AudienceRecorder(
         {
             peak = ledger.PeakOf(change.SessionId);
             last = ledger.StopAccruing(change.SessionId, nowMs);
+            lastOnDemandFlush.TryRemove(change.SessionId, out _);
         }
         _ = Task.Run(() => AfterSessionChangedAsync(change, nowMs, last, peak));
     }
@@ -114,6 +116,27 @@ public sealed partial class AudienceRecorder(
         {
             LogSessionChangeFailed(logger, change.SessionId, e);
         }
+    }
+
+    /// <summary>
+    /// Writes a live session's watch time and peak so far (no sample), so figures read now include people still
+    /// watching. Skipped when the last such write was under a second ago: a dashboard refreshing does not become a
+    /// stream of writes.
+    /// </summary>
+    public async Task FlushWatchTimeAsync(string sessionId, CancellationToken ct)
+    {
+        var now = clock.GetTimestamp();
+        if (lastOnDemandFlush.TryGetValue(sessionId, out var last) && clock.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+        lastOnDemandFlush[sessionId] = now;
+        if (!ledger.IsAccruing(sessionId))
+        {
+            return;
+        }
+        var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await WriteAsync([new SessionFlush(sessionId, nowMs, -1, ledger.PeakOf(sessionId), ledger.Drain(sessionId, nowMs))], ct);
     }
 
     /// <summary>Writes each live session's count, peak and watch time since the last sample.</summary>
@@ -159,7 +182,10 @@ public sealed partial class AudienceRecorder(
             await using var tx = await connection.BeginTransactionAsync(ct);
             foreach (var flush in flushes)
             {
-                await AudienceStore.AddSampleAsync(connection, tx, flush.SessionId, flush.AtMs, flush.Viewers, ct);
+                if (flush.Viewers >= 0)
+                {
+                    await AudienceStore.AddSampleAsync(connection, tx, flush.SessionId, flush.AtMs, flush.Viewers, ct);
+                }
                 if (flush.Peak is { } peak)
                 {
                     await AudienceStore.RaisePeakAsync(connection, tx, flush.SessionId, peak, ct);
@@ -174,6 +200,7 @@ public sealed partial class AudienceRecorder(
         }
     }
 
+    /// <summary>What one write stores for a session; <paramref name="Viewers"/> below zero writes no sample.</summary>
     private sealed record SessionFlush(string SessionId, long AtMs, int Viewers, Peak? Peak, IReadOnlyList<WatchTime> Watched);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing live audience samples failed; the next sample retries")]

@@ -22,6 +22,7 @@ public sealed class PresenceGrpcService(
     AudienceLedger ledger,
     WatchStreams streams,
     WatchStreamQuota quota,
+    AudienceRecorder recorder,
     IOptions<PresenceOptions> options,
     TimeProvider clock) : PresenceService.PresenceServiceBase
 {
@@ -105,6 +106,11 @@ public sealed class PresenceGrpcService(
         if (!(caller.IsAdmin || caller.IsReviewer || (caller.IsInstructor && row.InstructorId == caller.UserId)))
         {
             throw RpcErrors.PermissionDenied("session_id", "只有该直播的讲师、审核员或管理员可以查看观看数据 (only the session's instructor, reviewers and admins).");
+        }
+        if (row.Status == CoreStatus.Live)
+        {
+            // Include the people watching right now, not only what the last sample wrote.
+            await recorder.FlushWatchTimeAsync(row.Id, ct);
         }
         var totals = await AudienceStore.TotalsAsync(connection, row.Id, ct);
         var samples = await AudienceStore.SamplesAsync(connection, row.Id, ct);

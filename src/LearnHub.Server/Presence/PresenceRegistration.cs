@@ -15,7 +15,8 @@ public static class PresenceRegistration
         services.AddSingleton<WatchStreams>();
         services.AddSingleton<WatchStreamQuota>();
         services.AddSingleton<LivePublisher>();
-        services.AddHostedService<AudienceRecorder>();
+        services.AddSingleton<AudienceRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<AudienceRecorder>());
         services.AddSignalR(o =>
         {
             o.EnableDetailedErrors = false;

@@ -39,6 +39,10 @@ public sealed class AudienceStatsTests
             await app.SettleAsync(sessionId, 2);
             var peakAt = liveAt.AddMinutes(5);
 
+            // Read while both watch, before any sample: the figures already count them.
+            var now = await instructor.Presence.GetSessionStatsAsync(new GetSessionStatsRequest { SessionId = sessionId });
+            Assert.Equal((2, 2, 2), (now.CurrentViewers, now.PeakViewers, now.UniqueViewers));
+
             await app.AdvanceToAsync(liveAt.AddMinutes(10));
             await a.DisposeAsync();
             await Wait.UntilAsync(() => Task.FromResult(app.ServerCount(sessionId)), c => c == 1, what: "xiaowang leaving");
