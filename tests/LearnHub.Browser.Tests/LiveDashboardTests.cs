@@ -45,6 +45,9 @@ public sealed class LiveDashboardTests(LearnHubServer server) : BrowserTest(serv
                 await Expect(count).ToHaveTextAsync(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
+            Directory.CreateDirectory(ScreenshotsDirectory);
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotsDirectory, "LiveDashboardTests.live-page-three-viewers.png"), FullPage = true });
+
             // One viewer leaves: the count falls without any reload.
             await watchers[0].Cancel.CancelAsync();
             await Expect(count).ToHaveTextAsync("2");
