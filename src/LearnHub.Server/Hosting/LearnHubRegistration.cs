@@ -1,5 +1,6 @@
 using LearnHub.Admin;
 using LearnHub.Admin.Services;
+using LearnHub.Server.Broadcasts;
 using LearnHub.Server.Calendar;
 using LearnHub.Server.Courses;
 using LearnHub.Server.Data;
@@ -54,6 +55,7 @@ public static class LearnHubRegistration
         builder.AddLearnHubIdentity();
         services.AddSingleton<PlatformSettingsStore>();
         builder.AddSessionScheduling();
+        services.AddBroadcasts();
         services.AddLivePresence();
         // Kestrel reads only its endpoints from the "Kestrel" section by itself: its limits, among them the HTTP/2
         // keepalive pings that drop vanished viewers, must be bound here or the settings do nothing.
@@ -178,6 +180,7 @@ public static class LearnHubRegistration
         app.MapGrpcService<DiagnosticsGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
         app.MapLivePresence();
+        app.MapBroadcasts();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapCalendarFeeds();

@@ -58,6 +58,15 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
         }
     }
 
+    /// <summary>Refuses anyone who is neither a reviewer nor an admin (the staff who review broadcasts and reports).</summary>
+    public void EnsureReviewer()
+    {
+        if (!IsReviewer && !IsAdmin)
+        {
+            throw RpcErrors.PermissionDenied("role", "只有审核员或管理员可以执行此操作 (reviewers and admins only).");
+        }
+    }
+
     /// <summary>Refuses anyone but the owning instructor or an admin (DOMAIN.md: nobody acts on another's sessions).</summary>
     public void EnsureOwnerOrAdmin(string ownerId, string field, string what)
     {

@@ -1,0 +1,71 @@
+using LearnHub.Core.Common;
+using LearnHub.Core.Sessions;
+
+namespace LearnHub.Core.Broadcasts;
+
+/// <summary>The 群发须知, as rules without I/O.</summary>
+public static class BroadcastRules
+{
+    /// <summary>一周内可向关注您的人群发2次消息.</summary>
+    public const int WeeklyLimit = 2;
+
+    public const int MaxTextLength = 300;
+
+    /// <summary>审核通过后的72小时内 followers who sign in receive it.</summary>
+    public static readonly TimeSpan DeliveryWindow = TimeSpan.FromHours(72);
+
+    /// <summary>The 《发布协议》 version submissions agree to.</summary>
+    public const string AgreementVersion = "2024-01";
+
+    public const int MaxRequestIdLength = 64;
+
+    public const int MaxReasonLength = 200;
+
+    /// <summary>
+    /// The calendar week holding <paramref name="instant"/>: Monday 00:00 to the next Monday 00:00 on the wall clock of
+    /// <paramref name="zone"/>, as instants (half-open).
+    /// </summary>
+    public static TimeInterval WeekOf(DateTimeOffset instant, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        var local = TimeZoneInfo.ConvertTime(instant, zone).DateTime.Date;
+        var monday = local.AddDays(-(((int)local.DayOfWeek + 6) % 7));
+        return new TimeInterval(
+            CourseSeriesPlanner.ToInstant(DateTime.SpecifyKind(monday, DateTimeKind.Unspecified), zone),
+            CourseSeriesPlanner.ToInstant(DateTime.SpecifyKind(monday.AddDays(7), DateTimeKind.Unspecified), zone));
+    }
+
+    /// <summary>Remaining quota: 2 − frozen − consumed, never below zero.</summary>
+    public static int Remaining(int frozen, int consumed) => Math.Max(0, WeeklyLimit - frozen - consumed);
+
+    /// <summary>Whether a follower signing in at <paramref name="now"/> still receives a broadcast approved at <paramref name="approvedAt"/>: [A, A + 72 h).</summary>
+    public static bool InDeliveryWindow(DateTimeOffset approvedAt, DateTimeOffset now) =>
+        now >= approvedAt && now < approvedAt + DeliveryWindow;
+
+    public static FieldError? CheckText(string? text)
+    {
+        var length = TextLength.Count(text ?? "");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return new FieldError("text", "请输入群发内容 (text is required: 1–300 characters).");
+        }
+        return length > MaxTextLength
+            ? new FieldError("text", $"群发内容最多 {MaxTextLength} 字,当前 {length} 字 (at most {MaxTextLength} characters, got {length}).")
+            : null;
+    }
+
+    public static FieldError? CheckAgreement(bool agreed, string? version) =>
+        !agreed
+            ? new FieldError("agreed_to_agreement", "请先同意《发布协议》 (you must agree to the publishing agreement).")
+            : version != AgreementVersion
+                ? new FieldError("agreement_version", $"《发布协议》已更新为 {AgreementVersion} 版,请重新阅读并同意 (agreement version must be {AgreementVersion}).")
+                : null;
+
+    public static FieldError? CheckReason(string? reason, string field = "reason")
+    {
+        var length = TextLength.Count(reason ?? "");
+        return string.IsNullOrWhiteSpace(reason) || length > MaxReasonLength
+            ? new FieldError(field, $"请填写原因,1–{MaxReasonLength} 字 (reason: 1–{MaxReasonLength} characters).")
+            : null;
+    }
+}

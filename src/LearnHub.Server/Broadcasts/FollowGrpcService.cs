@@ -1,0 +1,108 @@
+using System.Globalization;
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Server.Data;
+using LearnHub.Server.Grpc;
+using LearnHub.Server.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace LearnHub.Server.Broadcasts;
+
+[Authorize]
+[EnableRateLimiting(RateLimitPolicies.Reads)]
+public sealed class FollowGrpcService(Database database, TimeProvider clock) : FollowService.FollowServiceBase
+{
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<FollowState> Follow(FollowRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        CheckCreator(request.CreatorId);
+        if (request.CreatorId == caller.UserId)
+        {
+            RpcErrors.ThrowInvalid("creator_id", "不能关注自己 (you cannot follow yourself).");
+        }
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var counts = await InboxStore.CountsAsync(connection, request.CreatorId, ct, tx) ?? throw RpcErrors.NotFound("creator_id", "user", request.CreatorId);
+        var added = await InboxStore.FollowAsync(connection, tx, caller.UserId, request.CreatorId, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        await tx.CommitAsync(ct);
+        return new FollowState { CreatorId = request.CreatorId, Following = true, FollowerCount = counts.FollowerCount + (added ? 1 : 0) };
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<FollowState> Unfollow(UnfollowRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        CheckCreator(request.CreatorId);
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var counts = await InboxStore.CountsAsync(connection, request.CreatorId, ct, tx) ?? throw RpcErrors.NotFound("creator_id", "user", request.CreatorId);
+        var removed = await InboxStore.UnfollowAsync(connection, tx, caller.UserId, request.CreatorId, ct);
+        await tx.CommitAsync(ct);
+        return new FollowState { CreatorId = request.CreatorId, Following = false, FollowerCount = counts.FollowerCount - (removed ? 1 : 0) };
+    }
+
+    public override async Task<FollowCounts> GetFollowCounts(GetFollowCountsRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var userId = string.IsNullOrEmpty(request.UserId) ? caller.UserId : request.UserId;
+        CheckCreator(userId, "user_id");
+        await using var connection = await database.OpenAsync(context.CancellationToken);
+        var counts = await InboxStore.CountsAsync(connection, userId, context.CancellationToken) ?? throw RpcErrors.NotFound("user_id", "user", userId);
+        return new FollowCounts { UserId = userId, Followers = counts.FollowerCount, Following = counts.FollowingCount };
+    }
+
+    public override async Task<ListFollowingResponse> ListFollowing(ListFollowingRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        var size = PageToken.PageSize(request.PageSize);
+        var after = PageToken.Decode(request.PageToken, 2);
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await InboxStore.ListFollowingAsync(connection, caller.UserId, after is null ? null : long.Parse(after[0], CultureInfo.InvariantCulture), after?[1], size + 1, ct);
+        var response = new ListFollowingResponse();
+        response.Creators.AddRange(rows.Take(size).Select(r => new FollowedCreator
+        {
+            CreatorId = r.CreatorId,
+            DisplayName = r.DisplayName,
+            Certified = r.Certified,
+            Muted = r.Muted,
+            Blocked = r.Blocked,
+            FollowedAt = ProtoTime.FromMs(r.CreatedAtMs),
+        }));
+        if (rows.Count > size)
+        {
+            response.NextPageToken = PageToken.Encode(rows[size - 1].CreatedAtMs, rows[size - 1].CreatorId);
+        }
+        return response;
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<CreatorPreference> SetCreatorPreference(SetCreatorPreferenceRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        CheckCreator(request.CreatorId);
+        RpcErrors.ThrowIfAny(
+            !request.HasMuted && !request.HasBlocked ? new Core.Common.FieldError("muted", "请指定 muted 或 blocked (set muted or blocked).") : null,
+            request.CreatorId == caller.UserId ? new Core.Common.FieldError("creator_id", "不能对自己设置 (not for yourself).") : null);
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        _ = await InboxStore.CountsAsync(connection, request.CreatorId, ct, tx) ?? throw RpcErrors.NotFound("creator_id", "user", request.CreatorId);
+        var preference = await InboxStore.SetPreferenceAsync(
+            connection, tx, caller.UserId, request.CreatorId, request.HasMuted ? request.Muted : null, request.HasBlocked ? request.Blocked : null, ct);
+        await tx.CommitAsync(ct);
+        return new CreatorPreference { CreatorId = request.CreatorId, Muted = preference.Muted, Blocked = preference.Blocked };
+    }
+
+    private static void CheckCreator(string id, string field = "creator_id")
+    {
+        if (string.IsNullOrWhiteSpace(id) || id.Length > 64)
+        {
+            RpcErrors.ThrowInvalid(field, $"{field} 须为 1–64 个字符 ({field} must be 1–64 characters).");
+        }
+    }
+}

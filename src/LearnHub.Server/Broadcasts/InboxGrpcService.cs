@@ -1,0 +1,150 @@
+using System.Globalization;
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Core.Broadcasts;
+using LearnHub.Server.Data;
+using LearnHub.Server.Grpc;
+using LearnHub.Server.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace LearnHub.Server.Broadcasts;
+
+[Authorize]
+[EnableRateLimiting(RateLimitPolicies.Reads)]
+public sealed class InboxGrpcService(Database database, InboxDelivery delivery, TimeProvider clock) : InboxService.InboxServiceBase
+{
+    private const int MaxIdsPerCall = 100;
+
+    public override async Task<InboxSummary> CheckIn(CheckInRequest request, ServerCallContext context) =>
+        (await delivery.CheckInAsync(context.Caller().UserId, context.CancellationToken)).Summary;
+
+    public override async Task<ListInboxResponse> ListInbox(ListInboxRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        var size = PageToken.PageSize(request.PageSize);
+        var after = PageToken.Decode(request.PageToken, 2);
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await InboxStore.ListAsync(
+            connection, caller.UserId, request.UnreadOnly, after is null ? null : long.Parse(after[0], CultureInfo.InvariantCulture), after?[1], size + 1, ct);
+        var page = rows.Take(size).ToList();
+        var broadcasts = await BroadcastGrpcService.FindManyAsync(connection, page.Select(r => r.BroadcastId).ToList(), ct);
+        var now = clock.GetUtcNow();
+        var response = new ListInboxResponse();
+        response.Messages.AddRange(page.Select(r => ToProto(r, broadcasts[r.BroadcastId].ToProto(now))));
+        if (rows.Count > size)
+        {
+            response.NextPageToken = PageToken.Encode(page[^1].ReceivedAtMs, page[^1].BroadcastId);
+        }
+        return response;
+    }
+
+    public override async Task<InboxSummary> GetInboxSummary(GetInboxSummaryRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        await using var connection = await database.OpenAsync(context.CancellationToken);
+        var (unread, total) = await InboxStore.SummaryAsync(connection, caller.UserId, context.CancellationToken);
+        return new InboxSummary { Unread = unread, Total = total };
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<InboxSummary> MarkInboxRead(MarkInboxReadRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        RpcErrors.ThrowIfAny(
+            !request.All && request.MessageIds.Count == 0 ? new Core.Common.FieldError("message_ids", "请指定消息或 all (name messages or set all).") : null,
+            request.MessageIds.Count > MaxIdsPerCall ? new Core.Common.FieldError("message_ids", $"一次最多 {MaxIdsPerCall} 条 (at most {MaxIdsPerCall} ids).") : null);
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await InboxStore.MarkReadAsync(connection, tx, caller.UserId, request.All ? null : request.MessageIds.Distinct().ToList(), clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        var (unread, total) = await InboxStore.SummaryAsync(connection, caller.UserId, ct, tx);
+        await tx.CommitAsync(ct);
+        return new InboxSummary { Unread = unread, Total = total };
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<InboxSummary> DeleteInboxMessage(DeleteInboxMessageRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        CheckId(request.MessageId);
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (!await InboxStore.DeleteAsync(connection, tx, caller.UserId, request.MessageId, ct))
+        {
+            throw RpcErrors.NotFound("message_id", "inbox message", request.MessageId);
+        }
+        var (unread, total) = await InboxStore.SummaryAsync(connection, caller.UserId, ct, tx);
+        await tx.CommitAsync(ct);
+        return new InboxSummary { Unread = unread, Total = total };
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<Report> ReportBroadcast(ReportBroadcastRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        CheckId(request.MessageId);
+        RpcErrors.ThrowIfAny(BroadcastRules.CheckReason(request.Reason));
+        var ct = context.CancellationToken;
+        await using var connection = await database.OpenAsync(ct);
+        if (!await InboxStore.HoldsAsync(connection, caller.UserId, request.MessageId, ct))
+        {
+            throw RpcErrors.NotFound("message_id", "inbox message", request.MessageId);
+        }
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var report = new ReportRow
+        {
+            Id = $"r_{Guid.CreateVersion7():N}",
+            BroadcastId = request.MessageId,
+            ReporterId = caller.UserId,
+            Reason = request.Reason.Trim(),
+            CreatedAtMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        // One report per message and reporter: a second answers with the first.
+        await InboxStore.ReportAsync(connection, tx, report, ct);
+        var stored = await InboxStore.FindReportByAsync(connection, tx, request.MessageId, caller.UserId, ct);
+        await tx.CommitAsync(ct);
+        return BroadcastGrpcService.ToProto(stored!, null);
+    }
+
+    public override async Task WatchInbox(WatchInboxRequest request, IServerStreamWriter<InboxEvent> responseStream, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var ct = context.CancellationToken;
+        using var stream = delivery.Connect(caller.UserId);
+        // Being online counts as signing in: first receive what is due.
+        var (_, summary) = await delivery.CheckInAsync(caller.UserId, ct);
+        await responseStream.WriteAsync(new InboxEvent { Summary = summary }, ct);
+        try
+        {
+            await foreach (var update in stream.Events.ReadAllAsync(ct))
+            {
+                await responseStream.WriteAsync(update, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    }
+
+    internal static InboxMessage ToProto(InboxRow row, Broadcast broadcast) => new()
+    {
+        Id = row.BroadcastId,
+        Broadcast = broadcast,
+        ReceiveTime = ProtoTime.FromMs(row.ReceivedAtMs),
+        Read = row.ReadAtMs is not null,
+        Muted = row.Muted,
+        Reported = row.Reported,
+    };
+
+    private static void CheckId(string id)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id.Length > 64)
+        {
+            RpcErrors.ThrowInvalid("message_id", "message_id 须为 1–64 个字符 (message_id must be 1–64 characters).");
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System.Data.Common;
+using Dapper;
+using LearnHub.Core.Broadcasts;
+
+namespace LearnHub.Server.Broadcasts;
+
+/// <summary>The followers' side: follows, preferences, delivery at sign-in, the inbox and reports.</summary>
+public static class InboxStore
+{
+    /// <summary>
+    /// Receives, for <paramref name="followerId"/> at <paramref name="nowMs"/>, every broadcast approved in the last 72 hours
+    /// ([A, A + 72 h) contains now) by a creator they follow and have not blocked. Unique rows per (follower,
+    /// broadcast) make a simultaneous second sign-in deliver nothing twice. Returns the newly received broadcast ids.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> DeliverAsync(DbConnection connection, DbTransaction tx, string followerId, long nowMs, CancellationToken ct)
+    {
+        var received = (await connection.QueryAsync<string>(new CommandDefinition(
+            """
+            INSERT INTO inbox_messages (follower_id, broadcast_id, received_at_ms)
+            SELECT @followerId, b.id, @nowMs
+            FROM follows f
+            JOIN broadcasts b ON b.creator_id = f.creator_id AND b.status = 2
+                AND b.approved_at_ms <= @nowMs AND b.approved_at_ms > @windowStartMs
+            WHERE f.follower_id = @followerId
+              AND NOT EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @followerId AND p.creator_id = f.creator_id AND p.blocked = 1)
+            ON CONFLICT (follower_id, broadcast_id) DO NOTHING
+            RETURNING broadcast_id
+            """,
+            new { followerId, nowMs, windowStartMs = nowMs - (long)BroadcastRules.DeliveryWindow.TotalMilliseconds }, tx, cancellationToken: ct))).AsList();
+        if (received.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE broadcasts SET received_count = received_count + 1 WHERE id = @id",
+                received.Select(id => new { id }), tx, cancellationToken: ct));
+        }
+        return received;
+    }
+
+    private const string Visible = """
+        m.follower_id = @me AND m.deleted = 0 AND b.status = 2
+        AND NOT EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @me AND p.creator_id = b.creator_id AND p.blocked = 1)
+        """;
+
+    private const string MutedColumn =
+        "EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @me AND p.creator_id = b.creator_id AND p.muted = 1)";
+
+    public static async Task<IReadOnlyList<InboxRow>> ListAsync(
+        DbConnection connection, string me, bool unreadOnly, long? beforeReceivedMs, string? beforeId, int limit, CancellationToken ct, IReadOnlyCollection<string>? onlyIds = null) =>
+        (await connection.QueryAsync<InboxRow>(new CommandDefinition(
+            $"""
+            SELECT m.broadcast_id, m.received_at_ms, m.read_at_ms, {MutedColumn} AS muted,
+                   EXISTS (SELECT 1 FROM broadcast_reports r WHERE r.broadcast_id = m.broadcast_id AND r.reporter_id = @me) AS reported
+            FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id
+            WHERE {Visible}
+              AND (@unreadOnly = 0 OR m.read_at_ms IS NULL)
+              AND (@beforeReceivedMs IS NULL OR m.received_at_ms < @beforeReceivedMs OR (m.received_at_ms = @beforeReceivedMs AND m.broadcast_id < @beforeId))
+              {(onlyIds is null ? "" : "AND m.broadcast_id IN @onlyIds")}
+            ORDER BY m.received_at_ms DESC, m.broadcast_id DESC
+            LIMIT @limit
+            """,
+            new { me, unreadOnly, beforeReceivedMs, beforeId, limit, onlyIds }, cancellationToken: ct))).AsList();
+
+    /// <summary>(unread not counting muted creators, total visible).</summary>
+    public static async Task<(int Unread, int Total)> SummaryAsync(DbConnection connection, string me, CancellationToken ct, DbTransaction? tx = null)
+    {
+        var row = await connection.QuerySingleAsync<SummaryRow>(new CommandDefinition(
+            $"""
+            SELECT COALESCE(SUM(CASE WHEN m.read_at_ms IS NULL AND NOT {MutedColumn} THEN 1 ELSE 0 END), 0) AS unread, COUNT(*) AS total
+            FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id
+            WHERE {Visible}
+            """,
+            new { me }, tx, cancellationToken: ct));
+        return ((int)row.Unread, (int)row.Total);
+    }
+
+    /// <summary>Marks messages read and counts the newly read on their broadcasts (the creator's 已读).</summary>
+    public static async Task MarkReadAsync(DbConnection connection, DbTransaction tx, string me, IReadOnlyCollection<string>? ids, long nowMs, CancellationToken ct)
+    {
+        var newlyRead = (await connection.QueryAsync<string>(new CommandDefinition(
+            $"""
+            UPDATE inbox_messages SET read_at_ms = @nowMs
+            WHERE follower_id = @me AND read_at_ms IS NULL AND deleted = 0 {(ids is null ? "" : "AND broadcast_id IN @ids")}
+            RETURNING broadcast_id
+            """,
+            new { me, ids, nowMs }, tx, cancellationToken: ct))).AsList();
+        if (newlyRead.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE broadcasts SET read_count = read_count + 1 WHERE id = @id", newlyRead.Select(id => new { id }), tx, cancellationToken: ct));
+        }
+    }
+
+    public static async Task<bool> DeleteAsync(DbConnection connection, DbTransaction tx, string me, string broadcastId, CancellationToken ct) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE inbox_messages SET deleted = 1 WHERE follower_id = @me AND broadcast_id = @broadcastId AND deleted = 0",
+            new { me, broadcastId }, tx, cancellationToken: ct)) == 1;
+
+    /// <summary>Whether the user holds a visible (received, not deleted) copy.</summary>
+    public static Task<bool> HoldsAsync(DbConnection connection, string me, string broadcastId, CancellationToken ct) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM inbox_messages WHERE follower_id = @me AND broadcast_id = @broadcastId AND deleted = 0)",
+            new { me, broadcastId }, cancellationToken: ct));
+
+    // ---- follows and preferences ----
+
+    public static async Task<bool> FollowAsync(DbConnection connection, DbTransaction tx, string me, string creatorId, long nowMs, CancellationToken ct)
+    {
+        var added = await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO follows (follower_id, creator_id, created_at_ms) VALUES (@me, @creatorId, @nowMs) ON CONFLICT DO NOTHING",
+            new { me, creatorId, nowMs }, tx, cancellationToken: ct)) == 1;
+        if (added)
+        {
+            await AdjustCountsAsync(connection, tx, me, creatorId, +1, ct);
+        }
+        return added;
+    }
+
+    public static async Task<bool> UnfollowAsync(DbConnection connection, DbTransaction tx, string me, string creatorId, CancellationToken ct)
+    {
+        var removed = await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM follows WHERE follower_id = @me AND creator_id = @creatorId", new { me, creatorId }, tx, cancellationToken: ct)) == 1;
+        if (removed)
+        {
+            await AdjustCountsAsync(connection, tx, me, creatorId, -1, ct);
+        }
+        return removed;
+    }
+
+    private static Task AdjustCountsAsync(DbConnection connection, DbTransaction tx, string me, string creatorId, int delta, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE users SET following_count = following_count + @delta WHERE id = @me;
+            UPDATE users SET follower_count = follower_count + @delta WHERE id = @creatorId;
+            """,
+            new { me, creatorId, delta }, tx, cancellationToken: ct));
+
+    public static Task<bool> IsFollowingAsync(DbConnection connection, string me, string creatorId, CancellationToken ct, DbTransaction? tx = null) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = @me AND creator_id = @creatorId)", new { me, creatorId }, tx, cancellationToken: ct));
+
+    public static Task<FollowCountsRow?> CountsAsync(DbConnection connection, string userId, CancellationToken ct, DbTransaction? tx = null) =>
+        connection.QuerySingleOrDefaultAsync<FollowCountsRow>(new CommandDefinition(
+            "SELECT follower_count, following_count FROM users WHERE id = @userId", new { userId }, tx, cancellationToken: ct));
+
+    public static async Task<IReadOnlyList<FollowedRow>> ListFollowingAsync(
+        DbConnection connection, string me, long? beforeMs, string? beforeId, int limit, CancellationToken ct) =>
+        (await connection.QueryAsync<FollowedRow>(new CommandDefinition(
+            """
+            SELECT f.creator_id, u.display_name, u.certified, f.created_at_ms,
+                   COALESCE(p.muted, 0) AS muted, COALESCE(p.blocked, 0) AS blocked
+            FROM follows f JOIN users u ON u.id = f.creator_id
+            LEFT JOIN creator_preferences p ON p.user_id = f.follower_id AND p.creator_id = f.creator_id
+            WHERE f.follower_id = @me
+              AND (@beforeMs IS NULL OR f.created_at_ms < @beforeMs OR (f.created_at_ms = @beforeMs AND f.creator_id < @beforeId))
+            ORDER BY f.created_at_ms DESC, f.creator_id DESC
+            LIMIT @limit
+            """,
+            new { me, beforeMs, beforeId, limit }, cancellationToken: ct))).AsList();
+
+    public static async Task<PreferenceRow> SetPreferenceAsync(
+        DbConnection connection, DbTransaction tx, string me, string creatorId, bool? muted, bool? blocked, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO creator_preferences (user_id, creator_id, muted, blocked) VALUES (@me, @creatorId, COALESCE(@muted, 0), COALESCE(@blocked, 0))
+            ON CONFLICT (user_id, creator_id) DO UPDATE SET muted = COALESCE(@muted, muted), blocked = COALESCE(@blocked, blocked)
+            """,
+            new { me, creatorId, muted, blocked }, tx, cancellationToken: ct));
+        return await connection.QuerySingleAsync<PreferenceRow>(new CommandDefinition(
+            "SELECT muted, blocked FROM creator_preferences WHERE user_id = @me AND creator_id = @creatorId", new { me, creatorId }, tx, cancellationToken: ct));
+    }
+
+    // ---- reports ----
+
+    public static async Task<bool> ReportAsync(DbConnection connection, DbTransaction tx, ReportRow report, CancellationToken ct) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO broadcast_reports (id, broadcast_id, reporter_id, reason, status, created_at_ms)
+            VALUES (@Id, @BroadcastId, @ReporterId, @Reason, 1, @CreatedAtMs)
+            ON CONFLICT (broadcast_id, reporter_id) DO NOTHING
+            """,
+            report, tx, cancellationToken: ct)) == 1;
+
+    public static Task<ReportRow?> FindReportAsync(DbConnection connection, string id, CancellationToken ct, DbTransaction? tx = null) =>
+        connection.QuerySingleOrDefaultAsync<ReportRow>(new CommandDefinition(
+            "SELECT id, broadcast_id, reporter_id, reason, status, created_at_ms FROM broadcast_reports WHERE id = @id", new { id }, tx, cancellationToken: ct));
+
+    public static Task<ReportRow?> FindReportByAsync(DbConnection connection, DbTransaction tx, string broadcastId, string reporterId, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<ReportRow>(new CommandDefinition(
+            "SELECT id, broadcast_id, reporter_id, reason, status, created_at_ms FROM broadcast_reports WHERE broadcast_id = @broadcastId AND reporter_id = @reporterId",
+            new { broadcastId, reporterId }, tx, cancellationToken: ct));
+
+    public static async Task<IReadOnlyList<ReportRow>> ListReportsAsync(
+        DbConnection connection, bool includeClosed, int? afterStatus, long? afterMs, string? afterId, int limit, CancellationToken ct) =>
+        (await connection.QueryAsync<ReportRow>(new CommandDefinition(
+            """
+            SELECT id, broadcast_id, reporter_id, reason, status, created_at_ms FROM broadcast_reports
+            WHERE (@includeClosed = 1 OR status = 1)
+              AND (@afterStatus IS NULL OR status > @afterStatus OR (status = @afterStatus AND (created_at_ms > @afterMs OR (created_at_ms = @afterMs AND id > @afterId))))
+            ORDER BY status, created_at_ms, id
+            LIMIT @limit
+            """,
+            new { includeClosed, afterStatus, afterMs, afterId, limit }, cancellationToken: ct))).AsList();
+
+    /// <summary>Closes a report (2 resolved, 3 dismissed); false when it was not open.</summary>
+    public static async Task<bool> CloseReportAsync(DbConnection connection, DbTransaction tx, string id, int status, string actorId, long nowMs, CancellationToken ct) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE broadcast_reports SET status = @status, closed_at_ms = @nowMs, closed_by = @actorId WHERE id = @id AND status = 1",
+            new { id, status, actorId, nowMs }, tx, cancellationToken: ct)) == 1;
+
+    public static Task ResolveReportsOfAsync(DbConnection connection, DbTransaction tx, string broadcastId, string actorId, long nowMs, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE broadcast_reports SET status = 2, closed_at_ms = @nowMs, closed_by = @actorId WHERE broadcast_id = @broadcastId AND status = 1",
+            new { broadcastId, actorId, nowMs }, tx, cancellationToken: ct));
+}
+
+public sealed class FollowCountsRow
+{
+    public long FollowerCount { get; init; }
+    public long FollowingCount { get; init; }
+}
+
+public sealed class PreferenceRow
+{
+    public bool Muted { get; init; }
+    public bool Blocked { get; init; }
+}
+
+public sealed class SummaryRow
+{
+    public long Unread { get; init; }
+    public long Total { get; init; }
+}
+
+public sealed class FollowedRow
+{
+    public string CreatorId { get; init; } = "";
+    public string DisplayName { get; init; } = "";
+    public bool Certified { get; init; }
+    public long CreatedAtMs { get; init; }
+    public bool Muted { get; init; }
+    public bool Blocked { get; init; }
+}
