@@ -55,7 +55,7 @@ public sealed class BroadcastExpirySchedule(ISchedulerFactory schedulers, TimePr
             .WithIdentity("broadcast-expiry", "broadcasts")
             .ForJob(job)
             .StartAt(clock.GetUtcNow())
-            .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromMinutes(1)).RepeatForever().WithMisfireHandlingInstructionNowWithExistingCount())
+            .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromMinutes(1)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
         await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken);
     }
