@@ -62,26 +62,3 @@ public sealed class BroadcastExpirySchedule(ISchedulerFactory schedulers, TimePr
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
-
-public static class BroadcastRegistration
-{
-    public static IServiceCollection AddBroadcasts(this IServiceCollection services)
-    {
-        services.AddSingleton<BroadcastEvents>();
-        services.AddSingleton<InboxDelivery>();
-        services.AddTransient<BroadcastExpiryJob>();
-        // After Quartz's hosted service (registered by the scheduling feature), so the scheduler is running.
-        services.AddHostedService<BroadcastExpirySchedule>();
-        // Image messages are up to 2 MiB; every other service keeps the small request limit.
-        services.AddGrpc().AddServiceOptions<BroadcastGrpcService>(o => o.MaxReceiveMessageSize = BroadcastImages.MaxBytes + 64 * 1024);
-        return services;
-    }
-
-    public static IEndpointRouteBuilder MapBroadcasts(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapGrpcService<FollowGrpcService>();
-        endpoints.MapGrpcService<BroadcastGrpcService>();
-        endpoints.MapGrpcService<InboxGrpcService>();
-        return endpoints;
-    }
-}

@@ -21,6 +21,7 @@ public sealed class BroadcastGrpcService(
     Database database,
     PlatformSettingsStore settings,
     BroadcastEvents events,
+    [FromKeyedServices(BroadcastRegistration.CreatorLocks)] StripedLocks creatorLocks,
     TimeProvider clock) : BroadcastService.BroadcastServiceBase
 {
     public override async Task<BroadcastQuota> GetQuota(GetQuotaRequest request, ServerCallContext context)
@@ -67,7 +68,8 @@ public sealed class BroadcastGrpcService(
         var platform = await settings.GetAsync(ct);
         var week = BroadcastRules.WeekOf(now, TimeZones.FindOrDefault(platform.PlatformTimeZone));
         var weekStartMs = week.Start.ToUnixTimeMilliseconds();
-        // Most refusals of a burst are answered here, without taking the write lock.
+        // A creator's submits queue here, so a burst meets an exhausted quota in the read below, not on the write lock.
+        using var creatorTurn = await creatorLocks.AcquireAsync(caller.UserId, ct);
         var quota = await BroadcastStore.QuotaAsync(connection, caller.UserId, weekStartMs, ct);
         if (BroadcastRules.Remaining(quota.Frozen, quota.Consumed) == 0)
         {

@@ -40,7 +40,7 @@ public sealed partial class SessionTriggers(
     /// <summary>The instant the trigger was meant for; a job finding the row moved on since does nothing.</summary>
     public const string DueKey = "dueMs";
 
-    private readonly SemaphoreSlim[] stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly StripedLocks sessionLocks = new();
 
     public static JobKey JobKeyFor(string sessionId) => new(sessionId, Group);
 
@@ -66,9 +66,7 @@ public sealed partial class SessionTriggers(
     public async Task SyncAsync(string sessionId, CancellationToken ct)
     {
         // Two writers of one session must not interleave: the later row has to be the one whose triggers stay.
-        var stripe = stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(sessionId) % stripes.Length)];
-        await stripe.WaitAsync(ct);
-        try
+        using (await sessionLocks.AcquireAsync(sessionId, ct))
         {
             await using var connection = await database.OpenAsync(ct);
             var session = await SessionStore.FindAsync(connection, sessionId, null, ct);
@@ -90,10 +88,6 @@ public sealed partial class SessionTriggers(
                 await scheduler.ScheduleJob(job, triggers, ScheduleJobOptions.Replacing, ct);
             }
             await SessionStore.MarkTriggersSyncedAsync(connection, sessionId, session.Version, ct);
-        }
-        finally
-        {
-            stripe.Release();
         }
     }
 
