@@ -3,14 +3,14 @@
 # connection per 100 streams, held DURATION seconds; server memory per stream; join bursts -> SignalR dashboard;
 # update latency with and without a stalled viewer. Server on CPU 0; the load generator and the dashboard on CPU 1.
 # Env: DURATION (s, 600), USERS (200), STREAMS_PER_USER (100), BURST_USERS (50), BURST_STREAMS (20 per burst user),
-# BURSTS (100), WARMUP_BURSTS (3), CHANGES (60 per phase), CHANGE_INTERVAL_MS (500), ROUNDS (2 x baseline + stalled),
-# MINT_PARALLEL (4 token commands at a time), KEEP_WORK=1 keeps the temp folder (server log, tokens).
+# BURSTS (100), WARMUP_BURSTS (3), CHANGES (30 per phase), CHANGE_INTERVAL_MS (2000), ROUNDS (2 x baseline + stalled),
+# MINT_PARALLEL (4 token commands at a time), SERVER_ARGS (more server options), KEEP_WORK=1 keeps the temp folder (server log, tokens).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
 DURATION=${DURATION:-600} USERS=${USERS:-200} STREAMS_PER_USER=${STREAMS_PER_USER:-100}
 BURST_USERS=${BURST_USERS:-50} BURST_STREAMS=${BURST_STREAMS:-20} BURSTS=${BURSTS:-100} WARMUP_BURSTS=${WARMUP_BURSTS:-3}
-CHANGES=${CHANGES:-60} CHANGE_INTERVAL_MS=${CHANGE_INTERVAL_MS:-500} ROUNDS=${ROUNDS:-2} MINT_PARALLEL=${MINT_PARALLEL:-4}
+CHANGES=${CHANGES:-30} CHANGE_INTERVAL_MS=${CHANGE_INTERVAL_MS:-2000} ROUNDS=${ROUNDS:-2} MINT_PARALLEL=${MINT_PARALLEL:-4}
 SESSION=s_demo_test2
 WATCH_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Watch/bin/Release/net10.0/LearnHub.Bench.Watch.dll"
 
@@ -22,7 +22,7 @@ max_streams=$(( STREAMS_PER_USER > BURST_STREAMS ? STREAMS_PER_USER : BURST_STRE
 # caller's bucket, so the read limits are raised; the per-user stream cap is raised to the streams a user holds.
 bench_start_server 0 "$data" --Storage:SeedDemoData=true \
   --RateLimits:ReadsPerSecond=100000000 --RateLimits:ReadBurst=100000000 \
-  "--Presence:MaxStreamsPerUser=$max_streams" --Logging:LogLevel:Default=Warning
+  "--Presence:MaxStreamsPerUser=$max_streams" --Logging:LogLevel:Default=Warning ${SERVER_ARGS:-}
 dashboard_token=$(mint_token wanhongcoco "$data")
 
 # Viewers: inserted in one transaction (a CLI run per user takes ~1.5 s); tokens from the operator command.

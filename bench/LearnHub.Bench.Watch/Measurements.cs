@@ -104,7 +104,16 @@ public sealed class ErrorTally
 {
     private readonly ConcurrentDictionary<string, int> counts = new(StringComparer.Ordinal);
 
-    public void Add(string kind) => counts.AddOrUpdate(kind, 1, (_, n) => n + 1);
+    private readonly ConcurrentDictionary<string, string> firstDetail = new(StringComparer.Ordinal);
+
+    public void Add(string kind, string? detail = null)
+    {
+        counts.AddOrUpdate(kind, 1, (_, n) => n + 1);
+        if (detail is not null && firstDetail.TryAdd(kind, detail))
+        {
+            Console.WriteLine($"first {kind}: {detail}");
+        }
+    }
 
     public int Total => counts.Values.Sum();
 

@@ -34,9 +34,9 @@ public sealed record WatchOptions
     public int WarmupBursts { get; init; } = 3;
 
     /// <summary>Count changes per isolation phase (half joins, half leaves of the toggling viewer).</summary>
-    public int Changes { get; init; } = 60;
+    public int Changes { get; init; } = 30;
 
-    public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan ChangeInterval { get; init; } = TimeSpan.FromMilliseconds(2000);
 
     /// <summary>Baseline + stalled pairs.</summary>
     public int Rounds { get; init; } = 2;
