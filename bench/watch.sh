@@ -4,13 +4,13 @@
 # update latency with and without a stalled viewer. Server on CPU 0; the load generator and the dashboard on CPU 1.
 # Env: DURATION (s, 600), USERS (200), STREAMS_PER_USER (100), BURST_USERS (50), BURST_STREAMS (20 per burst user),
 # BURSTS (100), WARMUP_BURSTS (3), CHANGES (30 per phase), CHANGE_INTERVAL_MS (2000), ROUNDS (2 x baseline + stalled),
-# MINT_PARALLEL (4 token commands at a time), SERVER_ARGS (more server options), KEEP_WORK=1 keeps the temp folder (server log, tokens).
+# OPEN_WAVE (10 holder connections = 1,000 streams opened at a time), MINT_PARALLEL (4 token commands at a time), SERVER_ARGS (more server options), KEEP_WORK=1 keeps the temp folder (server log, tokens).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
 DURATION=${DURATION:-600} USERS=${USERS:-200} STREAMS_PER_USER=${STREAMS_PER_USER:-100}
 BURST_USERS=${BURST_USERS:-50} BURST_STREAMS=${BURST_STREAMS:-20} BURSTS=${BURSTS:-100} WARMUP_BURSTS=${WARMUP_BURSTS:-3}
-CHANGES=${CHANGES:-30} CHANGE_INTERVAL_MS=${CHANGE_INTERVAL_MS:-2000} ROUNDS=${ROUNDS:-2} MINT_PARALLEL=${MINT_PARALLEL:-4}
+CHANGES=${CHANGES:-30} CHANGE_INTERVAL_MS=${CHANGE_INTERVAL_MS:-2000} ROUNDS=${ROUNDS:-2} MINT_PARALLEL=${MINT_PARALLEL:-4} OPEN_WAVE=${OPEN_WAVE:-10}
 SESSION=s_demo_test2
 WATCH_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Watch/bin/Release/net10.0/LearnHub.Bench.Watch.dll"
 
@@ -56,7 +56,7 @@ echo "load: taskset -c 1 dotnet LearnHub.Bench.Watch.dll run --duration $DURATIO
 run_tracked taskset -c 1 dotnet "$WATCH_DLL" run --grpc "$GRPC_URL" --web "$WEB_URL" --tokens "$tokens" \
   --session "$SESSION" --server-pid "$SERVER_PID" --duration "$DURATION" --streams-per-user "$STREAMS_PER_USER" \
   --burst-streams "$BURST_STREAMS" --bursts "$BURSTS" --warmup-bursts "$WARMUP_BURSTS" --changes "$CHANGES" \
-  --change-interval-ms "$CHANGE_INTERVAL_MS" --rounds "$ROUNDS" || status=$?
+  --change-interval-ms "$CHANGE_INTERVAL_MS" --rounds "$ROUNDS" --open-wave "$OPEN_WAVE" || status=$?
 if grep -qE ' (fail|crit)|Exception' "$BENCH_WORK/server.log"; then
   echo "server log (warnings and above):"; grep -E ' (warn|fail|crit)|Exception' "$BENCH_WORK/server.log" | sort | uniq -c | sort -rn | head -20
 fi

@@ -31,6 +31,9 @@ public sealed record WatchOptions
 
     public int Bursts { get; init; } = 100;
 
+    /// <summary>Holder connections opened at once (their streams all together), before waiting for their snapshots.</summary>
+    public int OpenWave { get; init; } = 10;
+
     public int WarmupBursts { get; init; } = 3;
 
     /// <summary>Count changes per isolation phase (half joins, half leaves of the toggling viewer).</summary>
@@ -71,6 +74,7 @@ public sealed record WatchOptions
             Duration = TimeSpan.FromSeconds(Int("--duration", (int)options.Duration.TotalSeconds)),
             BurstStreams = Int("--burst-streams", options.BurstStreams),
             Bursts = Int("--bursts", options.Bursts),
+            OpenWave = Int("--open-wave", options.OpenWave),
             WarmupBursts = Int("--warmup-bursts", options.WarmupBursts),
             Changes = Int("--changes", options.Changes),
             ChangeInterval = TimeSpan.FromMilliseconds(Int("--change-interval-ms", (int)options.ChangeInterval.TotalMilliseconds)),
