@@ -46,7 +46,7 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# bench_start_server CPU DATA_DIR [extra config args...]: sets GRPC_URL and SERVER_PID; waits for SERVING.
+# bench_start_server CPU DATA_DIR [extra config args...]: sets GRPC_URL, WEB_URL and SERVER_PID; waits for SERVING.
 bench_start_server() {
   local cpu=$1 data=$2
   shift 2
@@ -54,9 +54,10 @@ bench_start_server() {
   grpc_port=$(free_port)
   web_port=$(free_port)
   GRPC_URL="http://127.0.0.1:$grpc_port"
+  WEB_URL="http://127.0.0.1:$web_port"
   # The working directory is the content root: appsettings.json comes from the build output.
   (cd "$(dirname "$SERVER_DLL")" && exec taskset -c "$cpu" dotnet "$SERVER_DLL" \
-      "--Kestrel:Endpoints:Grpc:Url=$GRPC_URL" "--Kestrel:Endpoints:Web:Url=http://127.0.0.1:$web_port" \
+      "--Kestrel:Endpoints:Grpc:Url=$GRPC_URL" "--Kestrel:Endpoints:Web:Url=$WEB_URL" \
       "--Storage:DataDirectory=$data" "$@") >"$BENCH_WORK/server.log" 2>&1 &
   SERVER_PID=$!
   BENCH_PIDS+=("$SERVER_PID")

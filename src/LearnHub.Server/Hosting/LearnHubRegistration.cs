@@ -170,6 +170,7 @@ public static class LearnHubRegistration
 
     public static WebApplication MapLearnHub(this WebApplication app)
     {
+        app.UseWatchStreamBodyRate();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -92,20 +92,20 @@ public sealed partial class LivePublisher(
         {
             return;
         }
-        ViewerCountChange change;
-        lock (state)
-        {
-            // Read, number and hand to the streams under the lock, so pushes leave in the order their counts were read.
-            var present = counts.CurrentViewers(sessionId);
-            var now = clock.GetUtcNow();
-            change = new ViewerCountChange(sessionId, row.Status.ToString(), present, now, ++state.Sequence);
-            var kind = row.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Viewers;
-            streams.Offer(sessionId, new WatchSessionUpdate { Kind = kind, State = row.ToLiveState(present, now) });
-        }
         var groups = row.Status == CoreStatus.Live
             ? new[] { LiveViews.Groups.Session(sessionId), LiveViews.Groups.AllLive, LiveViews.Groups.LiveOf(row.InstructorId) }
             : [LiveViews.Groups.Session(sessionId)];
-        Send(hub.Clients.Groups(groups).ViewerCountChanged(change), sessionId);
+        lock (state)
+        {
+            // Read, number and hand out under the lock, so pushes leave in the order their counts were read. The few
+            // dashboards first: handing the update to every watch stream of a big session takes longer.
+            var present = counts.CurrentViewers(sessionId);
+            var now = clock.GetUtcNow();
+            var change = new ViewerCountChange(sessionId, row.Status.ToString(), present, now, ++state.Sequence);
+            Send(hub.Clients.Groups(groups).ViewerCountChanged(change), sessionId);
+            var kind = row.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Viewers;
+            streams.Offer(sessionId, new WatchSessionUpdate { Kind = kind, State = row.ToLiveState(present, now) });
+        }
     }
 
     private void Send(Task sending, string sessionId)

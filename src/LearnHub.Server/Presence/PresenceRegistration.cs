@@ -25,6 +25,25 @@ public static class PresenceRegistration
         return services;
     }
 
+    /// <summary>
+    /// Kestrel drops an HTTP/2 connection whose request bodies arrive slower than 240 B/s after 5 s; a watch call's
+    /// body is a few bytes read once, so on a CPU-starved node a reconnect storm of thousands of streams tripped it and
+    /// reset whole connections (bench/watch.sh). The check is off for that one method; every other call keeps it, and
+    /// watch streams stay bounded by the per-user cap and keepalive pings.
+    /// </summary>
+    public static IApplicationBuilder UseWatchStreamBodyRate(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.Equals(WatchSessionPath, StringComparison.Ordinal)
+                && context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } rate)
+            {
+                rate.MinDataRate = null;
+            }
+            return next(context);
+        });
+
+    private const string WatchSessionPath = "/learnhub.v1.PresenceService/WatchSession";
+
     public static IEndpointRouteBuilder MapLivePresence(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<PresenceGrpcService>();
