@@ -149,7 +149,7 @@ public sealed class BroadcastGrpcService(
     {
         var caller = context.Caller();
         var ct = context.CancellationToken;
-        CheckId(request.BroadcastId, "broadcast_id");
+        RpcErrors.ThrowIfBadId(request.BroadcastId, "broadcast_id");
         await using var connection = await database.OpenAsync(ct);
         var row = await BroadcastStore.FindAsync(connection, request.BroadcastId, ct);
         // Followers see an image only while they hold the message; a taken-down one is gone for them.
@@ -273,7 +273,7 @@ public sealed class BroadcastGrpcService(
     {
         var caller = context.Caller();
         caller.EnsureReviewer();
-        CheckId(request.ReportId, "report_id");
+        RpcErrors.ThrowIfBadId(request.ReportId, "report_id");
         var ct = context.CancellationToken;
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(ct);
@@ -339,7 +339,7 @@ public sealed class BroadcastGrpcService(
     /// <summary>One decision on one broadcast: read, change status and quota, audit, in one write transaction.</summary>
     private async Task<Broadcast> DecideAsync(string broadcastId, ServerCallContext context, Decision decide)
     {
-        CheckId(broadcastId, "broadcast_id");
+        RpcErrors.ThrowIfBadId(broadcastId, "broadcast_id");
         var ct = context.CancellationToken;
         var now = clock.GetUtcNow();
         await using var connection = await database.OpenAsync(ct);
@@ -413,13 +413,5 @@ public sealed class BroadcastGrpcService(
         hash.AppendData(System.Text.Encoding.UTF8.GetBytes(request.Text + "\n" + request.AgreementVersion + "\n" + request.AgreedToAgreement));
         hash.AppendData(request.Image.Span);
         return Convert.ToHexString(hash.GetHashAndReset());
-    }
-
-    private static void CheckId(string id, string field)
-    {
-        if (string.IsNullOrWhiteSpace(id) || id.Length > 64)
-        {
-            RpcErrors.ThrowInvalid(field, $"{field} 须为 1–64 个字符 ({field} must be 1–64 characters).");
-        }
     }
 }

@@ -17,7 +17,7 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
     public override async Task<FollowState> Follow(FollowRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        CheckCreator(request.CreatorId);
+        RpcErrors.ThrowIfBadId(request.CreatorId, "creator_id");
         if (request.CreatorId == caller.UserId)
         {
             RpcErrors.ThrowInvalid("creator_id", "不能关注自己 (you cannot follow yourself).");
@@ -35,7 +35,7 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
     public override async Task<FollowState> Unfollow(UnfollowRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        CheckCreator(request.CreatorId);
+        RpcErrors.ThrowIfBadId(request.CreatorId, "creator_id");
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -49,7 +49,7 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
     {
         var caller = context.Caller();
         var userId = string.IsNullOrEmpty(request.UserId) ? caller.UserId : request.UserId;
-        CheckCreator(userId, "user_id");
+        RpcErrors.ThrowIfBadId(userId, "user_id");
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var counts = await InboxStore.CountsAsync(connection, userId, context.CancellationToken) ?? throw RpcErrors.NotFound("user_id", "user", userId);
         return new FollowCounts { UserId = userId, Followers = counts.FollowerCount, Following = counts.FollowingCount };
@@ -84,7 +84,7 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
     public override async Task<CreatorPreference> SetCreatorPreference(SetCreatorPreferenceRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        CheckCreator(request.CreatorId);
+        RpcErrors.ThrowIfBadId(request.CreatorId, "creator_id");
         RpcErrors.ThrowIfAny(
             !request.HasMuted && !request.HasBlocked ? new Core.Common.FieldError("muted", "请指定 muted 或 blocked (set muted or blocked).") : null,
             request.CreatorId == caller.UserId ? new Core.Common.FieldError("creator_id", "不能对自己设置 (not for yourself).") : null);
@@ -96,13 +96,5 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
             connection, tx, caller.UserId, request.CreatorId, request.HasMuted ? request.Muted : null, request.HasBlocked ? request.Blocked : null, ct);
         await tx.CommitAsync(ct);
         return new CreatorPreference { CreatorId = request.CreatorId, Muted = preference.Muted, Blocked = preference.Blocked };
-    }
-
-    private static void CheckCreator(string id, string field = "creator_id")
-    {
-        if (string.IsNullOrWhiteSpace(id) || id.Length > 64)
-        {
-            RpcErrors.ThrowInvalid(field, $"{field} 须为 1–64 个字符 ({field} must be 1–64 characters).");
-        }
     }
 }

@@ -68,7 +68,7 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
     public override async Task<InboxSummary> DeleteInboxMessage(DeleteInboxMessageRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        CheckId(request.MessageId);
+        RpcErrors.ThrowIfBadId(request.MessageId, "message_id");
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -85,7 +85,7 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
     public override async Task<Report> ReportBroadcast(ReportBroadcastRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        CheckId(request.MessageId);
+        RpcErrors.ThrowIfBadId(request.MessageId, "message_id");
         RpcErrors.ThrowIfAny(BroadcastRules.CheckReason(request.Reason));
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
@@ -139,12 +139,4 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
         Muted = row.Muted,
         Reported = row.Reported,
     };
-
-    private static void CheckId(string id)
-    {
-        if (string.IsNullOrWhiteSpace(id) || id.Length > 64)
-        {
-            RpcErrors.ThrowInvalid("message_id", "message_id 须为 1–64 个字符 (message_id must be 1–64 characters).");
-        }
-    }
 }

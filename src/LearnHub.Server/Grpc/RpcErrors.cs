@@ -28,6 +28,15 @@ public static class RpcErrors
         }
     }
 
+    /// <summary>Refuses an empty or over-long id field (ids are at most 64 characters) before it reaches a query.</summary>
+    public static void ThrowIfBadId(string id, string field, int maxLength = 64)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id.Length > maxLength)
+        {
+            ThrowInvalid(field, $"{field} 须为 1–{maxLength} 个字符 ({field} must be 1–{maxLength} characters).");
+        }
+    }
+
     public static RpcException Invalid(IReadOnlyCollection<FieldError> errors) =>
         Build(Code.InvalidArgument, string.Join(" ", errors.Select(e => $"{e.Field}: {e.Message}")), BadRequest(errors));
 

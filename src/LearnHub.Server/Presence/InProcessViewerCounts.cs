@@ -6,8 +6,7 @@ namespace LearnHub.Server.Presence;
 public sealed class InProcessViewerCounts : ILiveViewerCounts
 {
     private readonly ConcurrentDictionary<string, SessionViewers> sessions = new(StringComparer.Ordinal);
-    private readonly Lock listenersGate = new();
-    private Action<string>[] listeners = [];
+    private readonly Hosting.Listeners<string> changed = new();
 
     public int CurrentViewers(string sessionId) => sessions.TryGetValue(sessionId, out var viewers) ? viewers.Count : 0;
 
@@ -21,14 +20,7 @@ public sealed class InProcessViewerCounts : ILiveViewerCounts
         return new Handle(this, sessionId, viewers, userId);
     }
 
-    public IDisposable OnChanged(Action<string> listener)
-    {
-        lock (listenersGate)
-        {
-            listeners = [.. listeners, listener];
-        }
-        return new Unsubscriber(this, listener);
-    }
+    public IDisposable OnChanged(Action<string> listener) => changed.Subscribe(listener);
 
     private void Leave(string sessionId, SessionViewers viewers, string userId)
     {
@@ -38,13 +30,7 @@ public sealed class InProcessViewerCounts : ILiveViewerCounts
         }
     }
 
-    private void Notify(string sessionId)
-    {
-        foreach (var listener in Volatile.Read(ref listeners))
-        {
-            listener(sessionId);
-        }
-    }
+    private void Notify(string sessionId) => changed.Publish(sessionId);
 
     private sealed class SessionViewers
     {
@@ -96,17 +82,6 @@ public sealed class InProcessViewerCounts : ILiveViewerCounts
             if (Interlocked.Exchange(ref disposed, 1) == 0)
             {
                 owner.Leave(sessionId, viewers, userId);
-            }
-        }
-    }
-
-    private sealed class Unsubscriber(InProcessViewerCounts owner, Action<string> listener) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (owner.listenersGate)
-            {
-                owner.listeners = owner.listeners.Where(l => l != listener).ToArray();
             }
         }
     }

@@ -18,36 +18,9 @@ public interface ISessionEvents
 
 public sealed class InProcessSessionEvents : ISessionEvents
 {
-    private readonly Lock gate = new();
-    private Action<SessionChanged>[] listeners = [];
+    private readonly Hosting.Listeners<SessionChanged> listeners = new();
 
-    public void Publish(SessionChanged change)
-    {
-        foreach (var listener in Volatile.Read(ref listeners))
-        {
-            listener(change);
-        }
-    }
+    public void Publish(SessionChanged change) => listeners.Publish(change);
 
-    public IDisposable Subscribe(Action<SessionChanged> listener)
-    {
-        lock (gate)
-        {
-            listeners = [.. listeners, listener];
-        }
-        return new Unsubscriber(this, listener);
-    }
-
-    private void Unsubscribe(Action<SessionChanged> listener)
-    {
-        lock (gate)
-        {
-            listeners = listeners.Where(l => l != listener).ToArray();
-        }
-    }
-
-    private sealed class Unsubscriber(InProcessSessionEvents owner, Action<SessionChanged> listener) : IDisposable
-    {
-        public void Dispose() => owner.Unsubscribe(listener);
-    }
+    public IDisposable Subscribe(Action<SessionChanged> listener) => listeners.Subscribe(listener);
 }
