@@ -95,10 +95,16 @@ public static class InboxStore
             "UPDATE inbox_messages SET deleted = 1 WHERE follower_id = @me AND broadcast_id = @broadcastId AND deleted = 0",
             new { me, broadcastId }, tx, cancellationToken: ct)) == 1;
 
-    /// <summary>Whether the user holds a visible (received, not deleted) copy.</summary>
+    /// <summary>
+    /// Whether the user holds a visible copy: received, not deleted, not taken down, its creator not blocked (what
+    /// ListInbox shows; a hidden message can be neither reported nor have its image fetched).
+    /// </summary>
     public static Task<bool> HoldsAsync(DbConnection connection, string me, string broadcastId, CancellationToken ct) =>
         connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM inbox_messages WHERE follower_id = @me AND broadcast_id = @broadcastId AND deleted = 0)",
+            $"""
+            SELECT EXISTS (SELECT 1 FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id
+                           WHERE m.broadcast_id = @broadcastId AND {Visible})
+            """,
             new { me, broadcastId }, cancellationToken: ct));
 
     // ---- follows and preferences ----

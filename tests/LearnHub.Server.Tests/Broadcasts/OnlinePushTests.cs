@@ -140,8 +140,10 @@ public sealed class OnlinePushTests
         await using var world = await FanBroadcastWorld.StartAsync();
         var creator = await world.CreatorAsync("laoshi-blocked");
         var fan = await world.FanAsync("xiaowang", creator);
-        var approved = await world.PublishTextAsync(creator, "先收到,后拉黑");
+        var png = TestImages.Png(16, 16);
+        var approved = await world.PublishImageAsync(creator, png);
         Assert.Equal(1, (await CheckInAsync(fan)).NewlyReceived);
+        await InboxTests.AssertImageAsync(fan, approved.Id, png);
 
         await fan.Follows.SetCreatorPreferenceAsync(new SetCreatorPreferenceRequest { CreatorId = creator.Id, Blocked = true });
 
@@ -149,5 +151,14 @@ public sealed class OnlinePushTests
         var summary = await SummaryAsync(fan);
         Assert.Equal((0, 0), (summary.Unread, summary.Total));
         Assert.Equal(1L, (await RecordAsync(creator, approved.Id)).Reach.Received);
+        // Hidden means hidden everywhere: not its image, not a report of it.
+        await InboxTests.AssertNoImageAsync(fan, approved.Id);
+        await Refusal.AssertAsync(global::Grpc.Core.StatusCode.NotFound, "message_id",
+            () => fan.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = approved.Id, Reason = "骚扰" }).ResponseAsync);
+
+        // Unblocked, it is back as it was.
+        await fan.Follows.SetCreatorPreferenceAsync(new SetCreatorPreferenceRequest { CreatorId = creator.Id, Blocked = false });
+        Assert.Equal([approved.Id], (await InboxAsync(fan)).Select(m => m.Id));
+        await InboxTests.AssertImageAsync(fan, approved.Id, png);
     }
 }

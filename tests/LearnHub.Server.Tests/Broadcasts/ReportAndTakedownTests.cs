@@ -90,11 +90,13 @@ public sealed class ReportAndTakedownTests
         var reporter = await world.FanAsync("xiaowang", creator);
         var other = await world.FanAsync("xiaoli", creator);
         var late = await world.FanAsync("xiaozhao", creator);
+        var silent = await world.FanAsync("xiaozhou", creator);
         var png = TestImages.Png(32, 32);
         var bad = await world.PublishImageAsync(creator, png);
         var fine = await world.PublishTextAsync(creator, "正常的消息");
         await CheckInAsync(reporter);
         await CheckInAsync(other);
+        await CheckInAsync(silent);
         var report = await reporter.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = bad.Id, Reason = "不良信息" });
         var otherReport = await other.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = bad.Id, Reason = "广告" });
         await InboxTests.AssertImageAsync(reporter, bad.Id, png);
@@ -111,7 +113,7 @@ public sealed class ReportAndTakedownTests
         Assert.Equal((BroadcastStatus.TakenDown, "违规广告"), (down.Status, down.Reason));
         Assert.Equal(world.App.Clock.GetUtcNow(), down.DecideTime.ToDateTimeOffset());
         Assert.True(down.Reach.WindowClosed);
-        foreach (var fan in new[] { reporter, other })
+        foreach (var fan in new[] { reporter, other, silent })
         {
             Assert.Equal([fine.Id], (await InboxAsync(fan)).Select(m => m.Id));
             var summary = await SummaryAsync(fan);
@@ -127,6 +129,9 @@ public sealed class ReportAndTakedownTests
         Assert.Equal((BroadcastStatus.TakenDown, "违规广告"), (record.Status, record.Reason));
         await InboxTests.AssertImageAsync(world.Reviewer, bad.Id, png);
 
+        // A message that is gone can no longer be reported.
+        await Refusal.AssertAsync(StatusCode.NotFound, "message_id",
+            () => silent.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = bad.Id, Reason = "广告" }).ResponseAsync);
         Assert.Empty((await world.Reviewer.Broadcasts.ListReportsAsync(new ListReportsRequest())).Reports);
         var closed = (await world.Reviewer.Broadcasts.ListReportsAsync(new ListReportsRequest { IncludeClosed = true })).Reports;
         Assert.Equal(new[] { report.Id, otherReport.Id }.Order(), closed.Select(r => r.Id).Order());
