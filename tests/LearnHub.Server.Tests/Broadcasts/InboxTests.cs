@@ -90,6 +90,30 @@ public sealed class InboxTests
     }
 
     [Fact]
+    public async Task Marking_all_read_leaves_hidden_messages_unread_and_uncounted()
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        var blocked = await world.CreatorAsync("laoshi-blocked");
+        var takenDown = await world.CreatorAsync("laoshi-down");
+        var fan = await world.FanAsync("xiaowang", blocked, takenDown);
+        var fromBlocked = await world.PublishTextAsync(blocked, "先收到,后拉黑");
+        var removed = await world.PublishTextAsync(takenDown, "后被下架");
+        await CheckInAsync(fan);
+        await fan.Follows.SetCreatorPreferenceAsync(new SetCreatorPreferenceRequest { CreatorId = blocked.Id, Blocked = true });
+        await world.Reviewer.Broadcasts.TakeDownBroadcastAsync(new TakeDownBroadcastRequest { BroadcastId = removed.Id, Reason = "违规" });
+
+        var summary = await fan.Inbox.MarkInboxReadAsync(new MarkInboxReadRequest { All = true });
+        await fan.Inbox.MarkInboxReadAsync(new MarkInboxReadRequest { MessageIds = { fromBlocked.Id, removed.Id } });
+
+        Assert.Equal((0, 0), (summary.Unread, summary.Total));
+        Assert.Equal(0L, (await RecordAsync(blocked, fromBlocked.Id)).Reach.Read);
+        Assert.Equal(0L, (await RecordAsync(takenDown, removed.Id)).Reach.Read);
+        await fan.Follows.SetCreatorPreferenceAsync(new SetCreatorPreferenceRequest { CreatorId = blocked.Id, Blocked = false });
+        Assert.False((await InboxAsync(fan)).Single().Read);
+        Assert.Equal(1, (await SummaryAsync(fan)).Unread);
+    }
+
+    [Fact]
     public async Task A_deleted_message_is_gone_and_not_received_again()
     {
         await using var world = await FanBroadcastWorld.StartAsync();
