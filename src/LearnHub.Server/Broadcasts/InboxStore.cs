@@ -73,13 +73,17 @@ public static class InboxStore
         return ((int)row.Unread, (int)row.Total);
     }
 
-    /// <summary>Marks messages read and counts the newly read on their broadcasts (the creator's 已读).</summary>
+    /// <summary>
+    /// Marks visible messages read and counts the newly read on their broadcasts (the creator's 已读); hidden ones
+    /// (taken down, from a blocked creator) were not read, whatever "all" says.
+    /// </summary>
     public static async Task MarkReadAsync(DbConnection connection, DbTransaction tx, string me, IReadOnlyCollection<string>? ids, long nowMs, CancellationToken ct)
     {
         var newlyRead = (await connection.QueryAsync<string>(new CommandDefinition(
             $"""
             UPDATE inbox_messages SET read_at_ms = @nowMs
             WHERE follower_id = @me AND read_at_ms IS NULL AND deleted = 0 {(ids is null ? "" : "AND broadcast_id IN @ids")}
+              AND broadcast_id IN (SELECT m.broadcast_id FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id WHERE {Visible})
             RETURNING broadcast_id
             """,
             new { me, ids, nowMs }, tx, cancellationToken: ct))).AsList();
@@ -95,10 +99,16 @@ public static class InboxStore
             "UPDATE inbox_messages SET deleted = 1 WHERE follower_id = @me AND broadcast_id = @broadcastId AND deleted = 0",
             new { me, broadcastId }, tx, cancellationToken: ct)) == 1;
 
-    /// <summary>Whether the user holds a visible (received, not deleted) copy.</summary>
+    /// <summary>
+    /// Whether the user holds a visible copy: received, not deleted, not taken down, its creator not blocked (what
+    /// ListInbox shows; a hidden message can be neither reported nor have its image fetched).
+    /// </summary>
     public static Task<bool> HoldsAsync(DbConnection connection, string me, string broadcastId, CancellationToken ct) =>
         connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM inbox_messages WHERE follower_id = @me AND broadcast_id = @broadcastId AND deleted = 0)",
+            $"""
+            SELECT EXISTS (SELECT 1 FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id
+                           WHERE m.broadcast_id = @broadcastId AND {Visible})
+            """,
             new { me, broadcastId }, cancellationToken: ct));
 
     // ---- follows and preferences ----

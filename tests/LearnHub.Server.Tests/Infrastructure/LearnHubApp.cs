@@ -137,4 +137,12 @@ public sealed record TestUser(string Id, string Handle, string Token, LearnHubAp
     public IdentityService.IdentityServiceClient Identity => new(App.Invoker(Token));
 
     public PresenceService.PresenceServiceClient Presence => new(App.Invoker(Token));
+
+    public AdminService.AdminServiceClient Admin => new(App.Invoker(Token));
+
+    public FollowService.FollowServiceClient Follows => new(App.Invoker(Token));
+
+    public BroadcastService.BroadcastServiceClient Broadcasts => new(App.Invoker(Token));
+
+    public InboxService.InboxServiceClient Inbox => new(App.Invoker(Token));
 }

@@ -33,6 +33,8 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
 {
     private const StatusCode Denied = PermissionDenied;
     private const StatusCode Anon = Unauthenticated;
+    private const StatusCode Invalid = InvalidArgument;
+    private const StatusCode Missing = StatusCode.NotFound;
 
     private static readonly MatrixRow[] Table =
     [
@@ -72,6 +74,33 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         new("DiagnosticsService/Ping",             Anon,     OK,     OK,  OK,     OK,      OK),
         new("PresenceService/WatchSession",        Anon,     OK,     OK,  OK,     OK,      OK),
         new("PresenceService/GetSessionStats",     Anon,     Denied, OK,  Denied, OK,      OK),
+        // Follows: any signed-in user; the owner is the creator followed, and nobody follows or mutes themselves.
+        new("FollowService/Follow",                Anon,     OK,     Invalid, OK, OK,      OK),
+        new("FollowService/Unfollow",              Anon,     OK,     OK,  OK,     OK,      OK),
+        new("FollowService/GetFollowCounts",       Anon,     OK,     OK,  OK,     OK,      OK),
+        new("FollowService/ListFollowing",         Anon,     OK,     OK,  OK,     OK,      OK),
+        new("FollowService/SetCreatorPreference",  Anon,     OK,     Invalid, OK, OK,      OK),
+        // Broadcasts: the row's owner is a certified creator; nobody else is certified, so only the owner submits.
+        new("BroadcastService/GetQuota",           Anon,     OK,     OK,  OK,     OK,      OK),
+        new("BroadcastService/SubmitBroadcast",    Anon,     Denied, OK,  Denied, Denied,  Denied),
+        new("BroadcastService/WithdrawBroadcast",  Anon,     Denied, OK,  Denied, Denied,  Denied),
+        new("BroadcastService/ListMyBroadcasts",   Anon,     OK,     OK,  OK,     OK,      OK),
+        // A pending image: its creator and reviewers see it; to anyone else it does not exist.
+        new("BroadcastService/GetBroadcastImage",  Anon,     Missing, OK, Missing, OK,     OK),
+        new("BroadcastService/ListReviewQueue",    Anon,     Denied, Denied, Denied, OK,   OK),
+        new("BroadcastService/ApproveBroadcast",   Anon,     Denied, Denied, Denied, OK,   OK),
+        new("BroadcastService/RejectBroadcast",    Anon,     Denied, Denied, Denied, OK,   OK),
+        new("BroadcastService/ListReports",        Anon,     Denied, Denied, Denied, OK,   OK),
+        new("BroadcastService/TakeDownBroadcast",  Anon,     Denied, Denied, Denied, OK,   OK),
+        new("BroadcastService/DismissReport",      Anon,     Denied, Denied, Denied, OK,   OK),
+        // The inbox: any signed-in user, on their own messages; the owner never receives their own broadcast.
+        new("InboxService/CheckIn",                Anon,     OK,     OK,  OK,     OK,      OK),
+        new("InboxService/ListInbox",              Anon,     OK,     OK,  OK,     OK,      OK),
+        new("InboxService/GetInboxSummary",        Anon,     OK,     OK,  OK,     OK,      OK),
+        new("InboxService/MarkInboxRead",          Anon,     OK,     OK,  OK,     OK,      OK),
+        new("InboxService/DeleteInboxMessage",     Anon,     OK,     Missing, OK, OK,      OK),
+        new("InboxService/ReportBroadcast",        Anon,     OK,     Missing, OK, OK,      OK),
+        new("InboxService/WatchInbox",             Anon,     OK,     OK,  OK,     OK,      OK),
     ];
 
     /// <summary>
@@ -221,6 +250,83 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         ["AdminService/SetCertified"] = w => Ready(i => new AdminService.AdminServiceClient(i).SetCertifiedAsync(new SetCertifiedRequest { UserId = w.Owner.Id, Certified = true }).ResponseAsync),
         ["AdminService/GetPlatformSettings"] = w => Ready(i => new AdminService.AdminServiceClient(i).GetPlatformSettingsAsync(new GetPlatformSettingsRequest()).ResponseAsync),
         ["AdminService/UpdatePlatformSettings"] = w => Ready(i => new AdminService.AdminServiceClient(i).UpdatePlatformSettingsAsync(new UpdatePlatformSettingsRequest { ReminderLeadMinutes = 15 }).ResponseAsync),
+        ["FollowService/Follow"] = w => Ready(i => Follows(i).FollowAsync(new FollowRequest { CreatorId = w.Owner.Id }).ResponseAsync),
+        ["FollowService/Unfollow"] = w => Ready(i => Follows(i).UnfollowAsync(new UnfollowRequest { CreatorId = w.Owner.Id }).ResponseAsync),
+        ["FollowService/GetFollowCounts"] = w => Ready(i => Follows(i).GetFollowCountsAsync(new GetFollowCountsRequest { UserId = w.Owner.Id }).ResponseAsync),
+        ["FollowService/ListFollowing"] = w => Ready(i => Follows(i).ListFollowingAsync(new ListFollowingRequest()).ResponseAsync),
+        ["FollowService/SetCreatorPreference"] = w => Ready(i => Follows(i).SetCreatorPreferenceAsync(new SetCreatorPreferenceRequest { CreatorId = w.Owner.Id, Muted = true }).ResponseAsync),
+        ["BroadcastService/GetQuota"] = w => Ready(i => Broadcasts(i).GetQuotaAsync(new GetQuotaRequest()).ResponseAsync),
+        ["BroadcastService/SubmitBroadcast"] = async w =>
+        {
+            await w.CertifiedOwnerAsync();
+            return i => Broadcasts(i).SubmitBroadcastAsync(MatrixWorld.TextBroadcast("matrix-submit")).ResponseAsync;
+        },
+        ["BroadcastService/WithdrawBroadcast"] = async w =>
+        {
+            var pending = await w.PendingAsync();
+            return i => Broadcasts(i).WithdrawBroadcastAsync(new WithdrawBroadcastRequest { BroadcastId = pending.Id }).ResponseAsync;
+        },
+        ["BroadcastService/ListMyBroadcasts"] = w => Ready(i => Broadcasts(i).ListMyBroadcastsAsync(new ListMyBroadcastsRequest()).ResponseAsync),
+        ["BroadcastService/GetBroadcastImage"] = async w =>
+        {
+            var image = await w.PendingImageAsync();
+            return i => Broadcasts(i).GetBroadcastImageAsync(new GetBroadcastImageRequest { BroadcastId = image.Id }).ResponseAsync;
+        },
+        ["BroadcastService/ListReviewQueue"] = w => Ready(i => Broadcasts(i).ListReviewQueueAsync(new ListReviewQueueRequest()).ResponseAsync),
+        ["BroadcastService/ApproveBroadcast"] = async w =>
+        {
+            var pending = await w.PendingAsync();
+            return i => Broadcasts(i).ApproveBroadcastAsync(new ApproveBroadcastRequest { BroadcastId = pending.Id }).ResponseAsync;
+        },
+        ["BroadcastService/RejectBroadcast"] = async w =>
+        {
+            var pending = await w.PendingAsync();
+            return i => Broadcasts(i).RejectBroadcastAsync(new RejectBroadcastRequest { BroadcastId = pending.Id, Reason = "含广告信息" }).ResponseAsync;
+        },
+        ["BroadcastService/ListReports"] = w => Ready(i => Broadcasts(i).ListReportsAsync(new ListReportsRequest()).ResponseAsync),
+        ["BroadcastService/TakeDownBroadcast"] = async w =>
+        {
+            var approved = await w.ApprovedAsync();
+            return i => Broadcasts(i).TakeDownBroadcastAsync(new TakeDownBroadcastRequest { BroadcastId = approved.Id, Reason = "违规广告" }).ResponseAsync;
+        },
+        ["BroadcastService/DismissReport"] = async w =>
+        {
+            var report = await w.ReportAsync();
+            return i => Broadcasts(i).DismissReportAsync(new DismissReportRequest { ReportId = report.Id }).ResponseAsync;
+        },
+        ["InboxService/CheckIn"] = async w =>
+        {
+            await w.ApprovedAsync();
+            return i => Inbox(i).CheckInAsync(new CheckInRequest()).ResponseAsync;
+        },
+        ["InboxService/ListInbox"] = w => Ready(i => Inbox(i).ListInboxAsync(new ListInboxRequest()).ResponseAsync),
+        ["InboxService/GetInboxSummary"] = w => Ready(i => Inbox(i).GetInboxSummaryAsync(new GetInboxSummaryRequest()).ResponseAsync),
+        ["InboxService/MarkInboxRead"] = async w =>
+        {
+            await w.ApprovedAsync();
+            return i => Inbox(i).MarkInboxReadAsync(new MarkInboxReadRequest { All = true }).ResponseAsync;
+        },
+        ["InboxService/DeleteInboxMessage"] = async w =>
+        {
+            var approved = await w.ApprovedAsync();
+            return i => Inbox(i).DeleteInboxMessageAsync(new DeleteInboxMessageRequest { MessageId = approved.Id }).ResponseAsync;
+        },
+        ["InboxService/ReportBroadcast"] = async w =>
+        {
+            var approved = await w.ApprovedAsync();
+            return i => Inbox(i).ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = approved.Id, Reason = "广告" }).ResponseAsync;
+        },
+        ["InboxService/WatchInbox"] = w => Ready(async i =>
+        {
+            // Allowed means the first summary arrives; the stream is then closed by the caller.
+            using var cancel = new CancellationTokenSource();
+            using var call = Inbox(i).WatchInbox(new WatchInboxRequest(), cancellationToken: cancel.Token);
+            if (!await call.ResponseStream.MoveNext(CancellationToken.None) || call.ResponseStream.Current.Summary is null)
+            {
+                throw new InvalidOperationException("no summary");
+            }
+            await cancel.CancelAsync();
+        }),
     };
 
     public static TheoryData<string, CallerRole, StatusCode> Matrix
@@ -425,6 +531,12 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
 
     private static SessionService.SessionServiceClient Sessions(CallInvoker invoker) => new(invoker);
 
+    private static FollowService.FollowServiceClient Follows(CallInvoker invoker) => new(invoker);
+
+    private static BroadcastService.BroadcastServiceClient Broadcasts(CallInvoker invoker) => new(invoker);
+
+    private static InboxService.InboxServiceClient Inbox(CallInvoker invoker) => new(invoker);
+
     private sealed record MatrixRow(string Rpc, StatusCode Anonymous, StatusCode Viewer, StatusCode Owner, StatusCode Other, StatusCode Reviewer, StatusCode Admin)
     {
         public StatusCode Expected(CallerRole role) => role switch
@@ -539,6 +651,82 @@ public sealed class MatrixWorld(MatrixHost host, TestUser owner)
         return live;
     }
 
-    /// <summary>The owner's courses and sessions as the admin reads them: what a refused call must not change.</summary>
-    public Task<string> SnapshotAsync() => host.WrittenForAsync(owner.Id);
+    /// <summary>
+    /// What a refused call must not change: the owner's courses and sessions as the admin reads them; their
+    /// broadcasts (群发记录 with reach and the week's quota) and follower counts as they read them; the reports on
+    /// their broadcasts as the admin reads them.
+    /// </summary>
+    public async Task<string> SnapshotAsync()
+    {
+        var broadcasts = await owner.Broadcasts.ListMyBroadcastsAsync(new ListMyBroadcastsRequest { PageSize = 100 });
+        var counts = await owner.Follows.GetFollowCountsAsync(new GetFollowCountsRequest());
+        var ids = broadcasts.Broadcasts.Select(b => b.Id).ToHashSet();
+        var reports = (await host.Admin.Broadcasts.ListReportsAsync(new ListReportsRequest { IncludeClosed = true, PageSize = 100 })).Reports
+            .Where(r => ids.Contains(r.BroadcastId));
+        return await host.WrittenForAsync(owner.Id) + JsonFormatter.Default.Format(broadcasts) + JsonFormatter.Default.Format(counts)
+            + string.Join(",", reports.Select(r => JsonFormatter.Default.Format(r)));
+    }
+
+    private bool certified;
+    private Broadcast? pending;
+    private Broadcast? pendingImage;
+    private Broadcast? approved;
+    private Report? report;
+
+    public static SubmitBroadcastRequest TextBroadcast(string requestId) => new()
+    {
+        RequestId = requestId, Kind = BroadcastKind.Text, Text = "今晚八点直播经济基础第19章", AgreedToAgreement = true, AgreementVersion = "2024-01",
+    };
+
+    /// <summary>The owner certified (认证) by the admin: the only certified creator of the row.</summary>
+    public async Task CertifiedOwnerAsync()
+    {
+        if (!certified)
+        {
+            await host.Admin.Admin.SetCertifiedAsync(new SetCertifiedRequest { UserId = owner.Id, Certified = true });
+            certified = true;
+        }
+    }
+
+    /// <summary>A text broadcast of the owner's, pending review.</summary>
+    public async Task<Broadcast> PendingAsync()
+    {
+        await CertifiedOwnerAsync();
+        return pending ??= await owner.Broadcasts.SubmitBroadcastAsync(TextBroadcast("matrix-pending"));
+    }
+
+    /// <summary>An image broadcast of the owner's (a real 8×8 PNG), pending review.</summary>
+    public async Task<Broadcast> PendingImageAsync()
+    {
+        await CertifiedOwnerAsync();
+        return pendingImage ??= await owner.Broadcasts.SubmitBroadcastAsync(new SubmitBroadcastRequest
+        {
+            RequestId = "matrix-image", Kind = BroadcastKind.Image, Image = ByteString.CopyFrom(Broadcasts.TestImages.Png(8, 8)),
+            AgreedToAgreement = true, AgreementVersion = "2024-01",
+        });
+    }
+
+    /// <summary>A broadcast of the owner's, approved by the reviewer and received by every other signed-in role.</summary>
+    public async Task<Broadcast> ApprovedAsync()
+    {
+        if (approved is null)
+        {
+            await CertifiedOwnerAsync();
+            var submitted = await owner.Broadcasts.SubmitBroadcastAsync(TextBroadcast("matrix-approved"));
+            approved = await host.Reviewer.Broadcasts.ApproveBroadcastAsync(new ApproveBroadcastRequest { BroadcastId = submitted.Id });
+            foreach (var follower in new[] { host.Viewer, host.OtherInstructor, host.Reviewer, host.Admin })
+            {
+                await follower.Follows.FollowAsync(new FollowRequest { CreatorId = owner.Id });
+                await follower.Inbox.CheckInAsync(new CheckInRequest());
+            }
+        }
+        return approved;
+    }
+
+    /// <summary>An open report of the approved broadcast, by the viewer.</summary>
+    public async Task<Report> ReportAsync()
+    {
+        var broadcast = await ApprovedAsync();
+        return report ??= await host.Viewer.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = broadcast.Id, Reason = "广告" });
+    }
 }
