@@ -1,0 +1,40 @@
+using LearnHub.Admin.Components.Layout;
+using LearnHub.Api.V1;
+using static LearnHub.Admin.Tests.Broadcasts.BroadcastFakes;
+
+namespace LearnHub.Admin.Tests.Broadcasts;
+
+public sealed class NavTests
+{
+    [Fact]
+    public async Task Every_signed_in_user_gets_the_broadcast_links_and_the_inbox_badge_from_checking_in()
+    {
+        await using var context = Context("viewer");
+        context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new() { NewlyReceived = 1, Unread = 3, Total = 5 });
+
+        var nav = context.Render<NavMenu>();
+
+        nav.WaitForAssertion(() => Assert.Equal("3", nav.Find("[data-testid=nav-inbox-unread]").TextContent.Trim()), Within);
+        foreach (var link in new[] { "nav-inbox", "nav-broadcast-new", "nav-broadcasts", "nav-following" })
+        {
+            Assert.NotEmpty(nav.FindAll($"[data-testid={link}]"));
+        }
+        Assert.Empty(nav.FindAll("[data-testid=nav-review-broadcasts]"));
+        Assert.Empty(nav.FindAll("[data-testid=nav-review-reports]"));
+        Assert.Single(context.Api.RequestsTo<CheckInRequest>("CheckIn"));
+    }
+
+    [Fact]
+    public async Task Reviewers_get_the_review_and_report_queues()
+    {
+        await using var context = Context("reviewer");
+        context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new());
+
+        var nav = context.Render<NavMenu>();
+
+        Assert.NotEmpty(nav.FindAll("[data-testid=nav-review-broadcasts]"));
+        Assert.NotEmpty(nav.FindAll("[data-testid=nav-review-reports]"));
+        nav.WaitForAssertion(() => Assert.Single(context.Api.RequestsTo<CheckInRequest>("CheckIn")), Within);
+        Assert.Empty(nav.FindAll("[data-testid=nav-inbox-unread]"));
+    }
+}
