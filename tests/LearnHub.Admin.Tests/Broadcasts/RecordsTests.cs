@@ -31,7 +31,7 @@ public sealed class RecordsTests
         var cut = context.RenderWithProviders<Records>();
         cut.WaitForElement("[data-testid=records-table]", Within);
 
-        Assert.Equal("本周还可群发 1 次", cut.Find("[data-testid=records-quota]").FirstChild!.TextContent.Trim());
+        Assert.Equal("本周还可群发 1 次", cut.Text("records-quota"));
         Assert.Equal(
             ["b_pending", "b_rejected", "b_withdrawn", "b_ok", "b_expired", "b_down"],
             cut.FindAll("tr[data-testid^=record-row-]").Select(r => r.GetAttribute("data-testid")!["record-row-".Length..]));
@@ -76,7 +76,7 @@ public sealed class RecordsTests
         var cut = context.RenderWithProviders<Records>();
 
         cut.WaitForAssertion(() => Assert.Equal("暂无记录", cut.Text("records-empty")), Within);
-        Assert.Equal("本周还可群发 2 次", cut.Find("[data-testid=records-quota]").FirstChild!.TextContent.Trim());
+        Assert.Equal("本周还可群发 2 次", cut.Text("records-quota"));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class RecordsTests
         {
             Assert.Equal("已撤回", cut.Text("record-status-b1"));
             Assert.False(cut.Has("record-withdraw-b1"));
-            Assert.Equal("本周还可群发 2 次", cut.Find("[data-testid=records-quota]").FirstChild!.TextContent.Trim());
+            Assert.Equal("本周还可群发 2 次", cut.Text("records-quota"));
         }, Within);
         Assert.Equal("b1", Assert.Single(context.Api.RequestsTo<WithdrawBroadcastRequest>("WithdrawBroadcast")).BroadcastId);
     }
