@@ -1,5 +1,7 @@
 using LearnHub.Admin.Components.Layout;
 using LearnHub.Api.V1;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 using static LearnHub.Admin.Tests.Broadcasts.BroadcastFakes;
 
 namespace LearnHub.Admin.Tests.Broadcasts;
@@ -36,5 +38,18 @@ public sealed class NavTests
         Assert.NotEmpty(nav.FindAll("[data-testid=nav-review-reports]"));
         nav.WaitForAssertion(() => Assert.Single(context.Api.RequestsTo<CheckInRequest>("CheckIn")), Within);
         Assert.Empty(nav.FindAll("[data-testid=nav-inbox-unread]"));
+    }
+
+    [Fact]
+    public async Task On_the_inbox_page_the_nav_leaves_checking_in_to_the_page()
+    {
+        await using var context = Context("viewer");
+        context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new() { Unread = 1 });
+        context.Services.GetRequiredService<NavigationManager>().NavigateTo("inbox");
+
+        var nav = context.Render<NavMenu>();
+
+        Assert.NotEmpty(nav.FindAll("[data-testid=nav-inbox]"));
+        Assert.Empty(context.Api.RequestsTo<CheckInRequest>("CheckIn"));
     }
 }

@@ -45,10 +45,10 @@ public partial class Inbox : IDisposable
     {
         loading = true;
         error = null;
+        Badge.CheckedIn = true;
         try
         {
             var checkIn = await Api.Inbox.CheckInAsync(new CheckInRequest(), cancellationToken: closing.Token);
-            Badge.CheckedIn = true;
             Summarize(checkIn);
             if (checkIn.NewlyReceived > 0)
             {
