@@ -25,6 +25,7 @@ public static class AdminRegistration
         services.AddSingleton<AdminGrpcConnection>();
         services.AddScoped<LearnHubApi>();
         services.AddScoped<UserClock>();
+        services.AddScoped<InboxBadge>();
         // One hub connection per circuit, opened on first use and disposed with the circuit.
         services.AddScoped<ILiveFeed, HubLiveFeed>();
         return services;

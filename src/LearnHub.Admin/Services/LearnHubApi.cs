@@ -62,6 +62,12 @@ public sealed class LearnHubApi : IDisposable
 
     public PresenceService.PresenceServiceClient Presence => new(invoker);
 
+    public FollowService.FollowServiceClient Follows => new(invoker);
+
+    public BroadcastService.BroadcastServiceClient Broadcasts => new(invoker);
+
+    public InboxService.InboxServiceClient Inbox => new(invoker);
+
     public void Dispose() => channel?.Dispose();
 
     /// <summary>Gives every call without a deadline the admin's default one.</summary>

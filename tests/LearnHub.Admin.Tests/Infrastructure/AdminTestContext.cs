@@ -20,6 +20,7 @@ public class AdminTestContext : BunitContext
         Services.AddLocalization(o => o.ResourcesPath = "Resources");
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddScoped<UserClock>();
+        Services.AddScoped<InboxBadge>();
         Services.AddScoped(_ => new LearnHubApi(Api));
         Services.AddSingleton<ILiveFeed>(Live);
         var roleList = roles.Length == 0 ? ["instructor"] : roles;

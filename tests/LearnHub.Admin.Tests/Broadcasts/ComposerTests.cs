@@ -1,0 +1,271 @@
+using Google.Rpc;
+using Grpc.Core;
+using LearnHub.Admin.Components.Pages.Broadcasts;
+using LearnHub.Admin.Tests.Infrastructure;
+using LearnHub.Admin.Tests.Schedule;
+using LearnHub.Api.V1;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.DependencyInjection;
+using static LearnHub.Admin.Tests.Broadcasts.BroadcastFakes;
+
+namespace LearnHub.Admin.Tests.Broadcasts;
+
+public sealed class ComposerTests
+{
+    /// <summary>A family of three: five code points joined by zero-width joiners, eight UTF-16 units, one character to a person.</summary>
+    private const string Family = "👨‍👩‍👧";
+
+    [Fact]
+    public async Task Shows_the_weeks_quota_and_its_bounds_in_the_users_zone()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota(remaining: 1, consumed: 1));
+
+        var cut = Open(context);
+
+        Assert.Equal("本周还可群发 1 次", cut.Text("composer-quota"));
+        Assert.Contains("2026-04-27 00:00 – 2026-05-04 00:00", cut.Text("composer-week"), StringComparison.Ordinal);
+        Assert.Contains("Asia/Shanghai", cut.Text("composer-week"), StringComparison.Ordinal);
+        Assert.Contains("已消耗 1 次", cut.Text("composer-quota-detail"), StringComparison.Ordinal);
+        Assert.Contains("一周内可向关注您的人群发2次消息", cut.Text("composer-rules"), StringComparison.Ordinal);
+        Assert.Contains("创建申请即代表您同意《发布协议》", ScheduleUi.FieldText(cut, "composer-agree"), StringComparison.Ordinal);
+        Assert.False(cut.Has("composer-disabled-reason"));
+    }
+
+    [Theory]
+    [InlineData("考")]
+    [InlineData(Family)]
+    [InlineData("👍🏽")]
+    public async Task The_counter_counts_as_a_person_does_and_301_is_refused_before_the_server(string character)
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        context.Api.On<SubmitBroadcastRequest, Broadcast>("SubmitBroadcast", r => Text("b1", r.Text));
+        var cut = Open(context);
+        Agree(cut);
+        Assert.Equal("0/300", cut.Text("composer-counter"));
+
+        ScheduleUi.Enter(cut, "composer-text", string.Concat(Enumerable.Repeat(character, 300)));
+        cut.WaitForAssertion(() => Assert.Equal("300/300", cut.Text("composer-counter")), Within);
+        Assert.False(cut.Disabled("composer-submit"));
+        Assert.DoesNotContain("最多 300 个字", ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal);
+
+        ScheduleUi.Enter(cut, "composer-text", string.Concat(Enumerable.Repeat(character, 301)));
+        cut.WaitForAssertion(() => Assert.Equal("301/300", cut.Text("composer-counter")), Within);
+        Assert.Contains("最多 300 个字,当前 301 个", ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal);
+        Assert.True(cut.Disabled("composer-submit"));
+        ScheduleUi.Click(cut, "composer-submit");
+        Assert.Empty(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast"));
+    }
+
+    [Fact]
+    public async Task An_uncertified_user_sees_why_and_cannot_compose()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota(remaining: 2, certified: false));
+
+        var cut = Open(context);
+
+        Assert.Equal("暂无权限 — 成为认证用户,即可使用群发功能", cut.Text("composer-disabled-reason"));
+        Assert.True(cut.Disabled("composer-submit"));
+        Assert.True(cut.Disabled("composer-text"));
+        Assert.True(cut.Disabled("composer-kind-image"));
+    }
+
+    [Fact]
+    public async Task With_no_quota_left_the_composer_says_so_and_cannot_submit()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota(remaining: 0, frozen: 1, consumed: 1));
+
+        var cut = Open(context);
+
+        Assert.Equal("本周还可群发 0 次", cut.Text("composer-quota"));
+        Assert.Equal("本周群发次数不足~", cut.Text("composer-disabled-reason"));
+        Assert.True(cut.Disabled("composer-submit"));
+    }
+
+    [Fact]
+    public async Task A_double_click_submits_once_with_one_request_id_then_the_success_dialog_leads_to_the_records()
+    {
+        await using var context = Context();
+        var gate = context.HoldCalls("SubmitBroadcast");
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        context.Api.On<SubmitBroadcastRequest, Broadcast>("SubmitBroadcast", r => Text("b1", r.Text));
+        var cut = Open(context);
+
+        ScheduleUi.Enter(cut, "composer-text", "今晚19:30 经济基础第20章考点梳理,不见不散 🎉");
+        Agree(cut);
+        ScheduleUi.Click(cut, "composer-submit");
+        cut.WaitForAssertion(() =>
+        {
+            Assert.True(cut.Disabled("composer-submit"));
+            Assert.True(cut.Has("composer-submitting"));
+        }, Within);
+        ScheduleUi.Click(cut, "composer-submit");
+        gate.SetResult();
+
+        cut.WaitForAssertion(() => Assert.Equal("提交成功,消息将在审核通过后发送", cut.Text("submit-success-text")), Within);
+        var request = Assert.Single(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast"));
+        Assert.Equal(32, request.RequestId.Length);
+        Assert.Equal(BroadcastKind.Text, request.Kind);
+        Assert.Equal("今晚19:30 经济基础第20章考点梳理,不见不散 🎉", request.Text);
+        Assert.True(request.AgreedToAgreement);
+        Assert.Equal("2026-05", request.AgreementVersion);
+        Assert.True(request.Image.IsEmpty);
+
+        Assert.Equal("我知道了", cut.Text("submit-success-ok"));
+        ScheduleUi.Click(cut, "submit-success-ok");
+        Assert.EndsWith("/broadcasts", context.Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Submit_needs_the_agreement()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        var cut = Open(context);
+
+        ScheduleUi.Enter(cut, "composer-text", "你好");
+
+        cut.WaitForAssertion(() => Assert.Equal("2/300", cut.Text("composer-counter")), Within);
+        Assert.True(cut.Disabled("composer-submit"));
+        Agree(cut);
+        cut.WaitForAssertion(() => Assert.False(cut.Disabled("composer-submit")), Within);
+    }
+
+    [Fact]
+    public async Task The_servers_field_errors_show_at_their_fields_and_a_corrected_retry_gets_a_new_request_id()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        var attempts = 0;
+        context.Api.On<SubmitBroadcastRequest, Broadcast>("SubmitBroadcast", r => ++attempts == 1
+            ? throw Invalid(("text", "文字须为 1–300 个字 (text must be 1 to 300 characters)."), ("agreement_version", "请同意最新的《发布协议》 (agreement version 2026-06 is current)."))
+            : Text("b1", r.Text));
+        var cut = Open(context);
+        ScheduleUi.Enter(cut, "composer-text", "   x");
+        Agree(cut);
+
+        ScheduleUi.Click(cut, "composer-submit");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("文字须为 1–300 个字", ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal);
+            Assert.Contains("请同意最新的《发布协议》", cut.Text("composer-agree-error"), StringComparison.Ordinal);
+        }, Within);
+        Assert.False(cut.Has("composer-submit-error"));
+        Assert.False(cut.Has("submit-success-text"));
+
+        ScheduleUi.Enter(cut, "composer-text", "更正后的内容");
+        ScheduleUi.Click(cut, "composer-submit");
+
+        cut.WaitForAssertion(() => Assert.True(cut.Has("submit-success-text")), Within);
+        var requests = context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast").ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.NotEqual(requests[0].RequestId, requests[1].RequestId);
+    }
+
+    [Fact]
+    public async Task After_an_unknown_outcome_the_retry_reuses_the_request_id()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        var attempts = 0;
+        context.Api.On<SubmitBroadcastRequest, Broadcast>("SubmitBroadcast", r => ++attempts == 1
+            ? throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "connection reset"))
+            : Text("b1", r.Text));
+        var cut = Open(context);
+        ScheduleUi.Enter(cut, "composer-text", "直播提醒");
+        Agree(cut);
+
+        ScheduleUi.Click(cut, "composer-submit");
+        cut.WaitForAssertion(() => Assert.Contains("服务暂时不可用", cut.Text("composer-submit-error"), StringComparison.Ordinal), Within);
+        ScheduleUi.Click(cut, "composer-submit");
+
+        cut.WaitForAssertion(() => Assert.True(cut.Has("submit-success-text")), Within);
+        var requests = context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast").ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(requests[0].RequestId, requests[1].RequestId);
+    }
+
+    [Fact]
+    public async Task A_quota_refusal_is_shown_and_the_quota_reloaded()
+    {
+        await using var context = Context();
+        var quota = Quota(remaining: 1, consumed: 1);
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => quota);
+        context.Api.On<SubmitBroadcastRequest, Broadcast>("SubmitBroadcast", _ =>
+        {
+            // Another tab used the last one meanwhile.
+            quota = Quota(remaining: 0, frozen: 1, consumed: 1);
+            throw Refused(Code.FailedPrecondition, "本周群发次数不足~ (no broadcasts left this week).", "QUOTA_EXHAUSTED");
+        });
+        var cut = Open(context);
+        ScheduleUi.Enter(cut, "composer-text", "第三条");
+        Agree(cut);
+
+        ScheduleUi.Click(cut, "composer-submit");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("本周群发次数不足~", cut.Text("composer-submit-error"), StringComparison.Ordinal);
+            Assert.Equal("本周还可群发 0 次", cut.Text("composer-quota"));
+            Assert.Equal("本周群发次数不足~", cut.Text("composer-disabled-reason"));
+        }, Within);
+    }
+
+    [Fact]
+    public async Task An_image_message_shows_a_preview_and_sends_the_bytes()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        context.Api.On<SubmitBroadcastRequest, Broadcast>("SubmitBroadcast", _ => Image("b1"));
+        var cut = Open(context);
+
+        ScheduleUi.Click(cut, "composer-kind-image");
+        cut.WaitForElement("input[data-testid=composer-image]", Within);
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(Png, "poster.png", null, "image/png"));
+        Agree(cut);
+
+        cut.WaitForAssertion(() => Assert.StartsWith("data:image/png;base64,iVBORw0KGgo", cut.Find("[data-testid=composer-image-preview]").GetAttribute("src"), StringComparison.Ordinal), Within);
+        ScheduleUi.Click(cut, "composer-submit");
+        cut.WaitForAssertion(() => Assert.True(cut.Has("submit-success-text")), Within);
+        var request = Assert.Single(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast"));
+        Assert.Equal(BroadcastKind.Image, request.Kind);
+        Assert.Equal(Png, request.Image.ToByteArray());
+        Assert.Empty(request.Text);
+    }
+
+    [Fact]
+    public async Task An_image_over_2_MiB_or_not_an_image_is_refused_before_the_server()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        var cut = Open(context);
+        ScheduleUi.Click(cut, "composer-kind-image");
+        Agree(cut);
+
+        var big = new byte[2 * 1024 * 1024 + 1];
+        Png.CopyTo(big, 0);
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(big, "big.png", null, "image/png"));
+        cut.WaitForAssertion(() => Assert.Contains("图片不能超过 2 MB", cut.Text("composer-image-error"), StringComparison.Ordinal), Within);
+        Assert.True(cut.Disabled("composer-submit"));
+
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("<svg/>", "fake.png", null, "image/png"));
+        cut.WaitForAssertion(() => Assert.Contains("只支持 PNG、JPEG、WebP", cut.Text("composer-image-error"), StringComparison.Ordinal), Within);
+        Assert.False(cut.Has("composer-image-preview"));
+        Assert.True(cut.Disabled("composer-submit"));
+        Assert.Empty(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast"));
+    }
+
+    private static IRenderedComponent<ScheduleHost> Open(AdminTestContext context)
+    {
+        var cut = context.RenderWithProviders<Composer>();
+        cut.WaitForElement("[data-testid=composer-quota]", Within);
+        return cut;
+    }
+
+    private static void Agree(IRenderedComponent<ScheduleHost> cut) => ScheduleUi.InputOf(cut, "composer-agree").Change(true);
+}

@@ -1,0 +1,102 @@
+using Google.Protobuf.WellKnownTypes;
+using LearnHub.Admin.Components.Pages.Broadcasts;
+using LearnHub.Admin.Tests.Infrastructure;
+using LearnHub.Admin.Tests.Schedule;
+using LearnHub.Api.V1;
+using static LearnHub.Admin.Tests.Broadcasts.BroadcastFakes;
+
+namespace LearnHub.Admin.Tests.Broadcasts;
+
+public sealed class FollowingTests
+{
+    [Fact]
+    public async Task Following_shows_counts_and_creators_with_their_mute_and_block_switches()
+    {
+        await using var context = Context();
+        Followed(context, Creator("u_wanhong", "万红coco", certified: true, muted: true), Creator("u_li", "李老师"));
+
+        var cut = context.RenderWithProviders<Following>();
+        cut.WaitForElement("[data-testid=following-row-u_wanhong]", Within);
+
+        Assert.Equal("关注 2", cut.Text("following-count"));
+        Assert.Equal("粉丝 7", cut.Text("follower-count"));
+        Assert.Contains("认证", cut.Text("following-row-u_wanhong"), StringComparison.Ordinal);
+        Assert.True(ScheduleUi.InputOf(cut, "following-mute-u_wanhong").HasAttribute("checked") || ScheduleUi.InputOf(cut, "following-mute-u_wanhong").GetAttribute("aria-checked") == "true");
+        Assert.Contains("不再接受Ta的消息", ScheduleUi.FieldText(cut, "following-block-u_li"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Blocking_asks_first_then_sets_only_blocked()
+    {
+        await using var context = Context();
+        Followed(context, Creator("u_li", "李老师"));
+        context.Api.On<SetCreatorPreferenceRequest, CreatorPreference>("SetCreatorPreference", r => new() { CreatorId = r.CreatorId, Blocked = r.Blocked });
+        var cut = context.RenderWithProviders<Following>();
+        cut.WaitForElement("[data-testid=following-block-u_li]", Within);
+
+        ScheduleUi.InputOf(cut, "following-block-u_li").Change(true);
+        cut.WaitForAssertion(() => Assert.Contains("李老师", cut.Text("confirm-message"), StringComparison.Ordinal), Within);
+        cut.Confirm();
+
+        cut.WaitForAssertion(() => Assert.Single(context.Api.RequestsTo<SetCreatorPreferenceRequest>("SetCreatorPreference")), Within);
+        var request = context.Api.RequestsTo<SetCreatorPreferenceRequest>("SetCreatorPreference").Single();
+        Assert.Equal("u_li", request.CreatorId);
+        Assert.True(request.HasBlocked && request.Blocked);
+        Assert.False(request.HasMuted);
+    }
+
+    [Fact]
+    public async Task Unfollowing_asks_first_and_removes_the_creator()
+    {
+        await using var context = Context();
+        Followed(context, Creator("u_li", "李老师"));
+        context.Api.On<UnfollowRequest, FollowState>("Unfollow", r => new() { CreatorId = r.CreatorId, Following = false });
+        var cut = context.RenderWithProviders<Following>();
+        cut.WaitForElement("[data-testid=following-unfollow-u_li]", Within);
+
+        ScheduleUi.Click(cut, "following-unfollow-u_li");
+        cut.Confirm();
+
+        cut.WaitForAssertion(() => Assert.Equal("暂无记录", cut.Text("following-empty")), Within);
+        Assert.Equal("u_li", Assert.Single(context.Api.RequestsTo<UnfollowRequest>("Unfollow")).CreatorId);
+    }
+
+    [Fact]
+    public async Task Following_by_user_id_shows_the_servers_refusal_at_the_field()
+    {
+        await using var context = Context();
+        Followed(context);
+        context.Api.On<FollowRequest, FollowState>("Follow", _ => throw Invalid(("creator_id", "不能关注自己 (you cannot follow yourself).")));
+        var cut = context.RenderWithProviders<Following>();
+        cut.WaitForElement("[data-testid=follow-user-id]", Within);
+
+        ScheduleUi.Enter(cut, "follow-user-id", Me);
+        ScheduleUi.Click(cut, "follow-submit");
+
+        cut.WaitForAssertion(() => Assert.Contains("不能关注自己", ScheduleUi.FieldText(cut, "follow-user-id"), StringComparison.Ordinal), Within);
+        Assert.Equal(Me, Assert.Single(context.Api.RequestsTo<FollowRequest>("Follow")).CreatorId);
+    }
+
+    private static FollowedCreator Creator(string id, string name, bool certified = false, bool muted = false, bool blocked = false) => new()
+    {
+        CreatorId = id,
+        DisplayName = name,
+        Certified = certified,
+        Muted = muted,
+        Blocked = blocked,
+        FollowedAt = Timestamp.FromDateTimeOffset(Now.AddDays(-3)),
+    };
+
+    private static void Followed(AdminTestContext context, params FollowedCreator[] creators)
+    {
+        var list = creators.ToList();
+        context.Api
+            .On<GetFollowCountsRequest, FollowCounts>("GetFollowCounts", _ => new() { UserId = Me, Following = list.Count, Followers = 7 })
+            .On<ListFollowingRequest, ListFollowingResponse>("ListFollowing", _ => new() { Creators = { list } })
+            .On<UnfollowRequest, FollowState>("Unfollow", r =>
+            {
+                list.RemoveAll(c => c.CreatorId == r.CreatorId);
+                return new FollowState { CreatorId = r.CreatorId };
+            });
+    }
+}

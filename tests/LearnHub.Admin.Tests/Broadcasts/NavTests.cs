@@ -1,0 +1,55 @@
+using LearnHub.Admin.Components.Layout;
+using LearnHub.Api.V1;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using static LearnHub.Admin.Tests.Broadcasts.BroadcastFakes;
+
+namespace LearnHub.Admin.Tests.Broadcasts;
+
+public sealed class NavTests
+{
+    [Fact]
+    public async Task Every_signed_in_user_gets_the_broadcast_links_and_the_inbox_badge_from_checking_in()
+    {
+        await using var context = Context("viewer");
+        context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new() { NewlyReceived = 1, Unread = 3, Total = 5 });
+
+        var nav = context.Render<NavMenu>();
+
+        nav.WaitForAssertion(() => Assert.Equal("3", nav.Find("[data-testid=nav-inbox-unread]").TextContent.Trim()), Within);
+        foreach (var link in new[] { "nav-inbox", "nav-broadcast-new", "nav-broadcasts", "nav-following" })
+        {
+            Assert.NotEmpty(nav.FindAll($"[data-testid={link}]"));
+        }
+        Assert.Empty(nav.FindAll("[data-testid=nav-review-broadcasts]"));
+        Assert.Empty(nav.FindAll("[data-testid=nav-review-reports]"));
+        Assert.Single(context.Api.RequestsTo<CheckInRequest>("CheckIn"));
+    }
+
+    [Fact]
+    public async Task Reviewers_get_the_review_and_report_queues()
+    {
+        await using var context = Context("reviewer");
+        context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new());
+
+        var nav = context.Render<NavMenu>();
+
+        Assert.NotEmpty(nav.FindAll("[data-testid=nav-review-broadcasts]"));
+        Assert.NotEmpty(nav.FindAll("[data-testid=nav-review-reports]"));
+        nav.WaitForAssertion(() => Assert.Single(context.Api.RequestsTo<CheckInRequest>("CheckIn")), Within);
+        Assert.Empty(nav.FindAll("[data-testid=nav-inbox-unread]"));
+    }
+
+    [Fact]
+    public async Task On_the_inbox_page_the_nav_leaves_checking_in_to_the_page()
+    {
+        await using var context = Context("viewer");
+        context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new() { Unread = 1 });
+        context.Services.GetRequiredService<NavigationManager>().NavigateTo("inbox");
+
+        var nav = context.Render<NavMenu>();
+
+        Assert.NotEmpty(nav.FindAll("[data-testid=nav-inbox]"));
+        Assert.Empty(context.Api.RequestsTo<CheckInRequest>("CheckIn"));
+    }
+}

@@ -1,0 +1,99 @@
+using Google.Protobuf.WellKnownTypes;
+using LearnHub.Admin.Components.Pages.Broadcasts;
+using LearnHub.Admin.Tests.Schedule;
+using LearnHub.Api.V1;
+using static LearnHub.Admin.Tests.Broadcasts.BroadcastFakes;
+
+namespace LearnHub.Admin.Tests.Broadcasts;
+
+public sealed class ReportQueueTests
+{
+    [Fact]
+    public async Task Open_reports_show_reason_reporter_and_the_broadcast()
+    {
+        await using var context = Context("reviewer");
+        context.Api.On<ListReportsRequest, ListReportsResponse>("ListReports", _ => new()
+        {
+            Reports = { OpenReport("r1", "b1", "广告骚扰", "u_fan") },
+        });
+
+        var cut = context.RenderWithProviders<ReportQueue>();
+        cut.WaitForElement("[data-testid=report-row-r1]", Within);
+
+        Assert.Equal("广告骚扰", cut.Text("report-reason-r1"));
+        Assert.Equal("u_fan", cut.Text("report-reporter-r1"));
+        Assert.Equal("加微信领资料", cut.Text("broadcast-text-b1"));
+        Assert.Equal("待处理", cut.Text("report-status-r1"));
+        Assert.False(Assert.Single(context.Api.RequestsTo<ListReportsRequest>("ListReports")).IncludeClosed);
+    }
+
+    [Fact]
+    public async Task Taking_down_asks_for_a_reason_and_reloads_the_resolved_reports()
+    {
+        await using var context = Context("reviewer");
+        var reports = new List<Report> { OpenReport("r1", "b1", "广告骚扰", "u_fan"), OpenReport("r2", "b1", "垃圾信息", "u_fan2") };
+        context.Api.On<ListReportsRequest, ListReportsResponse>("ListReports", _ => new() { Reports = { reports } });
+        context.Api.On<TakeDownBroadcastRequest, Broadcast>("TakeDownBroadcast", r =>
+        {
+            reports.Clear();
+            return Text(r.BroadcastId, "加微信领资料").Decided(BroadcastStatus.TakenDown, Now, r.Reason);
+        });
+        var cut = context.RenderWithProviders<ReportQueue>();
+        cut.WaitForElement("[data-testid=report-takedown-r1]", Within);
+
+        ScheduleUi.Click(cut, "report-takedown-r1");
+        cut.WaitForElement("[data-testid=takedown-confirm]", Within);
+        Assert.True(cut.Disabled("takedown-confirm"));
+        ScheduleUi.Enter(cut, "takedown-reason", "违反发布协议");
+        ScheduleUi.Click(cut, "takedown-confirm");
+
+        cut.WaitForAssertion(() => Assert.Equal("暂无举报", cut.Text("reports-empty")), Within);
+        var request = Assert.Single(context.Api.RequestsTo<TakeDownBroadcastRequest>("TakeDownBroadcast"));
+        Assert.Equal("b1", request.BroadcastId);
+        Assert.Equal("违反发布协议", request.Reason);
+    }
+
+    [Fact]
+    public async Task Dismissing_asks_first_and_removes_the_report()
+    {
+        await using var context = Context("admin");
+        context.Api.On<ListReportsRequest, ListReportsResponse>("ListReports", _ => new() { Reports = { OpenReport("r1", "b1", "看不惯", "u_fan") } });
+        context.Api.On<DismissReportRequest, Report>("DismissReport", r =>
+        {
+            var dismissed = OpenReport(r.ReportId, "b1", "看不惯", "u_fan");
+            dismissed.Status = ReportStatus.Dismissed;
+            return dismissed;
+        });
+        var cut = context.RenderWithProviders<ReportQueue>();
+        cut.WaitForElement("[data-testid=report-dismiss-r1]", Within);
+
+        ScheduleUi.Click(cut, "report-dismiss-r1");
+        cut.Confirm();
+
+        cut.WaitForAssertion(() => Assert.False(cut.Has("report-row-r1")), Within);
+        Assert.Equal("r1", Assert.Single(context.Api.RequestsTo<DismissReportRequest>("DismissReport")).ReportId);
+        Assert.Empty(context.Api.RequestsTo<TakeDownBroadcastRequest>("TakeDownBroadcast"));
+    }
+
+    [Fact]
+    public async Task No_reports_shows_the_empty_state()
+    {
+        await using var context = Context("reviewer");
+        context.Api.On<ListReportsRequest, ListReportsResponse>("ListReports", _ => new());
+
+        var cut = context.RenderWithProviders<ReportQueue>();
+
+        cut.WaitForAssertion(() => Assert.Equal("暂无举报", cut.Text("reports-empty")), Within);
+    }
+
+    private static Report OpenReport(string id, string broadcastId, string reason, string reporter) => new()
+    {
+        Id = id,
+        BroadcastId = broadcastId,
+        ReporterId = reporter,
+        Reason = reason,
+        Status = ReportStatus.Open,
+        CreateTime = Timestamp.FromDateTimeOffset(Now.AddHours(-1)),
+        Broadcast = Text(broadcastId, "加微信领资料").Decided(BroadcastStatus.Approved, Now.AddHours(-5)),
+    };
+}
