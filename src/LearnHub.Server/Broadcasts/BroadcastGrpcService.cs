@@ -171,11 +171,10 @@ public sealed class BroadcastGrpcService(
         await using var connection = await database.OpenAsync(ct);
         var rows = await BroadcastStore.ListPendingAsync(connection, after is null ? null : long.Parse(after[0], CultureInfo.InvariantCulture), after?[1], size + 1, ct);
         var now = clock.GetUtcNow();
-        var waits = (await BroadcastStore.RecentReviewWaitsAsync(connection, ct)).Order().ToList();
         var response = new ListReviewQueueResponse
         {
             TotalPending = await BroadcastStore.CountPendingAsync(connection, ct),
-            ExpectedReviewSeconds = waits.Count == 0 ? 0 : waits[waits.Count / 2] / 1000,
+            ExpectedReviewSeconds = await ExpectedReviewSecondsAsync(connection, ct),
         };
         response.Items.AddRange(rows.Take(size).Select(r => new ReviewItem
         {
@@ -331,7 +330,14 @@ public sealed class BroadcastGrpcService(
             TimeZone = zone.Id,
             Certified = await IsCertifiedAsync(connection, userId, ct),
             AgreementVersion = BroadcastRules.AgreementVersion,
+            ExpectedReviewSeconds = await ExpectedReviewSecondsAsync(connection, ct),
         };
+    }
+
+    private static async Task<long> ExpectedReviewSecondsAsync(System.Data.Common.DbConnection connection, CancellationToken ct)
+    {
+        var waits = (await BroadcastStore.RecentReviewWaitsAsync(connection, ct)).Order().ToList();
+        return waits.Count == 0 ? 0 : waits[waits.Count / 2] / 1000;
     }
 
     private delegate Task Decision(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, BroadcastRow row, long nowMs, CancellationToken ct);

@@ -52,9 +52,11 @@ public static class RpcErrors
             Any.Pack(new ErrorInfo { Reason = "NOT_OWNER_OR_ROLE", Domain = "learnhub" }));
 
     /// <summary>FAILED_PRECONDITION: the request is well formed but the resource's state refuses it.</summary>
+    /// <remarks>The violation's type is also the <c>ErrorInfo</c> reason, which clients switch on (e.g. QUOTA_EXHAUSTED).</remarks>
     public static RpcException FailedPrecondition(string field, string message, string type = "STATE", string subject = "") =>
         Build(Code.FailedPrecondition, message, BadRequest([new FieldError(field, message)]),
-            Any.Pack(new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = type, Subject = subject, Description = message } } }));
+            Any.Pack(new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = type, Subject = subject, Description = message } } }),
+            Any.Pack(new ErrorInfo { Reason = type, Domain = "learnhub" }));
 
     /// <summary>The instructor already has a Scheduled/Live session in that time; the details name it.</summary>
     public static RpcException ScheduleConflict(string field, string conflictingSessionId, string conflictingTitle, string when)

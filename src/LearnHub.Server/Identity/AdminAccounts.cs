@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Identity;
 namespace LearnHub.Server.Identity;
 
 /// <summary>The admin console's local accounts: ASP.NET Core's password hasher over the users table.</summary>
-public sealed class AdminAccounts(UserStore users, TokenIssuer tokens, LearnHub.Server.Broadcasts.InboxDelivery inbox) : IAdminAccounts, IApiTokenSource, IUserPreferences
+public sealed class AdminAccounts(UserStore users, TokenIssuer tokens) : IAdminAccounts, IApiTokenSource, IUserPreferences
 {
     /// <summary>The admin's calls to the API use tokens this short: they are minted per call, on the server.</summary>
     private static readonly TimeSpan ApiTokenLifetime = TimeSpan.FromMinutes(5);
@@ -32,8 +32,6 @@ public sealed class AdminAccounts(UserStore users, TokenIssuer tokens, LearnHub.
         {
             await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, password), cancellationToken);
         }
-        // Signing in to the web receives the fans' broadcasts due now (群发须知 2), as an app's CheckIn does.
-        await inbox.CheckInAsync(user.Id, cancellationToken);
         return Principal(user);
     }
 

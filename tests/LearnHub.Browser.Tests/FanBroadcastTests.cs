@@ -1,0 +1,81 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using LearnHub.Api.V1;
+using LearnHub.Browser.Tests.Infrastructure;
+
+namespace LearnHub.Browser.Tests;
+
+/// <summary>
+/// 群发 end to end in three browsers on the real server: a certified creator composes and submits, a reviewer
+/// approves it in the queue, and a follower who signs in finds it in 消息中心.
+/// </summary>
+public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(server), IClassFixture<LearnHubServer>
+{
+    [Fact]
+    public async Task A_broadcast_goes_from_the_composer_through_review_to_a_followers_inbox()
+    {
+        var creator = await Server.CreateAccountAsync("bc-creator", "instructor");
+        var reviewer = await Server.CreateAccountAsync("bc-reviewer", "reviewer");
+        var follower = await Server.CreateAccountAsync("bc-fan", "viewer");
+        using var channel = GrpcChannel.ForAddress(Server.GrpcUrl);
+        var creatorId = (await new IdentityService.IdentityServiceClient(await InvokerAsync(channel, creator)).GetMeAsync(new GetMeRequest())).Id;
+        await new AdminService.AdminServiceClient(await InvokerAsync(channel, LearnHubServer.Admin))
+            .SetCertifiedAsync(new SetCertifiedRequest { UserId = creatorId, Certified = true });
+        await new FollowService.FollowServiceClient(await InvokerAsync(channel, follower)).FollowAsync(new FollowRequest { CreatorId = creatorId });
+        var text = $"经济基础第19章考点梳理今晚19:30开讲 {Guid.NewGuid().ToString("N")[..6]} 🎉";
+
+        // The creator composes: the counter counts as a person does, the agreement is required.
+        await OpenSignedInAsync(creator, "/broadcasts/new");
+        await Expect(Page.GetByTestId("composer-quota")).ToContainTextAsync("本周还可群发 2 次");
+        await Page.Field("composer-text").FillAsync(text);
+        await Expect(Page.GetByTestId("composer-counter")).ToHaveTextAsync($"{new System.Globalization.StringInfo(text).LengthInTextElements}/300");
+        await Page.GetByTestId("composer-agree").ClickAsync();
+        await Page.GetByTestId("composer-submit").ClickAsync();
+        await Expect(Page.GetByTestId("submit-success-text")).ToContainTextAsync("提交成功,消息将在审核通过后发送");
+        await Page.GetByTestId("submit-success-ok").ClickAsync();
+        var record = Page.Locator("[data-testid^='record-row-']", new PageLocatorOptions { HasText = text });
+        await Expect(record).ToContainTextAsync("审核中");
+
+        // A reviewer approves it from the queue.
+        var reviewPage = await PageForAsync(reviewer, "/review/broadcasts");
+        var row = reviewPage.Locator("[data-testid^='review-row-']", new PageLocatorOptions { HasText = text });
+        await Expect(row).ToBeVisibleAsync();
+        var id = (await row.GetAttributeAsync("data-testid"))!["review-row-".Length..];
+        await reviewPage.GetByTestId($"review-approve-{id}").ClickAsync();
+        await reviewPage.GetByTestId("confirm-yes").ClickAsync();
+        await Expect(row).ToHaveCountAsync(0);
+
+        // The follower signs in within 72 hours and finds it in 消息中心, unread.
+        var inboxPage = await PageForAsync(follower, "/inbox");
+        var message = inboxPage.Locator("[data-testid^='inbox-row-']", new PageLocatorOptions { HasText = text });
+        await Expect(message).ToBeVisibleAsync();
+        await Expect(inboxPage.GetByTestId("inbox-unread")).ToContainTextAsync("1");
+        await inboxPage.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotsDirectory, "FanBroadcastTests.follower-inbox.png"), FullPage = true });
+
+        // Back with the creator: the record shows it approved and received by one follower.
+        await GotoInteractiveAsync("/broadcasts");
+        await Expect(Page.GetByTestId($"record-status-{id}")).ToContainTextAsync("已通过");
+        await Expect(Page.GetByTestId($"record-row-{id}")).ToContainTextAsync("1");
+    }
+
+    /// <summary>A second signed-in browser context for another account, on an interactive page.</summary>
+    private async Task<IPage> PageForAsync(TestAccount account, string path)
+    {
+        var context = await Server.NewContextAsync();
+        await context.AddCookiesAsync(await Server.SignedInCookiesAsync(account));
+        var page = await context.NewPageAsync();
+        await GotoInteractiveAsync(path, page);
+        return page;
+    }
+
+    private async Task<CallInvoker> InvokerAsync(GrpcChannel channel, TestAccount account)
+    {
+        var token = (await Server.RunCliAsync(null, "token", "--user", account.Handle)).Split('\n')[^1].Trim();
+        return channel.Intercept(metadata =>
+        {
+            metadata.Add("authorization", $"Bearer {token}");
+            return metadata;
+        });
+    }
+}
