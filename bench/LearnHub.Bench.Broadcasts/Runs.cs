@@ -54,7 +54,7 @@ public static class Runs
         Console.WriteLine();
         Console.WriteLine("== verdicts ==");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"approval 1M ÷ 10 followers: p50 {approval.P50Ratio:F2}, p99 {approval.P99Ratio:F2}, mean {approval.MeanRatio:F2} (target ≤ {RatioTarget}) → {(approval.P50Ratio <= RatioTarget && approval.P99Ratio <= RatioTarget ? "met" : "MISSED")}"));
+            $"approval big ÷ small creator: p50 {approval.P50Ratio:F2}, p99 {approval.P99Ratio:F2}, mean {approval.MeanRatio:F2} (target ≤ {RatioTarget}) → {(approval.P50Ratio <= RatioTarget && approval.P99Ratio <= RatioTarget ? "met" : "MISSED")}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"check-in p99: steady {checkIn.SteadyP99:F2} ms, first (distinct readers) {checkIn.FirstDistinctP99:F2} ms, first (repeated) {checkIn.FirstRepeatedP99:F2} ms (target ≤ {CheckInP99TargetMs} ms)"));
         return 0;
@@ -67,8 +67,8 @@ public static class Runs
         var admin = Bearer(o.AdminToken);
         var creators = new[]
         {
-            (Name: "1,000,000 followers", Id: BenchIds.BigCreator, Headers: Bearer(o.BigToken)),
-            (Name: "10 followers", Id: BenchIds.SmallCreator, Headers: Bearer(o.SmallToken)),
+            (Name: "big creator", Id: BenchIds.BigCreator, Headers: Bearer(o.BigToken)),
+            (Name: "small creator", Id: BenchIds.SmallCreator, Headers: Bearer(o.SmallToken)),
         };
         var approve = creators.Select(_ => new List<double>()).ToArray();
         var submit = creators.Select(_ => new List<double>()).ToArray();
@@ -119,7 +119,7 @@ public static class Runs
         var cpu = ServerCpuSeconds(o.ServerPid) - cpu0;
         for (var c = 0; c < creators.Length; c++)
         {
-            Console.WriteLine($"  {creators[c].Name,-20} eligible_at_approval {eligible[c]:N0}");
+            Console.WriteLine($"  {creators[c].Name}: eligible_at_approval {eligible[c]:N0} (followers)");
             Console.WriteLine($"    ApproveBroadcast {Stats.Line(approve[c])}");
             Console.WriteLine($"    SubmitBroadcast  {Stats.Line(submit[c])}");
         }
@@ -133,7 +133,7 @@ public static class Runs
             Stats.Percentile(approve[0], 0.99) / Stats.Percentile(approve[1], 0.99),
             approve[0].Average() / approve[1].Average());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  ratio 1M ÷ 10: p50 {result.P50Ratio:F2}, p99 {result.P99Ratio:F2}, mean {result.MeanRatio:F2}"));
+            $"  ratio big ÷ small: p50 {result.P50Ratio:F2}, p99 {result.P99Ratio:F2}, mean {result.MeanRatio:F2}"));
         return result;
     }
 
@@ -143,7 +143,7 @@ public static class Runs
     {
         var due = DueCount(store);
         Console.WriteLine();
-        Console.WriteLine($"check-in: readers follow 500 creators; {due:N0} of their broadcasts are approved within the last 72 h (each reader's first check-in receives them)");
+        Console.WriteLine($"check-in: readers follow the same creators; {due:N0} of their broadcasts are approved within the last 72 h (each reader's first check-in receives them)");
         var reader = Bearer(o.ReaderTokens[0]);
         var clock = new Stopwatch();
 
