@@ -55,8 +55,17 @@ public static class Explain
         Plan(connection, "received_count update", CountReceived, reader, nowMs, windowStartMs);
         Plan(connection, "approval: follower count (BroadcastStore.FollowerCountAsync)", "SELECT follower_count FROM users WHERE id = @id", reader, nowMs, windowStartMs);
 
+        // Timed twice: with SQLite's default page cache (the server's before it set cache_size), then with the server's.
+        Timings(connection, reader, nowMs, windowStartMs, repeats, "SQLite's default cache_size (2,000 KiB)");
+        Loader.Exec(connection, "PRAGMA cache_size=-32768;");
+        Timings(connection, reader, nowMs, windowStartMs, repeats, "cache_size=-32768 (32 MiB, the server's per connection)");
+        return 0;
+    }
+
+    private static void Timings(SqliteConnection connection, string reader, long nowMs, long windowStartMs, int repeats, string title)
+    {
         var inbox = Convert.ToInt64(Loader.Scalar(connection, $"SELECT COUNT(*) FROM inbox_messages WHERE follower_id = '{reader}'"), CultureInfo.InvariantCulture);
-        Console.WriteLine($"\nin-process timings for {reader} ({inbox:N0} messages in its inbox now), {repeats} repeats, each rolled back:");
+        Console.WriteLine($"\nin-process timings for {reader} ({inbox:N0} messages in its inbox now), {repeats} repeats, each rolled back; {title}:");
         var first = new List<double>[] { [], [], [] };
         var steady = new List<double>[] { [], [] };
         var received = 0;
@@ -124,7 +133,6 @@ public static class Explain
         Console.WriteLine($"  first: summary                                 {Stats.Line(first[2])}");
         Console.WriteLine($"  steady: delivery INSERT (0 rows)               {Stats.Line(steady[0])}");
         Console.WriteLine($"  steady: summary                                {Stats.Line(steady[1])}");
-        return 0;
     }
 
     private static void Plan(SqliteConnection connection, string title, string sql, string reader, long nowMs, long windowStartMs)
