@@ -15,10 +15,10 @@ namespace LearnHub.Server.Data;
 /// commits about twice per session it fires.</item>
 /// <item><c>cache_size</c> of 32 MiB instead of SQLite's 2 MiB (a limit, allocated as pages are read): a sign-in
 /// delivery for a follower of 500 creators touches about 1,000 pages spread over the broadcasts index, more than the
-/// default cache holds, so every check-in re-read them all from the OS (bench/broadcasts.sh: 3.2 → 0.8 ms in-process
+/// default cache holds, so every check-in re-read them all from the OS (bench/broadcasts.sh: 2.4 → 0.6 ms in-process
 /// for a check-in with nothing new, 1,000,000 broadcasts stored).</item>
 /// </list>
-/// Both are per connection (not stored in the file), hence set on each new handle.
+/// All three are per connection (not stored in the file), hence set on each new handle.
 /// </summary>
 public sealed class BusyWaitSqliteConnection : SqliteConnection
 {
