@@ -32,6 +32,11 @@ public sealed partial class InboxDelivery : IDisposable
     {
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(ct);
+        if (!await InboxStore.HasDeliveryDueAsync(connection, userId, nowMs, ct))
+        {
+            var (unreadNow, totalNow) = await InboxStore.SummaryAsync(connection, userId, ct);
+            return ([], new InboxSummary { Unread = unreadNow, Total = totalNow });
+        }
         await using var tx = await connection.BeginTransactionAsync(ct);
         var received = await InboxStore.DeliverAsync(connection, tx, userId, nowMs, ct);
         var (unread, total) = await InboxStore.SummaryAsync(connection, userId, ct, tx);

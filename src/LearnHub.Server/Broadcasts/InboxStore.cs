@@ -36,6 +36,21 @@ public static class InboxStore
         return received;
     }
 
+    /// <summary>Whether <see cref="DeliverAsync"/> would receive anything now: a read, so a check-in with nothing new takes no write lock.</summary>
+    public static Task<bool> HasDeliveryDueAsync(DbConnection connection, string followerId, long nowMs, CancellationToken ct) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            SELECT EXISTS (
+                SELECT 1
+                FROM follows f
+                JOIN broadcasts b ON b.creator_id = f.creator_id AND b.status = 2
+                    AND b.approved_at_ms <= @nowMs AND b.approved_at_ms > @windowStartMs
+                WHERE f.follower_id = @followerId
+                  AND NOT EXISTS (SELECT 1 FROM inbox_messages m WHERE m.follower_id = @followerId AND m.broadcast_id = b.id)
+                  AND NOT EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @followerId AND p.creator_id = f.creator_id AND p.blocked = 1))
+            """,
+            new { followerId, nowMs, windowStartMs = nowMs - (long)BroadcastRules.DeliveryWindow.TotalMilliseconds }, cancellationToken: ct));
+
     private const string Visible = """
         m.follower_id = @me AND m.deleted = 0 AND b.status = 2
         AND NOT EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @me AND p.creator_id = b.creator_id AND p.blocked = 1)
