@@ -161,9 +161,10 @@ public sealed partial class AudienceRecorder(
         }
         foreach (var sessionId in directory.CachedIds.ToList())
         {
-            if (!streams.HasStreams(sessionId))
+            if (!streams.HasStreams(sessionId) && directory.TryGet(sessionId)?.Status.IsFinal() == true)
             {
                 directory.Forget(sessionId);
+                publisher.Forget(sessionId);
             }
         }
         await WriteAsync(flushes, ct);

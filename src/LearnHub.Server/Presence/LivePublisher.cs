@@ -72,6 +72,21 @@ public sealed partial class LivePublisher(
         }
     }
 
+    /// <summary>Drops the pacing state of a session nobody watches any more (a trailing push still due keeps it).</summary>
+    public void Forget(string sessionId)
+    {
+        if (pacing.TryGetValue(sessionId, out var state))
+        {
+            lock (state)
+            {
+                if (state.Trailing is null)
+                {
+                    pacing.TryRemove(new KeyValuePair<string, Pacing>(sessionId, state));
+                }
+            }
+        }
+    }
+
     private void PushTrailing(string sessionId)
     {
         if (pacing.TryGetValue(sessionId, out var state))
