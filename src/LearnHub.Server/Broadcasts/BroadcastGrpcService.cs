@@ -242,7 +242,7 @@ public sealed class BroadcastGrpcService(
             after is null ? null : long.Parse(after[1], CultureInfo.InvariantCulture),
             after?[2], size + 1, ct);
         var now = clock.GetUtcNow();
-        var broadcasts = await FindManyAsync(connection, rows.Select(r => r.BroadcastId).Distinct().ToList(), ct);
+        var broadcasts = await BroadcastStore.FindManyAsync(connection, rows.Select(r => r.BroadcastId).Distinct().ToList(), ct);
         var response = new ListReportsResponse();
         response.Reports.AddRange(rows.Take(size).Select(r => ToProto(r, broadcasts.GetValueOrDefault(r.BroadcastId)?.ToProto(now))));
         if (rows.Count > size)
@@ -299,19 +299,6 @@ public sealed class BroadcastGrpcService(
         CreateTime = ProtoTime.FromMs(row.CreatedAtMs),
         Broadcast = broadcast,
     };
-
-    internal static async Task<Dictionary<string, BroadcastRow>> FindManyAsync(System.Data.Common.DbConnection connection, IReadOnlyCollection<string> ids, CancellationToken ct)
-    {
-        var found = new Dictionary<string, BroadcastRow>(StringComparer.Ordinal);
-        foreach (var id in ids)
-        {
-            if (await BroadcastStore.FindAsync(connection, id, ct) is { } row)
-            {
-                found[id] = row;
-            }
-        }
-        return found;
-    }
 
     private async Task<BroadcastQuota> QuotaAsync(System.Data.Common.DbConnection connection, string userId, CancellationToken ct)
     {
@@ -392,15 +379,11 @@ public sealed class BroadcastGrpcService(
     private static async Task<BroadcastRow?> FindReplayAsync(
         System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, string creatorId, string requestId, string contentHash, CancellationToken ct)
     {
-        var existing = tx is null
-            ? await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-                "SELECT id FROM broadcasts WHERE creator_id = @creatorId AND request_id = @requestId", new { creatorId, requestId }, cancellationToken: ct))
-            : (await BroadcastStore.FindByRequestIdAsync(connection, tx, creatorId, requestId, ct))?.Id;
-        if (existing is null)
+        var row = await BroadcastStore.FindByRequestIdAsync(connection, tx, creatorId, requestId, ct);
+        if (row is null)
         {
             return null;
         }
-        var row = (await BroadcastStore.FindAsync(connection, existing, ct, tx))!;
         if (row.ContentHash != contentHash)
         {
             throw RpcErrors.FailedPrecondition("request_id", "该 request_id 已用于另一条内容不同的群发 (request_id was used for different content).", "REQUEST_ID_REUSED", row.Id);

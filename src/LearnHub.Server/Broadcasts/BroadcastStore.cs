@@ -19,7 +19,14 @@ public static class BroadcastStore
     public static Task<BroadcastRow?> FindAsync(DbConnection connection, string id, CancellationToken ct, DbTransaction? tx = null) =>
         connection.QuerySingleOrDefaultAsync<BroadcastRow>(new CommandDefinition($"SELECT {Columns} {From} WHERE b.id = @id", new { id }, tx, cancellationToken: ct));
 
-    public static Task<BroadcastRow?> FindByRequestIdAsync(DbConnection connection, DbTransaction tx, string creatorId, string requestId, CancellationToken ct) =>
+    /// <summary>Several broadcasts by id in one query (a page of inbox messages or reports).</summary>
+    public static async Task<Dictionary<string, BroadcastRow>> FindManyAsync(DbConnection connection, IReadOnlyCollection<string> ids, CancellationToken ct) =>
+        ids.Count == 0
+            ? new Dictionary<string, BroadcastRow>(StringComparer.Ordinal)
+            : (await connection.QueryAsync<BroadcastRow>(new CommandDefinition($"SELECT {Columns} {From} WHERE b.id IN @ids", new { ids }, cancellationToken: ct)))
+                .ToDictionary(r => r.Id, StringComparer.Ordinal);
+
+    public static Task<BroadcastRow?> FindByRequestIdAsync(DbConnection connection, DbTransaction? tx, string creatorId, string requestId, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<BroadcastRow>(new CommandDefinition(
             $"SELECT {Columns} {From} WHERE b.creator_id = @creatorId AND b.request_id = @requestId", new { creatorId, requestId }, tx, cancellationToken: ct));
 
@@ -49,10 +56,7 @@ public static class BroadcastStore
             "UPDATE broadcast_quota_weeks SET frozen = frozen - 1 WHERE creator_id = @creatorId AND week_start_ms = @weekStartMs",
             new { creatorId, weekStartMs }, tx, cancellationToken: ct));
 
-    public static Task InsertAsync(DbConnection connection, DbTransaction tx, BroadcastRow row, byte[]? image, CancellationToken ct) =>
-        InsertCoreAsync(connection, tx, row, image, ct);
-
-    private static async Task InsertCoreAsync(DbConnection connection, DbTransaction tx, BroadcastRow row, byte[]? image, CancellationToken ct)
+    public static async Task InsertAsync(DbConnection connection, DbTransaction tx, BroadcastRow row, byte[]? image, CancellationToken ct)
     {
         await connection.ExecuteAsync(new CommandDefinition(
             """

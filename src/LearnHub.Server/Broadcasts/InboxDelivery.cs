@@ -102,7 +102,7 @@ public sealed partial class InboxDelivery : IDisposable
         }
         await using var connection = await database.OpenAsync(ct);
         var rows = await InboxStore.ListAsync(connection, userId, false, null, null, received.Count, ct, received);
-        var broadcasts = await BroadcastGrpcService.FindManyAsync(connection, received, ct);
+        var broadcasts = await BroadcastStore.FindManyAsync(connection, received, ct);
         var now = clock.GetUtcNow();
         foreach (var row in rows.Where(r => !r.Muted))
         {

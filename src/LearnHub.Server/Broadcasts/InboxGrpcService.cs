@@ -29,7 +29,7 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
         var rows = await InboxStore.ListAsync(
             connection, caller.UserId, request.UnreadOnly, after is null ? null : long.Parse(after[0], CultureInfo.InvariantCulture), after?[1], size + 1, ct);
         var page = rows.Take(size).ToList();
-        var broadcasts = await BroadcastGrpcService.FindManyAsync(connection, page.Select(r => r.BroadcastId).ToList(), ct);
+        var broadcasts = await BroadcastStore.FindManyAsync(connection, page.Select(r => r.BroadcastId).ToList(), ct);
         var now = clock.GetUtcNow();
         var response = new ListInboxResponse();
         response.Messages.AddRange(page.Select(r => ToProto(r, broadcasts[r.BroadcastId].ToProto(now))));
