@@ -18,6 +18,7 @@ public sealed class Watcher : IAsyncDisposable
     private readonly AsyncServerStreamingCall<WatchSessionUpdate> call;
     private readonly Channel<WatchSessionUpdate> received = Channel.CreateUnbounded<WatchSessionUpdate>();
     private readonly Task reading;
+    private RpcException? refusal;
 
     private Watcher(TestUser user, string sessionId)
     {
@@ -29,7 +30,15 @@ public sealed class Watcher : IAsyncDisposable
     public static async Task<Watcher> OpenAsync(TestUser user, string sessionId)
     {
         var watcher = new Watcher(user, sessionId);
-        watcher.Snapshot = await watcher.NextAsync();
+        try
+        {
+            watcher.Snapshot = await watcher.NextAsync();
+        }
+        catch (ChannelClosedException)
+        {
+            // Refused before any message (e.g. RESOURCE_EXHAUSTED): surface the call's own status.
+            throw watcher.refusal ?? new RpcException(new Status(StatusCode.Unknown, "the stream ended before its snapshot"));
+        }
         Assert.Equal(WatchSessionUpdate.Types.Kind.Snapshot, watcher.Snapshot.Kind);
         return watcher;
     }
@@ -89,6 +98,7 @@ public sealed class Watcher : IAsyncDisposable
         }
         catch (RpcException e)
         {
+            refusal = e;
             EndedWith = e.StatusCode;
         }
         finally
