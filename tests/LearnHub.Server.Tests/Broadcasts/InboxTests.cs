@@ -71,7 +71,7 @@ public sealed class InboxTests
         Assert.Equal(1L, (await RecordAsync(creator, one.Id)).Reach.Read);
         Assert.Equal([one.Id], (await InboxAsync(fan)).Where(m => m.Read).Select(m => m.Id));
         var unreadOnly = await fan.Inbox.ListInboxAsync(new ListInboxRequest { UnreadOnly = true });
-        Assert.Equal([two.Id, three.Id], unreadOnly.Messages.Select(m => m.Id).Order());
+        Assert.Equal(new[] { two.Id, three.Id }.Order(StringComparer.Ordinal), unreadOnly.Messages.Select(m => m.Id).Order(StringComparer.Ordinal));
 
         var afterAll = await fan.Inbox.MarkInboxReadAsync(new MarkInboxReadRequest { All = true });
 
