@@ -20,14 +20,18 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StringBuilder output;
 
-    private ServerProcess(Process process, StringBuilder output, int grpcPort)
+    private ServerProcess(Process process, StringBuilder output, int grpcPort, int webPort)
     {
         this.process = process;
         this.output = output;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        WebAddress = new Uri($"http://127.0.0.1:{webPort}");
     }
 
     public GrpcChannel Channel { get; }
+
+    /// <summary>The HTTP/1 endpoint: admin pages, calendar feeds and the SignalR hub.</summary>
+    public Uri WebAddress { get; }
 
     /// <summary>What the process wrote so far (stdout and stderr), for failure messages.</summary>
     public string Output
@@ -60,7 +64,7 @@ public sealed class ServerProcess : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. settings,
         ]);
-        var server = new ServerProcess(process, output, grpcPort);
+        var server = new ServerProcess(process, output, grpcPort, webPort);
         try
         {
             await server.WaitUntilServingAsync();
