@@ -17,7 +17,9 @@ namespace LearnHub.Server.Presence;
 /// </summary>
 public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedService, IDisposable
 {
-    // ARGV: sessionId, channel, origin, mode (add | remove | set), users... Returns {total, sequence, changed}. A
+    // KEYS: node users, session users, node sessions, active sessions, sequence, nodes (a node holding users is always
+    // registered, so it is reaped if it dies before its first heartbeat). ARGV: sessionId, channel, origin, mode
+    // (add | remove | set), users... Returns {total, sequence, changed}. A
     // session's numbers start from Redis's clock in microseconds (as a string: Lua would print a number in exponent
     // form), so they keep growing even after Redis lost the key; numbers are formatted with %d for the same reason.
     private const string ApplyScript = """
@@ -51,6 +53,7 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
           redis.call('SREM', KEYS[3], ARGV[1])
         else
           redis.call('SADD', KEYS[3], ARGV[1])
+          redis.call('SADD', KEYS[6], ARGV[3])
         end
         local total = redis.call('HLEN', KEYS[2])
         if total == 0 then redis.call('SREM', KEYS[4], ARGV[1]) else redis.call('SADD', KEYS[4], ARGV[1]) end
@@ -217,7 +220,7 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
             // Queued on the connection before the first await, still under the caller's lock.
             var pending = redis.GetDatabase().ScriptEvaluateAsync(
                 ApplyScript,
-                [keys.NodeUsers(nodeId, sessionId), keys.SessionUsers(sessionId), keys.NodeSessions(nodeId), keys.ActiveSessions, keys.SessionSequence(sessionId)],
+                [keys.NodeUsers(nodeId, sessionId), keys.SessionUsers(sessionId), keys.NodeSessions(nodeId), keys.ActiveSessions, keys.SessionSequence(sessionId), keys.Nodes],
                 values);
             var result = (RedisResult[])(await pending)!;
             Observe(sessionId, (int)result[0], (long)result[1], changedHere: (int)result[2] == 1, reset: false);
@@ -309,7 +312,7 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
         {
             await heartbeat;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
             // Stopping.
         }
@@ -328,7 +331,7 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
                 await subscription.UnsubscribeAsync();
             }
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
             LogLeaveFailed(logger, e);
         }
@@ -469,11 +472,14 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
             [keys.Alive(node), keys.NodeSessions(node), keys.Nodes, keys.ActiveSessions],
             [node, keys.Prefix, keys.CountsChannel.ToString(), nodeId]);
 
+    /// <summary>
+    /// Stops the heartbeat. The token source and the semaphore are left to the collector (neither holds a timer or a
+    /// wait handle): the test host can dispose services before it stops them, and a late stop must still find them.
+    /// </summary>
     public void Dispose()
     {
         redis.ConnectionRestored -= OnConnectionRestored;
-        stopping.Dispose();
-        resyncing.Dispose();
+        stopping.Cancel();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing presence of session {SessionId} to Redis failed; the next heartbeat writes this node's state again")]

@@ -30,9 +30,16 @@ public sealed partial class RedisBroadcastRelay(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         forwarding?.Dispose();
-        if (subscription is not null)
+        try
         {
-            await subscription.UnsubscribeAsync();
+            if (subscription is not null)
+            {
+                await subscription.UnsubscribeAsync();
+            }
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Stopping anyway: the connection goes with the node.
         }
     }
 

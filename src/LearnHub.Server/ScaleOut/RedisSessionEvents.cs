@@ -42,9 +42,16 @@ public sealed partial class RedisSessionEvents(IConnectionMultiplexer redis, Red
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (subscription is not null)
+        try
         {
-            await subscription.UnsubscribeAsync();
+            if (subscription is not null)
+            {
+                await subscription.UnsubscribeAsync();
+            }
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Stopping anyway: the connection goes with the node.
         }
     }
 

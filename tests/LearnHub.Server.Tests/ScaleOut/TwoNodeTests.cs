@@ -88,8 +88,9 @@ public sealed class TwoNodeTests
         var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
         await WatchingAsync(throughA, 2);
 
-        await nodes.KillBAsync();
-        await throughB.DisposeAsync();
+        nodes.SilenceB();
+        await throughB.DisposeAsync(); // leaving a silent node tells Redis nothing
+        await nodes.StopBAsync();
 
         var started = DateTimeOffset.UtcNow;
         await WatchingAsync(throughA, 1);

@@ -66,10 +66,11 @@ public sealed class TwoNodes : IAsyncDisposable
     /// <summary>The same user, calling node B.</summary>
     public TestUser OnB(TestUser user) => user with { App = B };
 
-    /// <summary>Node B goes silent as a killed process does (no heartbeat, no clean leave), then its host stops.</summary>
-    public async Task KillBAsync()
+    /// <summary>Node B goes silent as a killed process does: no heartbeat, no clean leave, nothing more written to Redis.</summary>
+    public void SilenceB() => B.Services.GetRequiredService<RedisViewerCounts>().StopLikeACrash();
+
+    public async Task StopBAsync()
     {
-        B.Services.GetRequiredService<RedisViewerCounts>().StopLikeACrash();
         await B.StopAsync();
         BStopped = true;
     }
