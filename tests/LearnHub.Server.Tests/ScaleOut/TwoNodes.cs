@@ -39,12 +39,25 @@ public sealed class TwoNodes : IAsyncDisposable
     public static async Task<TwoNodes> StartAsync(IDictionary<string, string?>? settings = null, TimeSpan? bStartsLater = null)
     {
         var redis = await RedisServer.StartAsync();
-        var prefix = $"lh-test-{Guid.NewGuid():N}";
-        var clock = new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero };
-        var a = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-a", settings), clock: clock);
-        clock.Advance(bStartsLater ?? TimeSpan.Zero);
-        var b = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-b", settings), a.DataDirectory, clock);
-        return new TwoNodes(redis, prefix, a, b);
+        LearnHubApp? a = null;
+        try
+        {
+            var prefix = $"lh-test-{Guid.NewGuid():N}";
+            var clock = new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero };
+            a = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-a", settings), clock: clock);
+            clock.Advance(bStartsLater ?? TimeSpan.Zero);
+            var b = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-b", settings), a.DataDirectory, clock);
+            return new TwoNodes(redis, prefix, a, b);
+        }
+        catch
+        {
+            if (a is not null)
+            {
+                await a.DisposeAsync();
+            }
+            await redis.DisposeAsync();
+            throw;
+        }
     }
 
     private static Dictionary<string, string?> Settings(RedisServer redis, string prefix, string node, IDictionary<string, string?>? extra)
@@ -84,15 +97,22 @@ public sealed class TwoNodes : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (inspector is not null)
+        try
         {
-            await inspector.DisposeAsync();
+            if (inspector is not null)
+            {
+                await inspector.DisposeAsync();
+            }
+            if (!BStopped)
+            {
+                await B.StopAsync();
+            }
+            await A.DisposeAsync();
         }
-        if (!BStopped)
+        finally
         {
-            await B.StopAsync();
+            // Whatever failed above, no redis-server outlives the test.
+            await Redis.DisposeAsync();
         }
-        await A.DisposeAsync();
-        await Redis.DisposeAsync();
     }
 }
