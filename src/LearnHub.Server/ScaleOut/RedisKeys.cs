@@ -41,6 +41,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>"origin creatorId" after every broadcast approval.</summary>
     public RedisChannel ApprovalsChannel => RedisChannel.Literal($"{Prefix}:events:approvals");
 
+    /// <summary>A list of the Data Protection keys every node signs the admin console's cookies with.</summary>
+    public RedisKey DataProtectionKeys => $"{Prefix}:dataprotection:keys";
+
     /// <summary>The SignalR backplane's own channel prefix.</summary>
     public string SignalRPrefix => $"{Prefix}:signalr";
 }

@@ -1,5 +1,8 @@
 using LearnHub.Server.Presence;
 using LearnHub.Server.Sessions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
@@ -36,6 +39,12 @@ public static class ScaleOutRegistration
         services.AddHostedService<RedisBroadcastRelay>();
         // Every node samples every live session: on a shared grid the nodes write the same rows, not twice as many.
         services.PostConfigure<PresenceOptions>(o => o.SampleOnIntervalGrid = true);
+
+        // The admin console's sign-in cookie and antiforgery tokens are protected with Data Protection keys: every node
+        // must read the keys the others made, or a request that lands on another node is signed out.
+        services.AddDataProtection().SetApplicationName("LearnHub");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
+            o.XmlRepository = new RedisXmlRepository(() => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), keys.DataProtectionKeys));
 
         // The backplane keeps its own connection: SignalR disposes and unsubscribes the one it is given when it stops.
         services.AddSignalR().AddStackExchangeRedis(o =>
