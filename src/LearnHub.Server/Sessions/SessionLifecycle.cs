@@ -56,11 +56,19 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
             return;
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var version = session.Version;
         if (session.Status == SessionStatus.Scheduled)
         {
             await GoLiveAsync(connection, tx, session, session.PlannedStartMs, now, ct, byScheduler: true);
+            version++;
         }
-        await SessionStore.MoveStatusAsync(connection, tx, sessionId, SessionStatus.Live, SessionStatus.Ended, now, ct, triggersStillValid: true);
+        // Only the version read above ends: an extension committed meanwhile (PostgreSQL runs it side by side) wins, and
+        // its own auto-end trigger ends the session later.
+        if (!await SessionStore.MoveStatusAsync(connection, tx, sessionId, SessionStatus.Live, SessionStatus.Ended, now, ct, expectedVersion: version, triggersStillValid: true))
+        {
+            LogStepSkipped(sessionId, SessionStep.AutoEnd);
+            return;
+        }
         await tx.CommitAsync(ct);
         LogEnded(sessionId, now - dueEndMs);
         events.Publish(new SessionChanged(sessionId, SessionStatus.Ended));
@@ -68,9 +76,10 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
 
     /// <summary>Scheduled → Live with the went-live notice, inside the caller's transaction.</summary>
     /// <param name="byScheduler">A scheduler step leaves the remaining triggers valid; an instructor's early go-live re-syncs them.</param>
+    /// <remarks>Moves only the version read: a change committed since (a reschedule, a cancel) makes this throw.</remarks>
     public static async Task GoLiveAsync(DbConnection connection, DbTransaction tx, SessionRow session, long liveAtMs, long nowMs, CancellationToken ct, bool byScheduler = false)
     {
-        if (!await SessionStore.MoveStatusAsync(connection, tx, session.Id, SessionStatus.Scheduled, SessionStatus.Live, nowMs, ct, liveAtMs: liveAtMs, triggersStillValid: byScheduler))
+        if (!await SessionStore.MoveStatusAsync(connection, tx, session.Id, SessionStatus.Scheduled, SessionStatus.Live, nowMs, ct, liveAtMs: liveAtMs, expectedVersion: session.Version, triggersStillValid: byScheduler))
         {
             throw new InvalidOperationException($"Session {session.Id} was not Scheduled.");
         }
