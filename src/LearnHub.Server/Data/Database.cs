@@ -1,18 +1,33 @@
 using System.Data.Common;
+using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace LearnHub.Server.Data;
 
 /// <summary>Opens connections to the product's store; one per operation, returned to the pool on dispose.</summary>
-public sealed class Database
+public sealed class Database : IAsyncDisposable
 {
+    private readonly NpgsqlDataSource? postgres;
+
     public Database(IOptions<StorageOptions> options)
     {
         var storage = options.Value;
-        Directory.CreateDirectory(Path.GetDirectoryName(storage.DatabasePath)!);
-        ConnectionString = BuildConnectionString(storage.DatabasePath);
+        Provider = storage.Provider;
+        if (Provider == StorageProvider.Postgres)
+        {
+            ConnectionString = storage.RequirePostgresConnectionString();
+            postgres = NpgsqlDataSource.Create(ConnectionString);
+        }
+        else
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(storage.DatabasePath)!);
+            ConnectionString = BuildConnectionString(storage.DatabasePath);
+        }
     }
+
+    public StorageProvider Provider { get; }
 
     public string ConnectionString { get; }
 
@@ -30,8 +45,33 @@ public sealed class Database
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (postgres is not null)
+        {
+            return await postgres.OpenConnectionAsync(cancellationToken);
+        }
         var connection = new BusyWaitSqliteConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
+
+    /// <summary>
+    /// Serializes the transactions that decide on <paramref name="key"/> (a read, then a write that depends on it) until
+    /// <paramref name="tx"/> ends. PostgreSQL runs them side by side (READ COMMITTED), so they take a transaction-scoped
+    /// advisory lock; on SQLite every write transaction already holds the one writer lock (BEGIN IMMEDIATE) and this
+    /// does nothing.
+    /// </summary>
+    public static Task LockAsync(DbConnection connection, DbTransaction tx, string key, CancellationToken ct) =>
+        connection is NpgsqlConnection
+            ? connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", new { key }, tx, cancellationToken: ct))
+            : Task.CompletedTask;
+
+    public ValueTask DisposeAsync() => postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>The few spellings that differ between SQLite and PostgreSQL; every other query is the same text on both.</summary>
+public static class SqlDialect
+{
+    /// <summary>The smaller of two values: SQLite's scalar MIN, PostgreSQL's LEAST.</summary>
+    public static string Least(DbConnection connection, string a, string b) =>
+        connection is NpgsqlConnection ? $"LEAST({a}, {b})" : $"MIN({a}, {b})";
 }

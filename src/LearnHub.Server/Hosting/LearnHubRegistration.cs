@@ -151,11 +151,34 @@ public static class LearnHubRegistration
         services.AddQuartz(q =>
         {
             // The batch size follows the thread count: each acquisition round takes as many due triggers as can run.
-            q.ConfigureScheduler(o => o.InstanceName = "LearnHub");
+            // One scheduler name for every node; in a PostgreSQL cluster each node gets its own instance id. On SQLite the
+            // id stays fixed: a restarted process recovers the in-flight jobs recorded under it.
+            q.ConfigureScheduler(o =>
+            {
+                o.InstanceName = "LearnHub";
+                if (storage.Provider == StorageProvider.Postgres)
+                {
+                    o.InstanceId = "AUTO";
+                }
+            });
             q.UseDefaultThreadPool(quartz.ThreadCount);
             q.UsePersistentStore(store =>
             {
-                store.UseSqlite(BusyWaitSqliteFactory.Instance, Database.BuildConnectionString(storage.DatabasePath));
+                if (storage.Provider == StorageProvider.Postgres)
+                {
+                    store.UsePostgres(storage.RequirePostgresConnectionString());
+                    // Nodes check in every 5 s; one silent for 10 s more is taken as dead and its in-flight and
+                    // recoverable jobs are taken over by the others (well within 20 s of a kill).
+                    store.UseClustering(c =>
+                    {
+                        c.CheckinInterval = TimeSpan.FromSeconds(5);
+                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(10);
+                    });
+                }
+                else
+                {
+                    store.UseSqlite(BusyWaitSqliteFactory.Instance, Database.BuildConnectionString(storage.DatabasePath));
+                }
                 store.ProvisionSchema();
                 store.UseSystemTextJsonSerializer();
             });

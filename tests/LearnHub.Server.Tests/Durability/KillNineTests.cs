@@ -84,6 +84,7 @@ public sealed class KillNineTests
             {
                 await server.DisposeAsync();
             }
+            await TestStore.ForgetAsync(data);
             Directory.Delete(data, recursive: true);
         }
     }
@@ -106,10 +107,12 @@ public sealed class KillNineTests
             [firstHandle] = await ServerProcess.RunCliAsync("token", "--user", firstHandle, "--data-dir", data),
         };
 
+        var storage = new StorageOptions();
+        await TestStore.ApplyAsync(storage, data);
         await using var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton(TimeProvider.System)
-            .Configure<StorageOptions>(o => o.DataDirectory = data)
+            .AddSingleton(Options.Create(storage))
             .AddSingleton(Options.Create(new IdentityOptions()))
             .AddSingleton<Database>()
             .AddSingleton<UserStore>()
@@ -121,7 +124,10 @@ public sealed class KillNineTests
             var user = await services.GetRequiredService<UserStore>().CreateAsync(handle, handle, [role], "Asia/Shanghai", CancellationToken.None);
             tokens[handle] = services.GetRequiredService<TokenIssuer>().Issue(user);
         }
-        SqliteConnection.ClearPool(new SqliteConnection(services.GetRequiredService<Database>().ConnectionString));
+        if (storage.Provider == StorageProvider.Sqlite)
+        {
+            SqliteConnection.ClearPool(new SqliteConnection(services.GetRequiredService<Database>().ConnectionString));
+        }
         return tokens;
     }
 

@@ -52,7 +52,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var (grpcPort, webPort) = LoopbackPorts.FreePair();
         var output = new StringBuilder();
-        var process = Launch(output, output,
+        var process = Launch(output, output, await TestStore.EnvironmentForAsync(dataDirectory),
         [
             ServerDll,
             $"--Storage:DataDirectory={dataDirectory}",
@@ -82,7 +82,9 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var output = new StringBuilder();
         var errors = new StringBuilder();
-        using var process = Launch(output, errors, [ServerDll, .. args]);
+        var dataDirectory = args.SkipWhile(a => a != "--data-dir").Skip(1).FirstOrDefault();
+        var environment = dataDirectory is null ? new Dictionary<string, string>() : await TestStore.EnvironmentForAsync(dataDirectory);
+        using var process = Launch(output, errors, environment, [ServerDll, .. args]);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
@@ -164,7 +166,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static Process Launch(StringBuilder output, StringBuilder errors, IEnumerable<string> args)
+    private static Process Launch(StringBuilder output, StringBuilder errors, IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
     {
         if (!File.Exists(ServerDll))
         {
@@ -186,6 +188,10 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("DOTNET_URLS");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(errors, e.Data);

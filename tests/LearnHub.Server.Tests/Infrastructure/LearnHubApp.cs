@@ -12,7 +12,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace LearnHub.Server.Tests.Infrastructure;
 
 /// <summary>
-/// The real LearnHub host (gRPC, Quartz, SQLite file) in process, on its own temporary data folder, with a
+/// The real LearnHub host (gRPC, Quartz, its store: a SQLite file, or a PostgreSQL database with
+/// <c>LEARNHUB_TEST_STORE=Postgres</c>, see <see cref="TestStore"/>) in process, on its own temporary data folder, with a
 /// <see cref="FakeTimeProvider"/> that drives every clock read, Quartz's included.
 /// </summary>
 public sealed class LearnHubApp : IAsyncDisposable
@@ -46,7 +47,7 @@ public sealed class LearnHubApp : IAsyncDisposable
     /// Starts a host. Pass the <paramref name="dataDirectory"/> and <paramref name="clock"/> of a stopped host to
     /// "restart" it on the same store; settings override appsettings (e.g. "RateLimits:WriteBurst").
     /// </summary>
-    public static Task<LearnHubApp> StartAsync(
+    public static async Task<LearnHubApp> StartAsync(
         IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTimeProvider? clock = null)
     {
         var owns = dataDirectory is null;
@@ -63,6 +64,10 @@ public sealed class LearnHubApp : IAsyncDisposable
             ["RateLimits:WriteBurst"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in await TestStore.SettingsForAsync(dataDirectory))
+        {
+            all[key] = value;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
@@ -76,7 +81,7 @@ public sealed class LearnHubApp : IAsyncDisposable
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(fakeClock)));
         });
         _ = factory.Server; // starts the host: migrations, Quartz, reconciler
-        return Task.FromResult(new LearnHubApp(factory, dataDirectory, clock, owns));
+        return new LearnHubApp(factory, dataDirectory, clock, owns);
     }
 
     /// <summary>Creates a user with the given roles (viewer is implied) and a token for them.</summary>
@@ -113,6 +118,7 @@ public sealed class LearnHubApp : IAsyncDisposable
         await StopAsync();
         if (ownsDataDirectory)
         {
+            await TestStore.ForgetAsync(DataDirectory);
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try
             {

@@ -54,7 +54,7 @@ public sealed class ServerChildProcess : IAsyncDisposable
     public async Task<string> RunCliAsync(params string[] arguments)
     {
         var (exitCode, output) = await ChildProcess.RunAsync(
-            "dotnet", [ServerDll, .. arguments, "--data-dir", DataDirectory], ServerFolder, CliDeadline);
+            "dotnet", [ServerDll, .. arguments, "--data-dir", DataDirectory], ServerFolder, CliDeadline, await TestStore.EnvironmentForAsync(DataDirectory));
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"`LearnHub.Server {string.Join(' ', arguments)}` exited with {exitCode}:\n{output}");
@@ -77,7 +77,7 @@ public sealed class ServerChildProcess : IAsyncDisposable
             $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}",
             $"--Kestrel:Endpoints:Web:Url=http://127.0.0.1:{webPort}",
             .. settings,
-        ], ServerFolder);
+        ], ServerFolder, await TestStore.EnvironmentForAsync(DataDirectory));
 
         using var channel = GrpcChannel.ForAddress($"http://{GrpcAddress}");
         var health = new Health.HealthClient(channel);
@@ -116,6 +116,7 @@ public sealed class ServerChildProcess : IAsyncDisposable
         {
             await server.DisposeAsync();
         }
+        await TestStore.ForgetAsync(DataDirectory);
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
