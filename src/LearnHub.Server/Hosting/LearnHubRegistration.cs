@@ -10,6 +10,7 @@ using LearnHub.Server.Identity;
 using LearnHub.Server.Notifications;
 using LearnHub.Server.Platform;
 using LearnHub.Server.Presence;
+using LearnHub.Server.ScaleOut;
 using LearnHub.Server.Sessions;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -57,6 +58,7 @@ public static class LearnHubRegistration
         builder.AddSessionScheduling();
         services.AddBroadcasts();
         services.AddLivePresence();
+        builder.AddRedisScaleOut();
         // Kestrel reads only its endpoints from the "Kestrel" section by itself: its limits, among them the HTTP/2
         // keepalive pings that drop vanished viewers, must be bound here or the settings do nothing.
         services.Configure<KestrelServerOptions>(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));

@@ -101,7 +101,7 @@ public sealed partial class AudienceRecorder(
             {
                 return;
             }
-            publisher.StatusChanged(before, after);
+            publisher.StatusChanged(before, after, tellDashboards: !change.FromOtherNode);
             if (change.Status == CoreStatus.Live && before?.Status != CoreStatus.Live)
             {
                 await WriteAsync([new SessionFlush(change.SessionId, after.LiveAtMs ?? nowMs, counts.CurrentViewers(change.SessionId), ledger.PeakOf(change.SessionId), [])], CancellationToken.None);
@@ -148,12 +148,14 @@ public sealed partial class AudienceRecorder(
             live = await AudienceStore.ListLiveSessionIdsAsync(connection, ct);
         }
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var intervalMs = (long)options.Value.SampleInterval.TotalMilliseconds;
+        var sampleAtMs = options.Value.SampleOnIntervalGrid && intervalMs > 0 ? nowMs - nowMs % intervalMs : nowMs;
         var flushes = new List<SessionFlush>(live.Count);
         foreach (var sessionId in live)
         {
             // After a restart the store knows a session is live before any event says so.
             ledger.StartAccruing(sessionId, nowMs, counts.CurrentViewers(sessionId));
-            flushes.Add(new SessionFlush(sessionId, nowMs, counts.CurrentViewers(sessionId), ledger.PeakOf(sessionId), ledger.Drain(sessionId, nowMs)));
+            flushes.Add(new SessionFlush(sessionId, sampleAtMs, counts.CurrentViewers(sessionId), ledger.PeakOf(sessionId), ledger.Drain(sessionId, nowMs)));
         }
         foreach (var stale in ledger.AccruingSessions().Except(live, StringComparer.Ordinal))
         {

@@ -17,4 +17,15 @@ public interface ILiveViewerCounts
     /// joining or leaving thread and must be quick.
     /// </summary>
     IDisposable OnChanged(Action<string> listener);
+
+    /// <summary>
+    /// The count with what orders and routes its push. In one process this node numbers its own pushes and made every
+    /// change itself; across nodes the number comes from the shared store and only the node that made the latest change
+    /// tells the dashboards (the hub's backplane carries one node's message to every dashboard).
+    /// </summary>
+    ViewerCountReading Read(string sessionId) => new(CurrentViewers(sessionId), null, ChangedHere: true);
 }
+
+/// <param name="Sequence">Grows with every change of this session's count on any node; null when the caller numbers pushes.</param>
+/// <param name="ChangedHere">Whether the latest change known here was made by this node.</param>
+public readonly record struct ViewerCountReading(int Viewers, long? Sequence, bool ChangedHere);

@@ -30,8 +30,10 @@ public sealed partial class LivePublisher(
     {
         var state = pacing.GetOrAdd(sessionId, _ => new Pacing());
         var interval = options.Value.PushInterval;
+        var changedHere = counts.Read(sessionId).ChangedHere;
         lock (state)
         {
+            state.DashboardsDue |= changedHere;
             if (state.Trailing is not null)
             {
                 return; // a push is already due; it will read the count then
@@ -49,8 +51,11 @@ public sealed partial class LivePublisher(
         }
     }
 
-    /// <summary>A session changed status or schedule (its row is already refreshed in the directory).</summary>
-    public void StatusChanged(SessionRow? before, SessionRow after)
+    /// <summary>
+    /// A session changed status or schedule (its row is already refreshed in the directory). Every node updates its own
+    /// watch streams; only the node where the change was made tells the dashboards (<paramref name="tellDashboards"/>).
+    /// </summary>
+    public void StatusChanged(SessionRow? before, SessionRow after, bool tellDashboards = true)
     {
         var present = counts.CurrentViewers(after.Id);
         var state = pacing.GetOrAdd(after.Id, _ => new Pacing());
@@ -59,13 +64,16 @@ public sealed partial class LivePublisher(
             var kind = after.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Status;
             streams.Offer(after.Id, new WatchSessionUpdate { Kind = kind, State = after.ToLiveState(present, clock.GetUtcNow()) });
         }
-        var groups = new List<string>(3) { LiveViews.Groups.Session(after.Id) };
-        if (after.Status == CoreStatus.Live || before?.Status == CoreStatus.Live)
+        if (tellDashboards)
         {
-            groups.Add(LiveViews.Groups.AllLive);
-            groups.Add(LiveViews.Groups.LiveOf(after.InstructorId));
+            var groups = new List<string>(3) { LiveViews.Groups.Session(after.Id) };
+            if (after.Status == CoreStatus.Live || before?.Status == CoreStatus.Live)
+            {
+                groups.Add(LiveViews.Groups.AllLive);
+                groups.Add(LiveViews.Groups.LiveOf(after.InstructorId));
+            }
+            Send(hub.Clients.Groups(groups).SessionStatusChanged(after.ToView(present)), after.Id);
         }
-        Send(hub.Clients.Groups(groups).SessionStatusChanged(after.ToView(present)), after.Id);
         if (after.Status.IsFinal())
         {
             pacing.TryRemove(after.Id, out _);
@@ -103,8 +111,18 @@ public sealed partial class LivePublisher(
 
     private void PushCount(string sessionId)
     {
-        if (directory.TryGet(sessionId) is not { } row || !pacing.TryGetValue(sessionId, out var state))
+        if (!pacing.TryGetValue(sessionId, out var state))
         {
+            return;
+        }
+        if (directory.TryGet(sessionId) is not { } row)
+        {
+            // Across nodes a count can change here for a session this node never loaded (it removed a dead node's
+            // viewers): the dashboards still hear it from here, after one read of the session.
+            if (counts.Read(sessionId).Sequence is not null && state.DashboardsDue)
+            {
+                _ = LoadThenPushAsync(sessionId);
+            }
             return;
         }
         var groups = row.Status == CoreStatus.Live
@@ -114,12 +132,32 @@ public sealed partial class LivePublisher(
         {
             // Read, number and hand out under the lock, so pushes leave in the order their counts were read. The few
             // dashboards first: handing the update to every watch stream of a big session takes longer.
-            var present = counts.CurrentViewers(sessionId);
+            var reading = counts.Read(sessionId);
+            var present = reading.Viewers;
             var now = clock.GetUtcNow();
-            var change = new ViewerCountChange(sessionId, row.Status.ToString(), present, now, ++state.Sequence);
-            Send(hub.Clients.Groups(groups).ViewerCountChanged(change), sessionId);
+            if (state.DashboardsDue)
+            {
+                state.DashboardsDue = false;
+                var change = new ViewerCountChange(sessionId, row.Status.ToString(), present, now, reading.Sequence ?? ++state.Sequence);
+                Send(hub.Clients.Groups(groups).ViewerCountChanged(change), sessionId);
+            }
             var kind = row.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Viewers;
             streams.Offer(sessionId, new WatchSessionUpdate { Kind = kind, State = row.ToLiveState(present, now) });
+        }
+    }
+
+    private async Task LoadThenPushAsync(string sessionId)
+    {
+        try
+        {
+            if (await directory.GetFreshAsync(sessionId, CancellationToken.None) is not null)
+            {
+                PushCount(sessionId);
+            }
+        }
+        catch (Exception e)
+        {
+            LogPushFailed(logger, sessionId, e);
         }
     }
 
@@ -143,5 +181,8 @@ public sealed partial class LivePublisher(
         public ITimer? Trailing { get; set; }
 
         public long Sequence { get; set; }
+
+        /// <summary>A change made on this node awaits its dashboard push (other nodes' changes are theirs to tell).</summary>
+        public bool DashboardsDue { get; set; }
     }
 }

@@ -16,4 +16,10 @@ public sealed class PresenceOptions
 
     /// <summary>How often live sessions' counts, peaks and watch times are written to the store.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Stamps periodic samples with the start of their <see cref="SampleInterval"/> rather than the moment taken, so
+    /// several nodes sampling the same session write the same rows (set when presence is shared through Redis).
+    /// </summary>
+    public bool SampleOnIntervalGrid { get; set; }
 }

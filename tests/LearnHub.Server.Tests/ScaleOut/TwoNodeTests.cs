@@ -1,0 +1,187 @@
+using LearnHub.Api.V1;
+using LearnHub.Server.Tests.Broadcasts;
+using LearnHub.Server.Tests.Infrastructure;
+using LearnHub.Server.Tests.Presence;
+
+namespace LearnHub.Server.Tests.ScaleOut;
+
+/// <summary>Two nodes behind one Redis: presence counts people across nodes, and changes reach every node's viewers.</summary>
+public sealed class TwoNodeTests
+{
+    private static Task<WatchSessionUpdate> WatchingAsync(Watcher watcher, int viewers) =>
+        watcher.UntilAsync(u => u.State.Watching == viewers);
+
+    [Fact]
+    public async Task Viewers_on_two_nodes_are_counted_together_by_dashboards_and_watch_streams_on_both()
+    {
+        await using var nodes = await TwoNodes.StartAsync();
+        var admin = await nodes.A.CreateUserAsync("admin", "admin");
+        var instructor = await nodes.A.CreateUserAsync("wanhongcoco", "instructor");
+        var xiaowang = await nodes.A.CreateUserAsync("xiaowang");
+        var xiaoli = await nodes.A.CreateUserAsync("xiaoli");
+        var session = await instructor.LiveSessionAsync();
+        await using var dashboardOnA = await Dashboard.ConnectAsync(admin);
+        await using var dashboardOnB = await Dashboard.ConnectAsync(nodes.OnB(instructor));
+        await dashboardOnA.WatchSessionAsync(session.Id);
+        await dashboardOnB.WatchSessionAsync(session.Id);
+
+        await using var throughA = await Watcher.OpenAsync(xiaowang, session.Id);
+        await using var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
+
+        await WatchingAsync(throughA, 2);
+        await WatchingAsync(throughB, 2);
+        await dashboardOnA.CountAsync(session.Id, 2);
+        await dashboardOnB.CountAsync(session.Id, 2);
+        // The push a dashboard keeps (the highest number) carries the true count.
+        Assert.Equal(2, dashboardOnA.Counts.Where(c => c.SessionId == session.Id).MaxBy(c => c.Sequence)!.Viewers);
+        var live = Assert.Single(await dashboardOnB.WatchLiveSessionsAsync());
+        Assert.Equal(2, live.Viewers);
+
+        await throughB.LeaveAsync();
+        await WatchingAsync(throughA, 1);
+        await dashboardOnA.CountAsync(session.Id, 1);
+        await dashboardOnB.CountAsync(session.Id, 1);
+        Assert.Equal(1, dashboardOnB.Counts.Where(c => c.SessionId == session.Id).MaxBy(c => c.Sequence)!.Viewers);
+    }
+
+    [Fact]
+    public async Task A_user_watching_through_both_nodes_counts_once()
+    {
+        await using var nodes = await TwoNodes.StartAsync();
+        var instructor = await nodes.A.CreateUserAsync("wanhongcoco", "instructor");
+        var xiaowang = await nodes.A.CreateUserAsync("xiaowang");
+        var xiaoli = await nodes.A.CreateUserAsync("xiaoli");
+        var session = await instructor.LiveSessionAsync();
+
+        await using var phone = await Watcher.OpenAsync(xiaowang, session.Id);
+        await using var laptop = await Watcher.OpenAsync(nodes.OnB(xiaowang), session.Id);
+        await using var other = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
+        await WatchingAsync(phone, 2);
+        await WatchingAsync(other, 2);
+        Assert.Equal(2, nodes.A.ServerCount(session.Id));
+
+        await phone.LeaveAsync();
+        await other.LeaveAsync();
+        await WatchingAsync(laptop, 1);
+        await Wait.UntilAsync(() => Task.FromResult(nodes.A.ServerCount(session.Id)), c => c == 1, what: "node A counting the laptop");
+        await laptop.LeaveAsync();
+        await Wait.UntilAsync(() => Task.FromResult(nodes.A.ServerCount(session.Id)), c => c == 0, what: "nobody left");
+        await Wait.UntilAsync(() => Task.FromResult(nodes.B.ServerCount(session.Id)), c => c == 0, what: "nobody left on B");
+    }
+
+    [Fact]
+    public async Task The_viewers_of_a_node_that_stops_its_heartbeat_leave_every_count_within_the_node_timeout()
+    {
+        await using var nodes = await TwoNodes.StartAsync(new Dictionary<string, string?>
+        {
+            ["Redis:NodeTimeout"] = "00:00:02",
+            ["Redis:HeartbeatInterval"] = "00:00:00.250",
+        });
+        var admin = await nodes.A.CreateUserAsync("admin", "admin");
+        var instructor = await nodes.A.CreateUserAsync("wanhongcoco", "instructor");
+        var xiaowang = await nodes.A.CreateUserAsync("xiaowang");
+        var xiaoli = await nodes.A.CreateUserAsync("xiaoli");
+        var session = await instructor.LiveSessionAsync();
+        await using var dashboard = await Dashboard.ConnectAsync(admin);
+        await dashboard.WatchSessionAsync(session.Id);
+        await using var throughA = await Watcher.OpenAsync(xiaowang, session.Id);
+        var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
+        await WatchingAsync(throughA, 2);
+
+        await nodes.KillBAsync();
+        await throughB.DisposeAsync();
+
+        var started = DateTimeOffset.UtcNow;
+        await WatchingAsync(throughA, 1);
+        await dashboard.CountAsync(session.Id, 1);
+        Assert.InRange(DateTimeOffset.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        var db = await nodes.InspectAsync();
+        Assert.False(await db.SetContainsAsync($"{nodes.Prefix}:presence:nodes", "node-b"));
+        Assert.Equal(1, await db.HashLengthAsync($"{nodes.Prefix}:presence:session:{session.Id}:users"));
+    }
+
+    [Fact]
+    public async Task Counts_recover_on_both_nodes_after_Redis_restarts_and_lost_everything()
+    {
+        await using var nodes = await TwoNodes.StartAsync(new Dictionary<string, string?>
+        {
+            ["Redis:HeartbeatInterval"] = "00:00:00.250",
+        });
+        Assert.SkipUnless(nodes.Redis.CanRestart, "an external Redis (LEARNHUB_TEST_REDIS) is not restarted by tests");
+        var instructor = await nodes.A.CreateUserAsync("wanhongcoco", "instructor");
+        var xiaowang = await nodes.A.CreateUserAsync("xiaowang");
+        var xiaoli = await nodes.A.CreateUserAsync("xiaoli");
+        var xiaozhang = await nodes.A.CreateUserAsync("xiaozhang");
+        var session = await instructor.LiveSessionAsync();
+        await using var throughA = await Watcher.OpenAsync(xiaowang, session.Id);
+        await using var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
+        await WatchingAsync(throughA, 2);
+        await WatchingAsync(throughB, 2);
+
+        await nodes.Redis.RestartAsync();
+
+        var db = await nodes.InspectAsync();
+        await Wait.UntilAsync(
+            () => db.HashLengthAsync($"{nodes.Prefix}:presence:session:{session.Id}:users"), n => n == 2,
+            what: "both nodes writing their viewers to the new Redis");
+        await using var late = await Watcher.OpenAsync(nodes.OnB(xiaozhang), session.Id);
+        await WatchingAsync(throughA, 3);
+        await WatchingAsync(throughB, 3);
+        await throughA.LeaveAsync();
+        await WatchingAsync(throughB, 2);
+        await WatchingAsync(late, 2);
+    }
+
+    [Fact]
+    public async Task A_session_ended_on_one_node_ends_the_watch_streams_of_the_other_and_dashboards_hear_it_once()
+    {
+        await using var nodes = await TwoNodes.StartAsync();
+        var admin = await nodes.A.CreateUserAsync("admin", "admin");
+        var instructor = await nodes.A.CreateUserAsync("wanhongcoco", "instructor");
+        var xiaoli = await nodes.A.CreateUserAsync("xiaoli");
+        var session = await instructor.LiveSessionAsync();
+        await using var dashboardOnA = await Dashboard.ConnectAsync(admin);
+        await using var dashboardOnB = await Dashboard.ConnectAsync(nodes.OnB(admin));
+        await dashboardOnA.WatchLiveSessionsAsync();
+        await dashboardOnB.WatchLiveSessionsAsync();
+        await using var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
+
+        await instructor.Sessions.EndSessionAsync(new EndSessionRequest { SessionId = session.Id });
+
+        var final = await throughB.UntilAsync(u => u.Kind == WatchSessionUpdate.Types.Kind.Final);
+        Assert.Equal(SessionStatus.Ended, final.State.Status);
+        Assert.Equal(global::Grpc.Core.StatusCode.OK, await throughB.CompletionAsync());
+        await dashboardOnA.StatusAsync(session.Id, "Ended");
+        await dashboardOnB.StatusAsync(session.Id, "Ended");
+        // Sent by the node that ended it only: the backplane brings one message to every dashboard.
+        Assert.Single(dashboardOnA.Statuses, s => s.SessionId == session.Id && s.Status == "Ended");
+        Assert.Single(dashboardOnB.Statuses, s => s.SessionId == session.Id && s.Status == "Ended");
+    }
+
+    [Fact]
+    public async Task A_broadcast_approved_on_one_node_is_pushed_to_a_follower_holding_the_inbox_stream_on_the_other()
+    {
+        await using var nodes = await TwoNodes.StartAsync();
+        var admin = await nodes.A.CreateUserAsync("admin", "admin");
+        var reviewer = await nodes.A.CreateUserAsync("shenhe", "reviewer");
+        var creator = await nodes.A.CreateUserAsync("wanhongcoco");
+        Assert.True((await admin.Admin.SetCertifiedAsync(new SetCertifiedRequest { UserId = creator.Id, Certified = true })).Certified);
+        var fan = await nodes.A.CreateUserAsync("xiaowang");
+        await fan.Follows.FollowAsync(new FollowRequest { CreatorId = creator.Id });
+        var submitted = await creator.Broadcasts.SubmitBroadcastAsync(new SubmitBroadcastRequest
+        {
+            RequestId = "req-1",
+            Kind = BroadcastKind.Text,
+            Text = "直播马上开始,快来!",
+            AgreedToAgreement = true,
+            AgreementVersion = FanBroadcastWorld.AgreementVersion,
+        });
+        await using var inboxOnB = await InboxWatcher.OpenAsync(nodes.OnB(fan));
+
+        await reviewer.Broadcasts.ApproveBroadcastAsync(new ApproveBroadcastRequest { BroadcastId = submitted.Id });
+
+        var pushed = await inboxOnB.UntilAsync(e => e.Message is not null);
+        Assert.Equal(submitted.Id, pushed.Message.Broadcast.Id);
+        Assert.Equal(1, pushed.Summary.NewlyReceived);
+    }
+}

@@ -1,0 +1,95 @@
+using LearnHub.Server.Presence;
+using LearnHub.Server.Tests.Infrastructure;
+using LearnHub.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace LearnHub.Server.Tests.ScaleOut;
+
+/// <summary>
+/// Two LearnHub nodes in this process sharing one Redis (own key prefix per test) and one store. SQLite serializes
+/// writers through its file lock across connections, so two in-process hosts can share the data folder; each has its
+/// own Quartz scheduler (not clustered), so these tests never move the shared fake clock onto a session trigger.
+/// Count pushes are not paced (PushInterval 0): every change is pushed at once.
+/// </summary>
+public sealed class TwoNodes : IAsyncDisposable
+{
+    private ConnectionMultiplexer? inspector;
+
+    private TwoNodes(RedisServer redis, string prefix, LearnHubApp a, LearnHubApp b)
+    {
+        Redis = redis;
+        Prefix = prefix;
+        A = a;
+        B = b;
+    }
+
+    public RedisServer Redis { get; }
+
+    public string Prefix { get; }
+
+    public LearnHubApp A { get; }
+
+    public LearnHubApp B { get; private set; }
+
+    public bool BStopped { get; private set; }
+
+    public static async Task<TwoNodes> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var redis = await RedisServer.StartAsync();
+        var prefix = $"lh-test-{Guid.NewGuid():N}";
+        var clock = new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero };
+        var a = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-a", settings), clock: clock);
+        var b = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-b", settings), a.DataDirectory, clock);
+        return new TwoNodes(redis, prefix, a, b);
+    }
+
+    private static Dictionary<string, string?> Settings(RedisServer redis, string prefix, string node, IDictionary<string, string?>? extra)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["Redis:Configuration"] = redis.Configuration,
+            ["Redis:ChannelPrefix"] = prefix,
+            ["Cluster:NodeId"] = node,
+            ["Presence:PushInterval"] = "00:00:00",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        return all;
+    }
+
+    /// <summary>The same user, calling node B.</summary>
+    public TestUser OnB(TestUser user) => user with { App = B };
+
+    /// <summary>Node B goes silent as a killed process does (no heartbeat, no clean leave), then its host stops.</summary>
+    public async Task KillBAsync()
+    {
+        B.Services.GetRequiredService<RedisViewerCounts>().StopLikeACrash();
+        await B.StopAsync();
+        BStopped = true;
+    }
+
+    /// <summary>A direct connection to the test's Redis, to look at what the nodes wrote.</summary>
+    public async Task<IDatabase> InspectAsync()
+    {
+        inspector ??= await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { Redis.Configuration }, AbortOnConnectFail = false });
+        return inspector.GetDatabase();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (inspector is not null)
+        {
+            await inspector.DisposeAsync();
+        }
+        if (!BStopped)
+        {
+            await B.StopAsync();
+        }
+        await A.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
