@@ -95,6 +95,8 @@ public sealed class BroadcastGrpcService(
             ReviewDeadlineMs = (now + platform.ReviewTimeout).ToUnixTimeMilliseconds(),
         };
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // The in-process turn above queues this node's submits; this holds across nodes: the replay check and the insert.
+        await Database.LockAsync(connection, tx, DecisionKeys.BroadcastSubmit(caller.UserId), ct);
         if (await FindReplayAsync(connection, tx, caller.UserId, request.RequestId, contentHash, ct) is { } raced)
         {
             return raced.ToProto(now);

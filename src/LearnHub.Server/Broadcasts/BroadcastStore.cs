@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using LearnHub.Core.Broadcasts;
+using LearnHub.Server.Data;
 
 namespace LearnHub.Server.Broadcasts;
 
@@ -23,7 +24,7 @@ public static class BroadcastStore
     public static async Task<Dictionary<string, BroadcastRow>> FindManyAsync(DbConnection connection, IReadOnlyCollection<string> ids, CancellationToken ct) =>
         ids.Count == 0
             ? new Dictionary<string, BroadcastRow>(StringComparer.Ordinal)
-            : (await connection.QueryAsync<BroadcastRow>(new CommandDefinition($"SELECT {Columns} {From} WHERE b.id IN @ids", new { ids }, cancellationToken: ct)))
+            : (await connection.QueryAsync<BroadcastRow>(new CommandDefinition($"SELECT {Columns} {From} WHERE {SqlDialect.In(connection, "b.id", "@ids")}", new { ids }, cancellationToken: ct)))
                 .ToDictionary(r => r.Id, StringComparer.Ordinal);
 
     public static Task<BroadcastRow?> FindByRequestIdAsync(DbConnection connection, DbTransaction? tx, string creatorId, string requestId, CancellationToken ct) =>
@@ -40,7 +41,8 @@ public static class BroadcastStore
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO broadcast_quota_weeks (creator_id, week_start_ms, frozen, consumed) VALUES (@creatorId, @weekStartMs, 1, 0)
-            ON CONFLICT (creator_id, week_start_ms) DO UPDATE SET frozen = frozen + 1 WHERE frozen + consumed < @limit
+            ON CONFLICT (creator_id, week_start_ms) DO UPDATE SET frozen = broadcast_quota_weeks.frozen + 1
+            WHERE broadcast_quota_weeks.frozen + broadcast_quota_weeks.consumed < @limit
             """,
             new { creatorId, weekStartMs, limit = BroadcastRules.WeeklyLimit }, tx, cancellationToken: ct)) == 1;
 

@@ -26,9 +26,13 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var counts = await InboxStore.CountsAsync(connection, request.CreatorId, ct, tx) ?? throw RpcErrors.NotFound("creator_id", "user", request.CreatorId);
-        var added = await InboxStore.FollowAsync(connection, tx, caller.UserId, request.CreatorId, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        if (await InboxStore.FollowAsync(connection, tx, caller.UserId, request.CreatorId, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct))
+        {
+            // The row is now locked by this transaction: what it holds counts every follow committed before.
+            counts = (await InboxStore.CountsAsync(connection, request.CreatorId, ct, tx))!;
+        }
         await tx.CommitAsync(ct);
-        return new FollowState { CreatorId = request.CreatorId, Following = true, FollowerCount = counts.FollowerCount + (added ? 1 : 0) };
+        return new FollowState { CreatorId = request.CreatorId, Following = true, FollowerCount = counts.FollowerCount };
     }
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]
@@ -40,9 +44,12 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var counts = await InboxStore.CountsAsync(connection, request.CreatorId, ct, tx) ?? throw RpcErrors.NotFound("creator_id", "user", request.CreatorId);
-        var removed = await InboxStore.UnfollowAsync(connection, tx, caller.UserId, request.CreatorId, ct);
+        if (await InboxStore.UnfollowAsync(connection, tx, caller.UserId, request.CreatorId, ct))
+        {
+            counts = (await InboxStore.CountsAsync(connection, request.CreatorId, ct, tx))!;
+        }
         await tx.CommitAsync(ct);
-        return new FollowState { CreatorId = request.CreatorId, Following = false, FollowerCount = counts.FollowerCount - (removed ? 1 : 0) };
+        return new FollowState { CreatorId = request.CreatorId, Following = false, FollowerCount = counts.FollowerCount };
     }
 
     public override async Task<FollowCounts> GetFollowCounts(GetFollowCountsRequest request, ServerCallContext context)

@@ -78,7 +78,7 @@ public sealed partial class InboxDelivery : IDisposable
                 await using (var connection = await database.OpenAsync(CancellationToken.None))
                 {
                     followers = (await connection.QueryAsync<string>(new CommandDefinition(
-                        "SELECT follower_id FROM follows WHERE creator_id = @creatorId AND follower_id IN @chunk",
+                        $"SELECT follower_id FROM follows WHERE creator_id = @creatorId AND {SqlDialect.In(connection, "follower_id", "@chunk")}",
                         new { creatorId, chunk }))).AsList();
                 }
                 foreach (var follower in followers)

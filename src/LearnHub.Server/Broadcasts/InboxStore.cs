@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using LearnHub.Core.Broadcasts;
+using LearnHub.Server.Data;
 
 namespace LearnHub.Server.Broadcasts;
 
@@ -29,9 +30,10 @@ public static class InboxStore
             new { followerId, nowMs, windowStartMs = nowMs - (long)BroadcastRules.DeliveryWindow.TotalMilliseconds }, tx, cancellationToken: ct))).AsList();
         if (received.Count > 0)
         {
+            // In id order: two deliveries of the same broadcasts lock their rows in the same order.
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE broadcasts SET received_count = received_count + 1 WHERE id = @id",
-                received.Select(id => new { id }), tx, cancellationToken: ct));
+                received.Order(StringComparer.Ordinal).Select(id => new { id }), tx, cancellationToken: ct));
         }
         return received;
     }
@@ -69,11 +71,11 @@ public static class InboxStore
             WHERE {Visible}
               AND (@unreadOnly = 0 OR m.read_at_ms IS NULL)
               AND (@beforeReceivedMs IS NULL OR m.received_at_ms < @beforeReceivedMs OR (m.received_at_ms = @beforeReceivedMs AND m.broadcast_id < @beforeId))
-              {(onlyIds is null ? "" : "AND m.broadcast_id IN @onlyIds")}
+              {(onlyIds is null ? "" : "AND " + SqlDialect.In(connection, "m.broadcast_id", "@onlyIds"))}
             ORDER BY m.received_at_ms DESC, m.broadcast_id DESC
             LIMIT @limit
             """,
-            new { me, unreadOnly, beforeReceivedMs, beforeId, limit, onlyIds }, cancellationToken: ct))).AsList();
+            new { me, unreadOnly = unreadOnly ? 1 : 0, beforeReceivedMs, beforeId, limit, onlyIds }, cancellationToken: ct))).AsList();
 
     /// <summary>(unread not counting muted creators, total visible).</summary>
     public static async Task<(int Unread, int Total)> SummaryAsync(DbConnection connection, string me, CancellationToken ct, DbTransaction? tx = null)
@@ -97,7 +99,7 @@ public static class InboxStore
         var newlyRead = (await connection.QueryAsync<string>(new CommandDefinition(
             $"""
             UPDATE inbox_messages SET read_at_ms = @nowMs
-            WHERE follower_id = @me AND read_at_ms IS NULL AND deleted = 0 {(ids is null ? "" : "AND broadcast_id IN @ids")}
+            WHERE follower_id = @me AND read_at_ms IS NULL AND deleted = 0 {(ids is null ? "" : "AND " + SqlDialect.In(connection, "broadcast_id", "@ids"))}
               AND broadcast_id IN (SELECT m.broadcast_id FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id WHERE {Visible})
             RETURNING broadcast_id
             """,
@@ -105,7 +107,8 @@ public static class InboxStore
         if (newlyRead.Count > 0)
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE broadcasts SET read_count = read_count + 1 WHERE id = @id", newlyRead.Select(id => new { id }), tx, cancellationToken: ct));
+                "UPDATE broadcasts SET read_count = read_count + 1 WHERE id = @id",
+                newlyRead.Order(StringComparer.Ordinal).Select(id => new { id }), tx, cancellationToken: ct));
         }
     }
 
@@ -151,13 +154,18 @@ public static class InboxStore
         return removed;
     }
 
-    private static Task AdjustCountsAsync(DbConnection connection, DbTransaction tx, string me, string creatorId, int delta, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE users SET following_count = following_count + @delta WHERE id = @me;
-            UPDATE users SET follower_count = follower_count + @delta WHERE id = @creatorId;
-            """,
-            new { me, creatorId, delta }, tx, cancellationToken: ct));
+    /// <summary>
+    /// Both users' counters, rows written in id order: two people following each other at the same moment would
+    /// otherwise lock the two rows in opposite orders (a deadlock PostgreSQL breaks by failing one).
+    /// </summary>
+    private static async Task AdjustCountsAsync(DbConnection connection, DbTransaction tx, string me, string creatorId, int delta, CancellationToken ct)
+    {
+        const string following = "UPDATE users SET following_count = following_count + @delta WHERE id = @id";
+        const string followers = "UPDATE users SET follower_count = follower_count + @delta WHERE id = @id";
+        var (first, second) = string.CompareOrdinal(me, creatorId) < 0 ? ((following, me), (followers, creatorId)) : ((followers, creatorId), (following, me));
+        await connection.ExecuteAsync(new CommandDefinition(first.Item1, new { id = first.Item2, delta }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(second.Item1, new { id = second.Item2, delta }, tx, cancellationToken: ct));
+    }
 
     public static Task<bool> IsFollowingAsync(DbConnection connection, string me, string creatorId, CancellationToken ct, DbTransaction? tx = null) =>
         connection.ExecuteScalarAsync<bool>(new CommandDefinition(
@@ -188,12 +196,16 @@ public static class InboxStore
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO creator_preferences (user_id, creator_id, muted, blocked) VALUES (@me, @creatorId, COALESCE(@muted, 0), COALESCE(@blocked, 0))
-            ON CONFLICT (user_id, creator_id) DO UPDATE SET muted = COALESCE(@muted, muted), blocked = COALESCE(@blocked, blocked)
+            ON CONFLICT (user_id, creator_id) DO UPDATE SET
+                muted = COALESCE(@muted, creator_preferences.muted), blocked = COALESCE(@blocked, creator_preferences.blocked)
             """,
-            new { me, creatorId, muted, blocked }, tx, cancellationToken: ct));
+            new { me, creatorId, muted = Flag(muted), blocked = Flag(blocked) }, tx, cancellationToken: ct));
         return await connection.QuerySingleAsync<PreferenceRow>(new CommandDefinition(
             "SELECT muted, blocked FROM creator_preferences WHERE user_id = @me AND creator_id = @creatorId", new { me, creatorId }, tx, cancellationToken: ct));
     }
+
+    /// <summary>A flag column's 0/1 (null: unchanged); PostgreSQL compares no boolean with an integer.</summary>
+    private static long? Flag(bool? value) => value is null ? null : value.Value ? 1 : 0;
 
     // ---- reports ----
 
@@ -225,7 +237,7 @@ public static class InboxStore
             ORDER BY status, created_at_ms, id
             LIMIT @limit
             """,
-            new { includeClosed, afterStatus, afterMs, afterId, limit }, cancellationToken: ct))).AsList();
+            new { includeClosed = includeClosed ? 1 : 0, afterStatus, afterMs, afterId, limit }, cancellationToken: ct))).AsList();
 
     /// <summary>Closes a report (2 resolved, 3 dismissed); false when it was not open.</summary>
     public static async Task<bool> CloseReportAsync(DbConnection connection, DbTransaction tx, string id, int status, string actorId, long nowMs, CancellationToken ct) =>

@@ -147,6 +147,7 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await Database.LockAsync(connection, tx, DecisionKeys.Course(courseId), ct);
         var course = await CourseStore.FindAsync(connection, courseId, ct, tx) ?? throw RpcErrors.NotFound("course_id", "course", courseId);
         caller.EnsureOwnerOrAdmin(course.InstructorId, "course_id", "课程");
         if (expectedVersion != 0 && expectedVersion != course.Version)

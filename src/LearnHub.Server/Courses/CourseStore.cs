@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using LearnHub.Server.Data;
 
 namespace LearnHub.Server.Courses;
 
@@ -40,7 +41,7 @@ public static class CourseStore
 
     public static async Task<IReadOnlyList<ChapterRow>> ChaptersOfAsync(DbConnection connection, IReadOnlyCollection<string> courseIds, CancellationToken ct) =>
         (await connection.QueryAsync<ChapterRow>(new CommandDefinition(
-            "SELECT id, course_id AS CourseId, position, title FROM chapters WHERE course_id IN @courseIds ORDER BY course_id, position",
+            $"SELECT id, course_id AS CourseId, position, title FROM chapters WHERE {SqlDialect.In(connection, "course_id", "@courseIds")} ORDER BY course_id, position",
             new { courseIds }, cancellationToken: ct))).AsList();
 
     public static async Task<IReadOnlyList<CourseRow>> ListAsync(

@@ -68,10 +68,39 @@ public sealed class Database : IAsyncDisposable
     public ValueTask DisposeAsync() => postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
+/// <summary>What the advisory locks of <see cref="Database.LockAsync"/> are keyed by: one decision each.</summary>
+public static class DecisionKeys
+{
+    /// <summary>A change to one session, its status or its reservations.</summary>
+    public static string Session(string sessionId) => $"session:{sessionId}";
+
+    /// <summary>An instructor's timetable: the no-overlap check and the write it allows (and a create's request id).</summary>
+    public static string Schedule(string instructorId) => $"schedule:{instructorId}";
+
+    /// <summary>Rewriting one session's Quartz triggers from its row.</summary>
+    public static string Triggers(string sessionId) => $"triggers:{sessionId}";
+
+    /// <summary>A change to one course and its chapters (the version check and the write).</summary>
+    public static string Course(string courseId) => $"course:{courseId}";
+
+    /// <summary>A creator's submissions: the request-id replay check and the insert.</summary>
+    public static string BroadcastSubmit(string creatorId) => $"broadcast-submit:{creatorId}";
+
+    /// <summary>Seeding the demo into an empty store.</summary>
+    public const string DemoSeed = "demo-seed";
+}
+
 /// <summary>The few spellings that differ between SQLite and PostgreSQL; every other query is the same text on both.</summary>
 public static class SqlDialect
 {
     /// <summary>The smaller of two values: SQLite's scalar MIN, PostgreSQL's LEAST.</summary>
     public static string Least(DbConnection connection, string a, string b) =>
         connection is NpgsqlConnection ? $"LEAST({a}, {b})" : $"MIN({a}, {b})";
+
+    /// <summary>
+    /// <paramref name="column"/> is one of the list parameter <paramref name="parameter"/>: Dapper expands <c>IN @list</c>
+    /// into one parameter per item on SQLite, and sends the list as one array to PostgreSQL, which compares with ANY.
+    /// </summary>
+    public static string In(DbConnection connection, string column, string parameter) =>
+        connection is NpgsqlConnection ? $"{column} = ANY({parameter})" : $"{column} IN {parameter}";
 }

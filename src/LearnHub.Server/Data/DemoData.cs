@@ -21,6 +21,7 @@ public sealed partial class DemoData(Database database, SessionTriggers triggers
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await Database.LockAsync(connection, tx, DecisionKeys.DemoSeed, ct);
         if (await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM users", transaction: tx, cancellationToken: ct)) > 0)
         {
             return;

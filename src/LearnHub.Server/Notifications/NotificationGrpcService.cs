@@ -86,7 +86,7 @@ public sealed class NotificationGrpcService(Database database, TimeProvider cloc
         var marked = await connection.ExecuteAsync(new CommandDefinition(
             ids.Count == 0
                 ? "UPDATE notifications SET read_at_ms = @now WHERE user_id = @userId AND read_at_ms IS NULL"
-                : "UPDATE notifications SET read_at_ms = @now WHERE user_id = @userId AND read_at_ms IS NULL AND id IN @ids",
+                : $"UPDATE notifications SET read_at_ms = @now WHERE user_id = @userId AND read_at_ms IS NULL AND {SqlDialect.In(connection, "id", "@ids")}",
             new { userId = caller.UserId, ids, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
             cancellationToken: ct));
         return new MarkNotificationsReadResponse { Marked = marked };

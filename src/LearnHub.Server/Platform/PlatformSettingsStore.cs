@@ -13,34 +13,38 @@ public sealed record PlatformSettingsValues(TimeSpan ReminderLead, TimeSpan Revi
 /// <summary>
 /// Reads and writes platform_settings. Reads are served from memory and refreshed on every write of this node; the
 /// scheduler reads the reminder lead on each session change, so a change applies to sessions scheduled after it.
+/// On PostgreSQL other nodes write too, so the copy in memory is also re-read once it is <see cref="ClusterCacheLifetime"/> old.
 /// </summary>
 public sealed class PlatformSettingsStore(Database database, IOptions<SessionSchedulingOptions> scheduling, TimeProvider clock)
 {
+    public static readonly TimeSpan ClusterCacheLifetime = TimeSpan.FromSeconds(5);
+
     public const string ReminderLeadKey = "reminder_lead_minutes";
     public const string ReviewTimeoutKey = "review_timeout_hours";
     public const string PlatformTimeZoneKey = "platform_time_zone";
     public static readonly TimeSpan DefaultReviewTimeout = TimeSpan.FromDays(7);
 
-    private volatile PlatformSettingsValues? cached;
+    private volatile CachedSettings? cached;
 
     public async Task<PlatformSettingsValues> GetAsync(CancellationToken ct)
     {
-        if (cached is { } values)
+        if (cached is { } hit && (database.Provider == StorageProvider.Sqlite || clock.GetUtcNow() - hit.ReadAt < ClusterCacheLifetime))
         {
-            return values;
+            return hit.Values;
         }
+        var readAt = clock.GetUtcNow();
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<(string Key, string Value, long UpdatedAtMs, string? UpdatedBy)>(new CommandDefinition(
             "SELECT key, value, updated_at_ms, updated_by FROM platform_settings", cancellationToken: ct))).ToList();
         var byKey = rows.ToDictionary(r => r.Key, r => r.Value);
         var latest = rows.OrderByDescending(r => r.UpdatedAtMs).FirstOrDefault();
-        values = new PlatformSettingsValues(
+        var values = new PlatformSettingsValues(
             byKey.TryGetValue(ReminderLeadKey, out var lead) ? TimeSpan.FromMinutes(int.Parse(lead, CultureInfo.InvariantCulture)) : scheduling.Value.ReminderLead,
             byKey.TryGetValue(ReviewTimeoutKey, out var review) ? TimeSpan.FromHours(int.Parse(review, CultureInfo.InvariantCulture)) : DefaultReviewTimeout,
             byKey.TryGetValue(PlatformTimeZoneKey, out var zone) ? zone : TimeZones.PlatformDefault,
             latest.UpdatedAtMs,
             latest.UpdatedBy);
-        cached = values;
+        cached = new CachedSettings(values, readAt);
         return values;
     }
 
@@ -78,4 +82,6 @@ public sealed class PlatformSettingsStore(Database database, IOptions<SessionSch
         cached = null;
         return await GetAsync(ct);
     }
+
+    private sealed record CachedSettings(PlatformSettingsValues Values, DateTimeOffset ReadAt);
 }

@@ -183,7 +183,8 @@ public sealed partial class AudienceRecorder(
         {
             await using var connection = await database.OpenAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
-            foreach (var flush in flushes)
+            // In session order: nodes flushing the same sessions lock their rows in the same order (no deadlock).
+            foreach (var flush in flushes.OrderBy(f => f.SessionId, StringComparer.Ordinal))
             {
                 if (flush.Viewers >= 0)
                 {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using LearnHub.Core.Presence;
+using LearnHub.Server.Data;
 
 namespace LearnHub.Server.Presence;
 
@@ -29,14 +30,14 @@ public static class AudienceStore
         watched.Count == 0
             ? Task.CompletedTask
             : connection.ExecuteAsync(new CommandDefinition(
-                """
+                $"""
                 INSERT INTO session_attendance (session_id, user_id, first_watched_ms, watched_ms)
                 VALUES (@sessionId, @UserId, @FirstWatchedMs, @WatchedMs)
                 ON CONFLICT (session_id, user_id) DO UPDATE SET
                     watched_ms = session_attendance.watched_ms + excluded.watched_ms,
-                    first_watched_ms = MIN(session_attendance.first_watched_ms, excluded.first_watched_ms)
+                    first_watched_ms = {SqlDialect.Least(connection, "session_attendance.first_watched_ms", "excluded.first_watched_ms")}
                 """,
-                watched.Select(w => new { sessionId, w.UserId, w.FirstWatchedMs, w.WatchedMs }), tx, cancellationToken: ct));
+                watched.OrderBy(w => w.UserId, StringComparer.Ordinal).Select(w => new { sessionId, w.UserId, w.FirstWatchedMs, w.WatchedMs }), tx, cancellationToken: ct));
 
     public static Task<AudienceTotals> TotalsAsync(DbConnection connection, string sessionId, CancellationToken ct) =>
         connection.QuerySingleAsync<AudienceTotals>(new CommandDefinition(
@@ -46,7 +47,7 @@ public static class AudienceStore
                 (SELECT peak_at_ms FROM session_audience WHERE session_id = @sessionId) AS peak_at_ms,
                 COUNT(*) AS unique_viewers,
                 COALESCE(SUM(a.watched_ms), 0) AS watched_ms,
-                COALESCE(SUM(EXISTS (SELECT 1 FROM reservations r WHERE r.session_id = a.session_id AND r.user_id = a.user_id)), 0) AS attendees
+                COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM reservations r WHERE r.session_id = a.session_id AND r.user_id = a.user_id) THEN 1 ELSE 0 END), 0) AS attendees
             FROM session_attendance a
             WHERE a.session_id = @sessionId
             """,

@@ -277,6 +277,12 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!redis.IsConnected)
+        {
+            // Counting alone would show every dashboard wrong numbers: a node that shares presence starts with Redis or not at all.
+            throw new InvalidOperationException(
+                $"Redis ({string.Join(", ", redis.GetEndPoints().Select(e => e.ToString()))}) is not reachable; this node shares presence through it (Redis:Configuration) and does not start without it.");
+        }
         // Subscribe before reading the snapshot: a change in between is in one or the other.
         subscription = await redis.GetSubscriber().SubscribeAsync(keys.CountsChannel);
         subscription.OnMessage(OnCountMessage);

@@ -26,8 +26,16 @@ public sealed class NodeIdentity(string id)
 {
     public string Id { get; } = id;
 
-    public static NodeIdentity From(IConfiguration configuration) =>
-        new(configuration["Cluster:NodeId"] is { Length: > 0 } configured
+    public static NodeIdentity From(IConfiguration configuration)
+    {
+        var id = configuration["Cluster:NodeId"] is { Length: > 0 } configured
             ? configured
-            : $"{Environment.MachineName}-{Environment.ProcessId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}");
+            : $"{Environment.MachineName}-{Environment.ProcessId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
+        // The id travels inside space-separated pub/sub messages and Redis key names.
+        if (id.Any(c => char.IsWhiteSpace(c) || c == ':') || id.Length > 100)
+        {
+            throw new InvalidOperationException($"Cluster:NodeId '{id}' must be at most 100 characters without spaces or ':'.");
+        }
+        return new(id);
+    }
 }

@@ -4,6 +4,7 @@ using LearnHub.Api.V1;
 using LearnHub.Core.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Courses;
+using LearnHub.Server.Data;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
 using Microsoft.AspNetCore.RateLimiting;
@@ -25,6 +26,7 @@ public sealed partial class SessionGrpcService
         await using var tx = await connection.BeginTransactionAsync(ct);
         var course = await CourseStore.FindAsync(connection, request.CourseId, ct, tx) ?? throw RpcErrors.NotFound("course_id", "course", request.CourseId);
         caller.EnsureOwnerOrAdmin(course.InstructorId, "course_id", "课程");
+        await Database.LockAsync(connection, tx, DecisionKeys.Schedule(course.InstructorId), ct);
         var chapters = (await CourseStore.ChaptersAsync(connection, course.Id, ct, tx)).ToList();
         if (request.FromChapterId.Length > 0)
         {

@@ -37,6 +37,7 @@ public sealed partial class SessionGrpcService(
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await Database.LockAsync(connection, tx, DecisionKeys.Schedule(instructorId), ct);
         // A retry returns what the first call created before any check: by then its start may have passed.
         if (request.RequestId.Length is > 0 and <= MaxRequestIdLength
             && await SessionStore.FindByRequestIdAsync(connection, tx, instructorId, request.RequestId, ct) is { } existing)
@@ -260,6 +261,8 @@ public sealed partial class SessionGrpcService(
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // A cancel of the session waits for this reservation (and so notifies it), or this one sees it cancelled.
+        await Database.LockAsync(connection, tx, DecisionKeys.Session(request.SessionId), ct);
         var session = await SessionStore.FindAsync(connection, request.SessionId, caller.UserId, ct, tx)
             ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
         if (!session.Status.CanBeReserved())
@@ -283,6 +286,7 @@ public sealed partial class SessionGrpcService(
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await Database.LockAsync(connection, tx, DecisionKeys.Session(request.SessionId), ct);
         _ = await SessionStore.FindAsync(connection, request.SessionId, caller.UserId, ct, tx)
             ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
         var cancelled = await SessionStore.CancelReservationAsync(connection, tx, request.SessionId, caller.UserId, ct);
@@ -327,6 +331,8 @@ public sealed partial class SessionGrpcService(
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // The row read next is the one this change applies to: the version check and status checks hold until commit.
+        await Database.LockAsync(connection, tx, DecisionKeys.Session(sessionId), ct);
         var session = await LoadOwnedAsync(connection, tx, caller, sessionId, expectedVersion, ct);
         await change(connection, tx, session, clock.GetUtcNow(), ct);
         var changed = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
@@ -366,8 +372,13 @@ public sealed partial class SessionGrpcService(
         }
     }
 
+    /// <summary>
+    /// Refuses an overlap with the instructor's other sessions, holding their timetable until commit so that no other
+    /// write can make one meanwhile (lock order: a session, then its instructor's timetable; never the reverse).
+    /// </summary>
     private static async Task RefuseConflictAsync(DbConnection connection, DbTransaction tx, string instructorId, TimeInterval interval, string? excludeId, string field, CancellationToken ct)
     {
+        await Database.LockAsync(connection, tx, DecisionKeys.Schedule(instructorId), ct);
         if (await SessionStore.FindConflictAsync(connection, tx, instructorId, interval.Start.ToUnixTimeMilliseconds(), interval.End.ToUnixTimeMilliseconds(), excludeId, ct) is { } conflict)
         {
             throw RpcErrors.ScheduleConflict(field, conflict.Id, conflict.Title, DescribeWhen(conflict));

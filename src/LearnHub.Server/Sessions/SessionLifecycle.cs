@@ -12,6 +12,7 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await Database.LockAsync(connection, tx, DecisionKeys.Session(sessionId), ct);
         var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
         if (session is null || session.Status != SessionStatus.Scheduled || session.PlannedStartMs != dueStartMs)
         {
@@ -28,6 +29,7 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await Database.LockAsync(connection, tx, DecisionKeys.Session(sessionId), ct);
         var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
         if (session is null || session.Status != SessionStatus.Scheduled || session.PlannedStartMs != dueStartMs)
         {
@@ -49,6 +51,7 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await Database.LockAsync(connection, tx, DecisionKeys.Session(sessionId), ct);
         var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
         if (session is null || session.Status.IsFinal() || session.PlannedEndMs != dueEndMs)
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Quartz;
 
 namespace LearnHub.Server.Sessions;
@@ -45,10 +47,11 @@ public sealed class SessionLifecycleJob(SessionLifecycle lifecycle) : IJob
                     throw new JobExecutionException($"Unknown session step '{step}'.");
             }
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is SQLiteBusy or SQLiteLocked)
+        catch (DbException e) when (e is SqliteException { SqliteErrorCode: SQLiteBusy or SQLiteLocked } or NpgsqlException { IsTransient: true })
         {
             // A one-shot trigger whose job throws is gone, and the session would miss the step (seen: 9 of 1,000
-            // sessions due at once never went live). The store was only busy and the step is idempotent: run it again.
+            // sessions due at once never went live). The store was only busy (SQLite) or the failure is transient
+            // (PostgreSQL: a dropped connection, a deadlock broken) and the step is idempotent: run it again.
             throw new JobExecutionException(e) { RefireImmediately = true };
         }
     }

@@ -112,10 +112,10 @@ public static class SessionStore
             new { id, minutes, nowMs }, tx, cancellationToken: ct));
 
     /// <summary>Records that the Quartz triggers of this version are written.</summary>
-    public static Task MarkTriggersSyncedAsync(DbConnection connection, string id, long version, CancellationToken ct) =>
+    public static Task MarkTriggersSyncedAsync(DbConnection connection, string id, long version, CancellationToken ct, DbTransaction? tx = null) =>
         connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sessions SET triggers_version = @version WHERE id = @id AND triggers_version < @version",
-            new { id, version }, cancellationToken: ct));
+            new { id, version }, tx, cancellationToken: ct));
 
     /// <summary>Rows whose triggers lag their version (a crash or failure between commit and scheduling).</summary>
     public static async Task<IReadOnlyList<SessionRow>> ListTriggersPendingAsync(DbConnection connection, int limit, CancellationToken ct) =>
@@ -130,7 +130,7 @@ public static class SessionStore
             FROM sessions s JOIN users u ON u.id = s.instructor_id
             WHERE (@InstructorId IS NULL OR s.instructor_id = @InstructorId)
               AND (@CourseId IS NULL OR s.course_id = @CourseId)
-              AND (@StatusMask = 0 OR (@StatusMask & (1 << s.status)) <> 0)
+              AND (@StatusMask = 0 OR (@StatusMask & (1 << CAST(s.status AS INTEGER))) <> 0)
               AND (@StartFromMs IS NULL OR s.planned_start_ms >= @StartFromMs)
               AND (@StartBeforeMs IS NULL OR s.planned_start_ms < @StartBeforeMs)
               AND (@AfterStartMs IS NULL OR s.planned_start_ms > @AfterStartMs OR (s.planned_start_ms = @AfterStartMs AND s.id > @AfterId))
@@ -173,7 +173,7 @@ public static class SessionStore
             WHERE (@instructorId IS NULL OR s.instructor_id = @instructorId)
               AND (@courseId IS NULL OR s.course_id = @courseId)
               AND (@reservedBy IS NULL OR EXISTS (SELECT 1 FROM reservations r WHERE r.session_id = s.id AND r.user_id = @reservedBy))
-              AND (@statusMask & (1 << s.status)) <> 0
+              AND (@statusMask & (1 << CAST(s.status AS INTEGER))) <> 0
               AND s.planned_end_ms > @fromMs AND s.planned_start_ms < @toMs
             ORDER BY s.planned_start_ms, s.id
             LIMIT @limit

@@ -69,13 +69,20 @@ public sealed partial class SessionTriggers(
         using (await sessionLocks.AcquireAsync(sessionId, ct))
         {
             await using var connection = await database.OpenAsync(ct);
-            var session = await SessionStore.FindAsync(connection, sessionId, null, ct);
+            // Across nodes (PostgreSQL) the same holds through an advisory lock kept until the version is recorded. Not
+            // on SQLite: a transaction there would hold the file's one writer lock that Quartz's writes below need.
+            await using var tx = database.Provider == StorageProvider.Postgres ? await connection.BeginTransactionAsync(ct) : null;
+            if (tx is not null)
+            {
+                await Database.LockAsync(connection, tx, DecisionKeys.Triggers(sessionId), ct);
+            }
+            var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
             var scheduler = await schedulerFactory.GetScheduler(ct);
             var jobKey = JobKeyFor(sessionId);
             await scheduler.DeleteJob(jobKey, ct);
             if (session is null)
             {
-                return;
+                return; // nothing written: the transaction, if any, rolls back and releases the lock
             }
             var triggers = Desired(session, jobKey, (await settings.GetAsync(ct)).ReminderLead);
             if (triggers.Count > 0)
@@ -87,7 +94,11 @@ public sealed partial class SessionTriggers(
                     .Build();
                 await scheduler.ScheduleJob(job, triggers, ScheduleJobOptions.Replacing, ct);
             }
-            await SessionStore.MarkTriggersSyncedAsync(connection, sessionId, session.Version, ct);
+            await SessionStore.MarkTriggersSyncedAsync(connection, sessionId, session.Version, ct, tx);
+            if (tx is not null)
+            {
+                await tx.CommitAsync(ct);
+            }
         }
     }
 

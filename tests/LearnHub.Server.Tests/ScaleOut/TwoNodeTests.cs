@@ -184,4 +184,15 @@ public sealed class TwoNodeTests
         Assert.Equal(submitted.Id, pushed.Message.Broadcast.Id);
         Assert.Equal(1, pushed.Summary.NewlyReceived);
     }
+
+    [Fact]
+    public async Task A_node_sharing_presence_does_not_start_while_its_Redis_is_unreachable()
+    {
+        var port = LearnHub.Testing.LoopbackPorts.FreePair().Grpc;
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => LearnHubApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Redis:Configuration"] = $"127.0.0.1:{port},connectTimeout=1000",
+        }));
+        Assert.Contains("is not reachable", refused.ToString(), StringComparison.Ordinal);
+    }
 }
