@@ -9,6 +9,7 @@ BENCH_PIDS=()
 BENCH_CHILD=""
 BENCH_WORK=$(mktemp -d /tmp/learnhub-bench.XXXXXX)
 BENCH_PG_DIR=""
+BENCH_SERVICE_PIDS=()
 
 bench_cleanup() {
   local pid
@@ -20,7 +21,12 @@ bench_cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
-  # PostgreSQL last: the servers above are its clients.
+  # Redis and PostgreSQL last: the servers above are their clients.
+  for pid in "${BENCH_SERVICE_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   if [[ -n "$BENCH_PG_DIR" ]]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$BENCH_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
@@ -121,13 +127,13 @@ pg_cpu_ticks() {
 }
 
 # bench_start_redis: a private Redis on a free loopback port, no persistence; sets REDIS_PORT and REDIS_PID (stopped by
-# bench_cleanup with the other tracked processes).
+# bench_cleanup after the servers).
 bench_start_redis() {
   REDIS_PORT=$(free_port)
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
     --dir "$BENCH_WORK" >"$BENCH_WORK/redis.log" 2>&1 &
   REDIS_PID=$!
-  BENCH_PIDS+=("$REDIS_PID")
+  BENCH_SERVICE_PIDS+=("$REDIS_PID")
   for _ in $(seq 100); do
     redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
     sleep 0.1

@@ -3,24 +3,28 @@
 #   sqlite  the embedded default, one node (CPU 0)
 #   pg1     PostgreSQL + Redis, one node (CPU 0)
 #   pg2     PostgreSQL + Redis, two nodes: A on CPU 0, B on CPU 1
+#   pg1d    as pg1 but with Npgsql's connection defaults (pool of 100, no automatic preparation): unary only
+# The PostgreSQL connection string of pg1 and pg2 adds PG_CS_EXTRA (default "Maximum Pool Size=16;Max Auto Prepare=20":
+# a pool sized for a 2-core database, statements prepared once per connection instead of parsed and planned per call).
 # A private PostgreSQL 15 and a private Redis run on free loopback ports in the work folder (unpinned); each topology
 # has its own database and Redis channel prefix, so all of them are up at once and the unary rounds interleave them.
 # Unary: h2load on Ping (bare baseline) and GetSession; for pg2 one h2load per node at the same time (A's on CPU 1, B's
 # on CPU 0), req/s added. Watch: HOLDERS x STREAMS_PER_USER held WatchSession streams (split over the nodes), join
 # bursts of BURST_USERS x BURST_STREAMS; the dashboard is on node A, the bursts join through node B (cross-node path).
-# Env: TOPOLOGIES ("sqlite pg1 pg2"), DURATION (s, 10), WARMUP (s, 3), CONNS (50), STREAMS (20 per connection), ROUNDS
+# Env: TOPOLOGIES ("sqlite pg1 pg2 pg1d"), WATCH_TOPOLOGIES ("sqlite pg1 pg2"), PG_CS_EXTRA, DURATION (s, 10), WARMUP (s, 3), CONNS (50), STREAMS (20 per connection), ROUNDS
 # (3), WARMUP_ROUND (s, 8), VERIFY (3000), HOLDERS (30), STREAMS_PER_USER (100), BURST_USERS (20), BURST_STREAMS (25),
-# BURSTS (20), WARMUP_BURSTS (2), MINT_PARALLEL (4), PG_POOL (Npgsql Maximum Pool Size, 100 = its default),
+# BURSTS (20), WARMUP_BURSTS (2), MINT_PARALLEL (4),
 # SERVER_ARGS (more options for every node), KEEP_WORK=1 keeps the work folder (server logs, tokens, h2load output).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
-TOPOLOGIES=${TOPOLOGIES:-"sqlite pg1 pg2"}
+TOPOLOGIES=${TOPOLOGIES:-"sqlite pg1 pg2 pg1d"}
+WATCH_TOPOLOGIES=${WATCH_TOPOLOGIES:-"sqlite pg1 pg2"}
+PG_CS_EXTRA=${PG_CS_EXTRA-"Maximum Pool Size=16;Max Auto Prepare=20"}
 DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNS=${CONNS:-50} STREAMS=${STREAMS:-20} ROUNDS=${ROUNDS:-3}
 WARMUP_ROUND=${WARMUP_ROUND:-8} VERIFY=${VERIFY:-3000}
 HOLDERS=${HOLDERS:-30} STREAMS_PER_USER=${STREAMS_PER_USER:-100} BURST_USERS=${BURST_USERS:-20}
 BURST_STREAMS=${BURST_STREAMS:-25} BURSTS=${BURSTS:-20} WARMUP_BURSTS=${WARMUP_BURSTS:-2} MINT_PARALLEL=${MINT_PARALLEL:-4}
-PG_POOL=${PG_POOL:-100}
 SESSION=s_demo_test2
 WATCH_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Watch/bin/Release/net10.0/LearnHub.Bench.Watch.dll"
 started_at=$(date +%s)
@@ -35,12 +39,13 @@ echo "topologies: $TOPOLOGIES; git $(git -C "$BENCH_ROOT" rev-parse --short HEAD
 uses_pg=no
 [[ " $TOPOLOGIES " == *" pg"* ]] && uses_pg=yes
 if [[ $uses_pg == yes ]]; then
-  # Two single-node-sized pools per node plus the CLI: room above Npgsql's default pool of 100 per node.
+  # Room for Npgsql's default pool of 100 (pg1d) next to the other nodes' pools and the CLI.
   bench_start_postgres max_connections=400
   bench_start_redis
   echo "$(elapsed) PostgreSQL 15 on 127.0.0.1:$PG_PORT ($BENCH_PG_DIR), Redis $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT"
 fi
-pg_cs() { echo "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$1;Maximum Pool Size=$PG_POOL"; }
+# pg_cs DATABASE [EXTRA]
+pg_cs() { echo "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$1${2:+;$2}"; }
 
 # Every node: limits raised so that the read limiter runs on every call but never refuses one; a holder user opens
 # STREAMS_PER_USER streams (split over the nodes when there are two).
@@ -64,17 +69,19 @@ pg_data="$BENCH_WORK/pg-data"
 for topology in $TOPOLOGIES; do
   case $topology in
     sqlite) start_node sqlite a 0 "$BENCH_WORK/sqlite-data" --Storage:SeedDemoData=true ;;
-    pg1|pg2)
+    pg1|pg2|pg1d)
       database=learnhub_$topology
       pg_sql postgres -c "CREATE DATABASE $database"
-      cluster=(--Storage:Provider=Postgres "--Storage:ConnectionString=$(pg_cs "$database")"
+      extra=$PG_CS_EXTRA
+      [[ $topology == pg1d ]] && extra=""
+      cluster=(--Storage:Provider=Postgres "--Storage:ConnectionString=$(pg_cs "$database" "$extra")"
         "--Redis:Configuration=127.0.0.1:$REDIS_PORT" "--Redis:ChannelPrefix=bench-$topology")
       # Demo data seeded by the first node only; the second joins the migrated, seeded database.
       start_node "$topology" a 0 "$pg_data" "${cluster[@]}" --Cluster:NodeId="$topology-a" --Storage:SeedDemoData=true
       if [[ $topology == pg2 ]]; then
         start_node "$topology" b 1 "$pg_data" "${cluster[@]}" --Cluster:NodeId="$topology-b" --Storage:SeedDemoData=false
       fi ;;
-    *) echo "unknown topology $topology (sqlite, pg1, pg2)" >&2; exit 2 ;;
+    *) echo "unknown topology $topology (sqlite, pg1, pg2, pg1d)" >&2; exit 2 ;;
   esac
 done
 
@@ -112,7 +119,7 @@ for topology in $TOPOLOGIES; do
         "${data[sqlite]}/learnhub.db" "$BENCH_WORK/users.sql"
       mint_all sqlite "${data[sqlite]}"
       store_of[sqlite]=sqlite ;;
-    pg1|pg2)
+    pg1|pg2|pg1d)
       pg_sql "learnhub_$topology" -f "$BENCH_WORK/users.sql"
       if [[ ! -f "$BENCH_WORK/tokens-pg.tsv" ]]; then
         mint_all pg "$pg_data" LEARNHUB_Storage__Provider=Postgres "LEARNHUB_Storage__ConnectionString=$(pg_cs "learnhub_$topology")"
@@ -194,6 +201,8 @@ for round in $(seq "$ROUNDS"); do
   for topology in $TOPOLOGIES; do
     for call in ping get-session; do
       prefix="$BENCH_WORK/unary.$round.$topology.$call"
+      # A quiet second: work queued by the previous run (PostgreSQL backends finishing) is not counted in this one.
+      sleep 1
       s0=$(server_ticks "$topology") b0=$(backing_ticks "$topology")
       h2load_nodes "$topology" "$call" "$prefix" -D "$DURATION" --warm-up-time "$WARMUP"
       s1=$(server_ticks "$topology") b1=$(backing_ticks "$topology")
@@ -218,7 +227,8 @@ cut -d' ' -f1-3 /proc/loadavg >"$BENCH_WORK/load-after-unary.txt"
 
 # Watch streams per topology, one at a time (the others idle). The watch tool runs on CPU 1 (with pg2's node B).
 watch_results="$BENCH_WORK/watch.tsv"
-for topology in $TOPOLOGIES; do
+for topology in $WATCH_TOPOLOGIES; do
+  [[ " $TOPOLOGIES " == *" $topology "* ]] || continue
   node_list=(${nodes[$topology]})
   a=${node_list[0]} b=${node_list[-1]}
   hold=$(for node in "${node_list[@]}"; do printf '%s,' "${grpc[$node]}"; done)
@@ -245,7 +255,8 @@ done
 python3 - "$results" "$watch_results" "$TOPOLOGIES" "$CONNS" "$STREAMS" <<'PY'
 import statistics, sys
 unary, watch, topologies, conns, streams = sys.argv[1], sys.argv[2], sys.argv[3].split(), int(sys.argv[4]), int(sys.argv[5])
-names = {"sqlite": "SQLite, 1 node", "pg1": "PostgreSQL + Redis, 1 node", "pg2": "PostgreSQL + Redis, 2 nodes"}
+names = {"sqlite": "SQLite, 1 node", "pg1": "PostgreSQL + Redis, 1 node", "pg2": "PostgreSQL + Redis, 2 nodes",
+         "pg1d": "PostgreSQL + Redis, 1 node, Npgsql defaults"}
 rows = [l.rstrip("\n").split("\t") for l in open(unary)]
 by = {}  # (round, topology, call) -> figures
 for rnd, topo, call, rps, p50, p99, mx, n, non200, pct, sus, bus in rows:
