@@ -212,12 +212,13 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
         {
             values[4 + i] = users[i];
         }
-        var pending = redis.GetDatabase().ScriptEvaluateAsync(
-            ApplyScript,
-            [keys.NodeUsers(nodeId, sessionId), keys.SessionUsers(sessionId), keys.NodeSessions(nodeId), keys.ActiveSessions, keys.SessionSequence(sessionId)],
-            values);
         try
         {
+            // Queued on the connection before the first await, still under the caller's lock.
+            var pending = redis.GetDatabase().ScriptEvaluateAsync(
+                ApplyScript,
+                [keys.NodeUsers(nodeId, sessionId), keys.SessionUsers(sessionId), keys.NodeSessions(nodeId), keys.ActiveSessions, keys.SessionSequence(sessionId)],
+                values);
             var result = (RedisResult[])(await pending)!;
             Observe(sessionId, (int)result[0], (long)result[1], changedHere: (int)result[2] == 1, reset: false);
         }
@@ -404,14 +405,8 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
 
     private async Task LoadSnapshotAsync(IDatabase db)
     {
-        var args = new RedisValue[1 + known.Count];
-        args[0] = keys.Prefix;
-        var i = 1;
-        foreach (var sessionId in known.Keys.Take(known.Count))
-        {
-            args[i++] = sessionId;
-        }
-        var result = (RedisResult[])(await db.ScriptEvaluateAsync(SnapshotScript, [keys.ActiveSessions], args[..i]))!;
+        RedisValue[] args = [keys.Prefix, .. known.Keys.Select(id => (RedisValue)id)];
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(SnapshotScript, [keys.ActiveSessions], args))!;
         for (var j = 0; j + 2 < result.Length; j += 3)
         {
             var sequence = (long)result[j + 2];

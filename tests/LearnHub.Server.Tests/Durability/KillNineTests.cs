@@ -97,7 +97,7 @@ public sealed class KillNineTests
     /// one; the others through the same services the command line uses, in process, since every command is a process
     /// start and those are slow on a busy machine. Returns the tokens by handle.
     /// </summary>
-    private static async Task<Dictionary<string, string>> CreateUsersAsync(string data, params (string Handle, string Role)[] users)
+    internal static async Task<Dictionary<string, string>> CreateUsersAsync(string data, params (string Handle, string Role)[] users)
     {
         var (firstHandle, firstRole) = users[0];
         var created = await ServerProcess.RunCliAsync("user", "add", "--handle", firstHandle, "--name", firstHandle, "--roles", firstRole, "--data-dir", data);

@@ -195,4 +195,30 @@ public sealed class TwoNodeTests
         }));
         Assert.Contains("is not reachable", refused.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Nodes_sampling_the_same_live_session_write_the_same_rows_and_each_its_own_viewers_watch_time()
+    {
+        // Node B's sampling timer ticks 3 s after node A's: unaligned, each tick would be a row of its own.
+        await using var nodes = await TwoNodes.StartAsync(bStartsLater: TimeSpan.FromSeconds(3));
+        var instructor = await nodes.A.CreateUserAsync("wanhongcoco", "instructor");
+        var xiaoli = await nodes.A.CreateUserAsync("xiaoli");
+        var session = await instructor.LiveSessionAsync();
+        await using var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
+        await WatchingAsync(throughB, 1);
+        var start = Scenario.Start.ToUnixTimeMilliseconds();
+
+        nodes.A.Clock.Advance(TimeSpan.FromSeconds(7)); // A's tick at +10 s
+        await Wait.UntilAsync(
+            () => instructor.Presence.GetSessionStatsAsync(new GetSessionStatsRequest { SessionId = session.Id }).ResponseAsync,
+            s => s.Samples.Count == 2, what: "node A's sample");
+        nodes.A.Clock.Advance(TimeSpan.FromSeconds(3)); // B's tick at +13 s writes xiaoli's watch time and a sample
+        var stats = await Wait.UntilAsync(
+            () => instructor.Presence.GetSessionStatsAsync(new GetSessionStatsRequest { SessionId = session.Id }).ResponseAsync,
+            s => s.UniqueViewers == 1, what: "node B's flush");
+
+        Assert.Equal([start + 3_000, start + 10_000], stats.Samples.Select(x => x.At.ToDateTimeOffset().ToUnixTimeMilliseconds()));
+        Assert.Equal([0, 1], stats.Samples.Select(x => x.Viewers)); // nobody at go-live; at +10 s the viewer on B, counted by A
+        Assert.Equal(10, stats.AverageWatchSeconds);
+    }
 }

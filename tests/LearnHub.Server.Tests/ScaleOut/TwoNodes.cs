@@ -35,12 +35,14 @@ public sealed class TwoNodes : IAsyncDisposable
 
     public bool BStopped { get; private set; }
 
-    public static async Task<TwoNodes> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="bStartsLater">Moves the shared clock between the two starts, so the nodes' periodic timers tick apart.</param>
+    public static async Task<TwoNodes> StartAsync(IDictionary<string, string?>? settings = null, TimeSpan? bStartsLater = null)
     {
         var redis = await RedisServer.StartAsync();
         var prefix = $"lh-test-{Guid.NewGuid():N}";
         var clock = new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero };
         var a = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-a", settings), clock: clock);
+        clock.Advance(bStartsLater ?? TimeSpan.Zero);
         var b = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-b", settings), a.DataDirectory, clock);
         return new TwoNodes(redis, prefix, a, b);
     }
