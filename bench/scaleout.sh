@@ -12,7 +12,7 @@
 # on CPU 0), req/s added. Watch: HOLDERS x STREAMS_PER_USER held WatchSession streams (split over the nodes), join
 # bursts of BURST_USERS x BURST_STREAMS; the dashboard is on node A, the bursts join through node B (cross-node path).
 # Env: TOPOLOGIES ("sqlite pg1 pg2 pg1d"), WATCH_TOPOLOGIES ("sqlite pg1 pg2"), PG_CS_EXTRA, DURATION (s, 10), WARMUP (s, 3), CONNS (50), STREAMS (20 per connection), ROUNDS
-# (3), WARMUP_ROUND (s, 8), VERIFY (3000), HOLDERS (30), STREAMS_PER_USER (100), BURST_USERS (20), BURST_STREAMS (25),
+# (3), WARMUP_ROUND (s, 8), VERIFY (3000), HOLDERS (30), STREAMS_PER_USER (150), BURST_USERS (20), BURST_STREAMS (25),
 # BURSTS (20), WARMUP_BURSTS (2), MINT_PARALLEL (4),
 # SERVER_ARGS (more options for every node), KEEP_WORK=1 keeps the work folder (server logs, tokens, h2load output).
 set -euo pipefail
@@ -23,7 +23,7 @@ WATCH_TOPOLOGIES=${WATCH_TOPOLOGIES:-"sqlite pg1 pg2"}
 PG_CS_EXTRA=${PG_CS_EXTRA-"Maximum Pool Size=16;Max Auto Prepare=20"}
 DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNS=${CONNS:-50} STREAMS=${STREAMS:-20} ROUNDS=${ROUNDS:-3}
 WARMUP_ROUND=${WARMUP_ROUND:-8} VERIFY=${VERIFY:-3000}
-HOLDERS=${HOLDERS:-30} STREAMS_PER_USER=${STREAMS_PER_USER:-100} BURST_USERS=${BURST_USERS:-20}
+HOLDERS=${HOLDERS:-30} STREAMS_PER_USER=${STREAMS_PER_USER:-150} BURST_USERS=${BURST_USERS:-20}
 BURST_STREAMS=${BURST_STREAMS:-25} BURSTS=${BURSTS:-20} WARMUP_BURSTS=${WARMUP_BURSTS:-2} MINT_PARALLEL=${MINT_PARALLEL:-4}
 SESSION=s_demo_test2
 WATCH_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Watch/bin/Release/net10.0/LearnHub.Bench.Watch.dll"
