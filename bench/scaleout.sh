@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out (issue 6): the unary and watch-stream benchmarks against three topologies in one run, side by side:
+# Scale-out (issue 6): the unary and watch-stream benchmarks against four topologies in one run, side by side:
 #   sqlite  the embedded default, one node (CPU 0)
 #   pg1     PostgreSQL + Redis, one node (CPU 0)
 #   pg2     PostgreSQL + Redis, two nodes: A on CPU 0, B on CPU 1
@@ -11,7 +11,8 @@
 # Unary: h2load on Ping (bare baseline) and GetSession; for pg2 one h2load per node at the same time (A's on CPU 1, B's
 # on CPU 0), req/s added. Watch: HOLDERS x STREAMS_PER_USER held WatchSession streams (split over the nodes), join
 # bursts of BURST_USERS x BURST_STREAMS; the dashboard is on node A, the bursts join through node B (cross-node path).
-# Env: TOPOLOGIES ("sqlite pg1 pg2 pg1d"), WATCH_TOPOLOGIES ("sqlite pg1 pg2"), PG_CS_EXTRA, DURATION (s, 10), WARMUP (s, 3), CONNS (50), STREAMS (20 per connection), ROUNDS
+# Env: TOPOLOGIES ("sqlite pg1 pg2 pg1d"), WATCH_TOPOLOGIES ("sqlite pg1 pg2"), PG_CS_EXTRA, DURATION (s, 10),
+# WARMUP (s, 3), CONNS (50), STREAMS (20 per connection), ROUNDS
 # (3), WARMUP_ROUND (s, 8), VERIFY (3000), HOLDERS (30), STREAMS_PER_USER (150), BURST_USERS (20), BURST_STREAMS (25),
 # BURSTS (20), WARMUP_BURSTS (2), MINT_PARALLEL (4),
 # SERVER_ARGS (more options for every node), KEEP_WORK=1 keeps the work folder (server logs, tokens, h2load output).
