@@ -8,6 +8,8 @@ PROBE_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Probe/bin/Release/net10.0/LearnHub.B
 BENCH_PIDS=()
 BENCH_CHILD=""
 BENCH_WORK=$(mktemp -d /tmp/learnhub-bench.XXXXXX)
+BENCH_PG_DIR=""
+BENCH_SERVICE_PIDS=()
 
 bench_cleanup() {
   local pid
@@ -19,6 +21,15 @@ bench_cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  # Redis and PostgreSQL last: the servers above are their clients.
+  for pid in "${BENCH_SERVICE_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ -n "$BENCH_PG_DIR" ]]; then
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$BENCH_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
   if [[ -n "${KEEP_WORK:-}" ]]; then echo "work folder kept: $BENCH_WORK" >&2; else rm -rf "$BENCH_WORK"; fi
 }
 
@@ -46,7 +57,8 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# bench_start_server CPU DATA_DIR [extra config args...]: sets GRPC_URL, WEB_URL and SERVER_PID; waits for SERVING.
+# bench_start_server CPU DATA_DIR [extra config args...]: sets GRPC_URL, WEB_URL, SERVER_PID and SERVER_LOG; waits for
+# SERVING. The log is $BENCH_WORK/server.log, or $BENCH_WORK/$SERVER_NAME.log when SERVER_NAME is set (several servers).
 bench_start_server() {
   local cpu=$1 data=$2
   shift 2
@@ -58,10 +70,76 @@ bench_start_server() {
   # The working directory is the content root: appsettings.json comes from the build output.
   (cd "$(dirname "$SERVER_DLL")" && exec taskset -c "$cpu" dotnet "$SERVER_DLL" \
       "--Kestrel:Endpoints:Grpc:Url=$GRPC_URL" "--Kestrel:Endpoints:Web:Url=$WEB_URL" \
-      "--Storage:DataDirectory=$data" "$@") >"$BENCH_WORK/server.log" 2>&1 &
+      "--Storage:DataDirectory=$data" "$@") >"$BENCH_WORK/${SERVER_NAME:-server}.log" 2>&1 &
   SERVER_PID=$!
+  SERVER_LOG="$BENCH_WORK/${SERVER_NAME:-server}.log"
   BENCH_PIDS+=("$SERVER_PID")
-  dotnet "$PROBE_DLL" wait-healthy "$GRPC_URL" 60 || { tail -50 "$BENCH_WORK/server.log" >&2; return 1; }
+  dotnet "$PROBE_DLL" wait-healthy "$GRPC_URL" 60 || { tail -50 "$SERVER_LOG" >&2; return 1; }
+}
+
+# bench_apt_install COMMAND:PACKAGE…: installs (as root, from Debian's packages) the packages whose command is missing.
+bench_apt_install() {
+  local pair missing=()
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "installing ${missing[*]}" >&2
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+PG_BIN=/usr/lib/postgresql/15/bin
+# bench_start_postgres [server settings…]: a private PostgreSQL 15 on a free loopback port in the work folder (initdb
+# refuses root: it runs as postgres). Sets PG_PORT; bench_cleanup stops it. Settings go in as -c NAME=VALUE.
+bench_start_postgres() {
+  local setting options=""
+  for setting in "$@"; do options+=" -c $setting"; done
+  BENCH_PG_DIR="$BENCH_WORK/pg"
+  PG_PORT=$(free_port)
+  chmod 711 "$BENCH_WORK"
+  mkdir -p "$BENCH_PG_DIR"
+  chown postgres "$BENCH_PG_DIR"
+  runuser -u postgres -- "$PG_BIN/initdb" -D "$BENCH_PG_DIR/data" -A trust -U postgres >"$BENCH_WORK/initdb.log" 2>&1 \
+    || { cat "$BENCH_WORK/initdb.log" >&2; return 1; }
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$BENCH_PG_DIR/data" \
+    -o "-p $PG_PORT -k $BENCH_PG_DIR -c listen_addresses=127.0.0.1$options" -l "$BENCH_PG_DIR/postgres.log" -w start >/dev/null \
+    || { cat "$BENCH_PG_DIR/postgres.log" >&2; return 1; }
+}
+
+# pg_sql DATABASE SQL…: runs SQL through psql on the private server (stops at the first error).
+pg_sql() {
+  local database=$1
+  shift
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$database" "$@"
+}
+
+# pg_cpu_ticks: CPU ticks (user + system) of the private PostgreSQL: the postmaster with its reaped children, plus its
+# live children (the backends of open connections, background workers).
+pg_cpu_ticks() {
+  local postmaster
+  postmaster=$(head -1 "$BENCH_PG_DIR/data/postmaster.pid")
+  {
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$postmaster/stat"
+    for child in $(cat "/proc/$postmaster/task/$postmaster/children" 2>/dev/null); do
+      awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$child/stat" 2>/dev/null || true
+    done
+  } | awk '{ t += $1 } END { print t + 0 }'
+}
+
+# bench_start_redis: a private Redis on a free loopback port, no persistence; sets REDIS_PORT and REDIS_PID (stopped by
+# bench_cleanup after the servers).
+bench_start_redis() {
+  REDIS_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --dir "$BENCH_WORK" >"$BENCH_WORK/redis.log" 2>&1 &
+  REDIS_PID=$!
+  BENCH_SERVICE_PIDS+=("$REDIS_PID")
+  for _ in $(seq 100); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  cat "$BENCH_WORK/redis.log" >&2
+  return 1
 }
 
 # mint_token HANDLE DATA_DIR: the documented operator command.

@@ -120,21 +120,22 @@ public sealed class ErrorTally
     public override string ToString() => counts.IsEmpty ? "none" : string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
 }
 
-/// <summary>The server process seen from outside (Linux /proc) and the machine's load.</summary>
-public sealed class ServerProbe(int? pid)
+/// <summary>
+/// The server processes seen from outside (Linux /proc) and the machine's load. Several pids (the nodes of a cluster):
+/// memory and CPU are their sums.
+/// </summary>
+public sealed class ServerProbe(IReadOnlyList<int> pids)
 {
     private static readonly double ClockTicks = 100.0; // USER_HZ on Linux
     private readonly List<double> loadSamples = [];
     private readonly Lock gate = new();
 
-    /// <summary>VmRSS in KiB (0 without a pid).</summary>
-    public long RssKib()
+    /// <summary>VmRSS in KiB, summed over the pids (0 without any).</summary>
+    public long RssKib() => pids.Sum(RssKibOf);
+
+    public static long RssKibOf(int pid)
     {
-        if (pid is not { } p)
-        {
-            return 0;
-        }
-        foreach (var line in File.ReadLines($"/proc/{p}/status"))
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
@@ -144,19 +145,19 @@ public sealed class ServerProbe(int? pid)
         return 0;
     }
 
-    public double CpuSeconds()
+    public IReadOnlyList<int> Pids => pids;
+
+    public double CpuSeconds() => pids.Sum(CpuSecondsOf);
+
+    private static double CpuSecondsOf(int pid)
     {
-        if (pid is not { } p)
-        {
-            return 0;
-        }
-        var stat = File.ReadAllText($"/proc/{p}/stat");
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // After the command: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicks;
     }
 
-    public bool Alive => pid is not { } p || File.Exists($"/proc/{p}/status");
+    public bool Alive => pids.All(p => File.Exists($"/proc/{p}/status"));
 
     public static double LoadAverage1() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 
@@ -178,17 +179,20 @@ public sealed class ServerProbe(int? pid)
         }
     }
 
-    /// <summary>Several VmRSS readings a second apart.</summary>
-    public async Task<long[]> RssReadingsAsync(int count)
+    /// <summary>Several VmRSS readings a second apart, summed over the pids.</summary>
+    public async Task<long[]> RssReadingsAsync(int count) => (await RssReadingsPerPidAsync(count)).Select(r => r.Sum()).ToArray();
+
+    /// <summary>Several readings a second apart; each reading holds one VmRSS per pid.</summary>
+    public async Task<long[][]> RssReadingsPerPidAsync(int count)
     {
-        var readings = new long[count];
+        var readings = new long[count][];
         for (var i = 0; i < count; i++)
         {
             if (i > 0)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
-            readings[i] = RssKib();
+            readings[i] = pids.Select(RssKibOf).ToArray();
         }
         return readings;
     }

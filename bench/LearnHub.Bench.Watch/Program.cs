@@ -1,7 +1,8 @@
 using System.Globalization;
 using LearnHub.Bench.Watch;
 
-// run OPTIONS                       the watch-stream benchmark (bench/watch.sh passes every option)
+// run OPTIONS                       the watch-stream benchmark (bench/watch.sh passes every option; bench/scaleout.sh adds
+//                                   --hold-grpc URL,URL (held streams split over nodes), --burst-grpc URL, --server-pid PID,PID)
 // dashboard WEB_URL TOKEN SESSION   a SignalR dashboard client; prints "count WALL_TICKS VIEWERS SEQUENCE" per push
 //                                   (started by `run` as a separate process, so its pushes are not delayed by the load)
 return args switch

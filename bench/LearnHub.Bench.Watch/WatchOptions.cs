@@ -15,7 +15,17 @@ public sealed record WatchOptions
 
     public string SessionId { get; init; } = "s_demo_test2";
 
-    public int? ServerPid { get; init; }
+    /// <summary>The server processes (one per node): memory and CPU figures are their sums.</summary>
+    public IReadOnlyList<int> ServerPids { get; init; } = [];
+
+    /// <summary>
+    /// Where the held streams go: connection c to node c mod count (default: <see cref="Grpc"/>). With several nodes
+    /// the held streams are split evenly over them.
+    /// </summary>
+    public IReadOnlyList<Uri> HoldGrpc { get; init; } = [];
+
+    /// <summary>Where the join bursts go (default: <see cref="Grpc"/>); another node than the dashboard's = the cross-node path.</summary>
+    public Uri? BurstGrpc { get; init; }
 
     /// <summary>Streams each holder user opens; holders × this = streams held.</summary>
     public int StreamsPerUser { get; init; } = 100;
@@ -68,7 +78,9 @@ public sealed record WatchOptions
         return options with
         {
             SessionId = values.GetValueOrDefault("--session", options.SessionId),
-            ServerPid = values.TryGetValue("--server-pid", out var pid) ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+            ServerPids = values.TryGetValue("--server-pid", out var pids) ? pids.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList() : [],
+            HoldGrpc = values.TryGetValue("--hold-grpc", out var hold) ? hold.Split(',').Select(u => new Uri(u)).ToList() : [options.Grpc],
+            BurstGrpc = values.TryGetValue("--burst-grpc", out var burst) ? new Uri(burst) : options.Grpc,
             StreamsPerUser = Int("--streams-per-user", options.StreamsPerUser),
             StreamsPerConnection = Int("--streams-per-connection", options.StreamsPerConnection),
             Duration = TimeSpan.FromSeconds(Int("--duration", (int)options.Duration.TotalSeconds)),

@@ -47,7 +47,7 @@ public sealed class WatchRun
     private WatchRun(WatchOptions options)
     {
         o = options;
-        server = new ServerProbe(options.ServerPid);
+        server = new ServerProbe(options.ServerPids);
         foreach (var user in options.Users)
         {
             headers[user.Handle] = new Metadata { { "authorization", "Bearer " + user.Token } };
@@ -76,20 +76,24 @@ public sealed class WatchRun
         Log($"dashboard connected ({dashboardUser.Handle}, SignalR over WebSockets, separate process): {dashboard.ReadyViewers} watching {o.SessionId}");
         var empty = dashboard.ReadyViewers;
 
-        var burstChannels = NewChannels(Connections(burstTotal));
-        var togglerChannel = NewChannels(1)[0];
+        var burstChannels = NewChannels(Connections(burstTotal), [o.BurstGrpc ?? o.Grpc]);
+        var togglerChannel = NewChannels(1, [o.Grpc])[0];
 
         // Warm-up: the first bursts JIT-compile the server's watch path, so memory is read after them.
         for (var w = 0; w < o.WarmupBursts; w++)
         {
-            await BurstAsync(burstUsers, burstChannels, empty, dashboard);
+            if (await BurstAsync(burstUsers, burstChannels, empty, dashboard) is null)
+            {
+                break; // missed by the dashboard (30 s): the measured bursts will say so
+            }
         }
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var rssBefore = await server.RssReadingsAsync(5);
+        var rssBeforePerPid = await server.RssReadingsPerPidAsync(5);
+        var rssBefore = rssBeforePerPid.Select(r => r.Sum()).ToArray();
         Log($"server VmRSS before opening: {string.Join(", ", rssBefore.Select(r => Inv($"{r / 1024.0:F1}")))} MiB");
 
         // 1. Open and hold.
-        var holderChannels = NewChannels(Connections(total));
+        var holderChannels = NewChannels(Connections(total), o.HoldGrpc);
         var holderClients = holderChannels.Select(c => new PresenceService.PresenceServiceClient(c)).ToArray();
         var slots = new WatchSlot[total];
         var opening = Stopwatch.StartNew();
@@ -118,8 +122,17 @@ public sealed class WatchRun
         Log($"dashboard count {(seenBase is null ? Inv($"NOT {baseCount} (latest {dashboard.LatestViewers})") : Inv($"{baseCount}"))}");
         await WaitAllSeeAsync(slots, baseCount);
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var rssAfter = await server.RssReadingsAsync(5);
+        var rssAfterPerPid = await server.RssReadingsPerPidAsync(5);
+        var rssAfter = rssAfterPerPid.Select(r => r.Sum()).ToArray();
         var perStreamKib = (Median(rssAfter) - Median(rssBefore)) / (double)Math.Max(1, openedCount);
+        // Per node: holder connection c goes to node c mod nodes (NewChannels), so its streams are counted there.
+        var perNode = Enumerable.Range(0, o.HoldGrpc.Count).Select(node =>
+        {
+            var opened = slots.Where((slot, s) => s / o.StreamsPerConnection % o.HoldGrpc.Count == node && slot.Opened.Task.IsCompletedSuccessfully).Count();
+            var pidIndex = Math.Min(node, Math.Max(0, o.ServerPids.Count - 1));
+            var delta = o.ServerPids.Count == 0 ? 0 : Median(rssAfterPerPid.Select(r => r[pidIndex]).ToList()) - Median(rssBeforePerPid.Select(r => r[pidIndex]).ToList());
+            return (Node: o.HoldGrpc[node], Streams: opened, DeltaKib: delta);
+        }).ToList();
         Log($"server VmRSS with the streams open: {string.Join(", ", rssAfter.Select(r => Inv($"{r / 1024.0:F1}")))} MiB -> {perStreamKib:F1} KiB per stream");
 
         // 2. Slow-consumer isolation: baseline and stalled phases, interleaved.
@@ -151,11 +164,18 @@ public sealed class WatchRun
 
         // 3. Join bursts seen by the dashboard.
         var bursts = new List<BurstResult>();
-        for (var b = 0; b < o.Bursts; b++)
+        var missedInRow = 0;
+        for (var b = 0; b < o.Bursts && missedInRow < 3; b++)
         {
             if (await BurstAsync(burstUsers, burstChannels, baseCount, dashboard) is { } result)
             {
                 bursts.Add(result);
+                missedInRow = 0;
+            }
+            else if (++missedInRow == 3)
+            {
+                // Each miss waits 30 s: a dashboard that never sees the count (e.g. no cross-node path) would stall the run.
+                Log($"three bursts in a row missed by the dashboard: no more bursts");
             }
         }
         Log($"{bursts.Count} bursts done; errors: {errors}");
@@ -195,6 +215,9 @@ public sealed class WatchRun
 
         // Summary.
         var load = server.LoadRange();
+        var joinsAll = Percentiles.Of(bursts.Select(b => b.JoinMs));
+        var opensAll = Percentiles.Of(bursts.Select(b => b.OpenMs));
+        var leavesAll = Percentiles.Of(bursts.Select(b => b.LeaveMs));
         Console.WriteLine();
         Console.WriteLine(Inv($"## Live presence benchmark summary ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)"));
         Console.WriteLine(Inv($"machine: nproc {Environment.ProcessorCount} visible to the load process; load average (1 min) during the run {load.Min:F2}-{load.Max:F2} ({load.Samples} samples, every 5 s)"));
@@ -227,6 +250,27 @@ public sealed class WatchRun
         var ratios = phases.Select(p => p.Stalled.EndToEnd().P99 / p.Baseline.EndToEnd().P99).ToList();
         var medianRatio = Median(ratios);
         Console.WriteLine(Inv($"   -> median over rounds of p99 ratios {medianRatio:F2} (rounds {string.Join(", ", ratios.Select(r => Inv($"{r:F2}")))}); target within 0.80-1.20: {(Math.Abs(medianRatio - 1) <= 0.2 ? "MET" : "MISSED")}"));
+        if (o.HoldGrpc.Count > 1 || o.BurstGrpc != o.Grpc)
+        {
+            Console.WriteLine(Inv($"5. nodes: held streams over {string.Join(", ", perNode.Select(n => Inv($"{n.Node.Authority} {n.Streams:N0} streams, VmRSS +{n.DeltaKib / 1024.0:F1} MiB ({n.DeltaKib / Math.Max(1, n.Streams):F1} KiB each)")))}; dashboard on {o.Web.Authority}, join bursts through {(o.BurstGrpc ?? o.Grpc).Authority}"));
+        }
+        // One tab-separated key=value line for scripts (bench/scaleout.sh).
+        var resultLine = new (string Key, FormattableString Value)[]
+        {
+            ("streams", $"{total}"), ("still_open", $"{stillOpen}"), ("errors", $"{errorTotal}"), ("wrong_count", $"{wrongCount}"),
+            ("dashboard_final", $"{dashboardFinal}"), ("base_count", $"{baseCount}"), ("open_s", $"{openSeconds:F1}"),
+            ("rss_before_mib", $"{Median(rssBefore) / 1024.0:F1}"), ("rss_after_mib", $"{Median(rssAfter) / 1024.0:F1}"),
+            ("kib_per_stream", $"{perStreamKib:F1}"),
+            ("node_kib_per_stream", $"{string.Join(",", perNode.Select(n => Inv($"{n.DeltaKib / Math.Max(1, n.Streams):F1}")))}"),
+            ("node_streams", $"{string.Join(",", perNode.Select(n => n.Streams))}"),
+            ("bursts", $"{bursts.Count}"), ("burst_streams", $"{burstTotal}"),
+            ("join_p50", $"{joinsAll.P50:F1}"), ("join_p90", $"{joinsAll.P90:F1}"), ("join_p99", $"{joinsAll.P99:F1}"), ("join_max", $"{joinsAll.Max:F1}"),
+            ("snapshots_p50", $"{opensAll.P50:F1}"), ("snapshots_p99", $"{opensAll.P99:F1}"),
+            ("leave_p50", $"{leavesAll.P50:F1}"), ("leave_p99", $"{leavesAll.P99:F1}"),
+            ("pushes", $"{string.Join(" ", bursts.GroupBy(b => b.Pushes).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"))}"),
+            ("load_min", $"{load.Min:F2}"), ("load_max", $"{load.Max:F2}"),
+        };
+        Console.WriteLine("result\t" + string.Join('\t', resultLine.Select(r => r.Key + "=" + Inv(r.Value))));
         return heldOk ? 0 : 1;
     }
 
@@ -234,12 +278,13 @@ public sealed class WatchRun
 
     private int Connections(int streams) => Math.Max(1, (streams + o.StreamsPerConnection - 1) / o.StreamsPerConnection);
 
-    private List<GrpcChannel> NewChannels(int count)
+    /// <summary>Channel i (one HTTP/2 connection) goes to targets[i mod targets].</summary>
+    private List<GrpcChannel> NewChannels(int count, IReadOnlyList<Uri> targets)
     {
         var created = new List<GrpcChannel>(count);
         for (var i = 0; i < count; i++)
         {
-            var channel = GrpcChannel.ForAddress(o.Grpc, new GrpcChannelOptions
+            var channel = GrpcChannel.ForAddress(targets[i % targets.Count], new GrpcChannelOptions
             {
                 // One handler per channel = one HTTP/2 connection per channel (multiple connections stay off).
                 HttpHandler = new SocketsHttpHandler
