@@ -43,6 +43,10 @@ public sealed class BroadcastGrpcService(
             : null);
         var contentHash = ContentHash(request);
 
+        // A creator's submits queue here, one at a time per node, before taking a pooled connection: a burst waits in
+        // memory, and meets an exhausted quota in the read below instead of holding every connection of the pool while
+        // it waits for the cross-node lock.
+        using var creatorTurn = await creatorLocks.AcquireAsync(caller.UserId, ct);
         await using var connection = await database.OpenAsync(ct);
         // A retry answers with what the first call made, before any other check (its quota may be used up by now).
         if (await FindReplayAsync(connection, null, caller.UserId, request.RequestId, contentHash, ct) is { } replayed)
@@ -68,8 +72,6 @@ public sealed class BroadcastGrpcService(
         var platform = await settings.GetAsync(ct);
         var week = BroadcastRules.WeekOf(now, TimeZones.FindOrDefault(platform.PlatformTimeZone));
         var weekStartMs = week.Start.ToUnixTimeMilliseconds();
-        // A creator's submits queue here, so a burst meets an exhausted quota in the read below, not on the write lock.
-        using var creatorTurn = await creatorLocks.AcquireAsync(caller.UserId, ct);
         var quota = await BroadcastStore.QuotaAsync(connection, caller.UserId, weekStartMs, ct);
         if (BroadcastRules.Remaining(quota.Frozen, quota.Consumed) == 0)
         {

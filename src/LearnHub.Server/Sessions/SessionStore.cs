@@ -123,6 +123,16 @@ public static class SessionStore
             $"SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id WHERE s.triggers_version <> s.version LIMIT @limit",
             new { limit }, cancellationToken: ct))).AsList();
 
+    /// <summary>Sessions whose go-live (Scheduled) or auto-end (Live) was due at or before <paramref name="cutoffMs"/>.</summary>
+    public static async Task<IReadOnlyList<SessionRow>> ListOverdueAsync(DbConnection connection, long cutoffMs, int limit, CancellationToken ct) =>
+        (await connection.QueryAsync<SessionRow>(new CommandDefinition(
+            $"""
+            SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id
+            WHERE (s.status = 1 AND s.planned_start_ms <= @cutoffMs) OR (s.status = 2 AND s.planned_end_ms <= @cutoffMs)
+            LIMIT @limit
+            """,
+            new { cutoffMs, limit }, cancellationToken: ct))).AsList();
+
     public static async Task<IReadOnlyList<SessionRow>> ListAsync(DbConnection connection, SessionQuery query, CancellationToken ct) =>
         (await connection.QueryAsync<SessionRow>(new CommandDefinition(
             $"""

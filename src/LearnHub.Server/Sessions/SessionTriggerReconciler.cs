@@ -6,12 +6,20 @@ namespace LearnHub.Server.Sessions;
 
 /// <summary>
 /// Re-syncs the triggers of sessions whose row is ahead of its triggers: at start-up (a crash between commit and
-/// scheduling) and then every <see cref="Interval"/> (a scheduling call that failed).
+/// scheduling) and then every <see cref="Interval"/> (a scheduling call that failed). On a cluster (PostgreSQL) it also
+/// re-syncs, every <see cref="OverdueInterval"/>, sessions whose go-live or auto-end is more than
+/// <see cref="OverdueGrace"/> overdue: a node killed while running a step can lose it to Quartz's cluster recovery
+/// (seen: 1 go-live of 250, never run by the surviving node), and the steps are idempotent, so running one again is safe.
 /// </summary>
 public sealed partial class SessionTriggerReconciler(
     Database database, SessionTriggers triggers, TimeProvider clock, ILogger<SessionTriggerReconciler> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan OverdueInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>More than the scheduler's lateness when a thousand sessions come due together (docs/benchmarks.md).</summary>
+    public static readonly TimeSpan OverdueGrace = TimeSpan.FromSeconds(10);
+
     private const int Batch = 500;
 
     /// <summary>Runs the start-up pass before the host reports started.</summary>
@@ -23,12 +31,21 @@ public sealed partial class SessionTriggerReconciler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var clustered = database.Provider == StorageProvider.Postgres;
+        using var timer = new PeriodicTimer(clustered ? OverdueInterval : Interval, clock);
+        var ticksPerPass = clustered ? (int)(Interval / OverdueInterval) : 1;
+        for (var tick = 1; await timer.WaitForNextTickAsync(stoppingToken); tick++)
         {
             try
             {
-                await ReconcileAsync(stoppingToken);
+                if (clustered)
+                {
+                    await ResyncOverdueAsync(stoppingToken);
+                }
+                if (tick % ticksPerPass == 0)
+                {
+                    await ReconcileAsync(stoppingToken);
+                }
             }
             catch (Exception e) when (e is DbException or SchedulerException)
             {
@@ -63,6 +80,28 @@ public sealed partial class SessionTriggerReconciler(
         }
         return synced;
     }
+
+    /// <summary>Rewrites the triggers of sessions whose due step has not run <see cref="OverdueGrace"/> after it was due.</summary>
+    public async Task<int> ResyncOverdueAsync(CancellationToken ct)
+    {
+        IReadOnlyList<SessionRow> overdue;
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            overdue = await SessionStore.ListOverdueAsync(connection, (clock.GetUtcNow() - OverdueGrace).ToUnixTimeMilliseconds(), Batch, ct);
+        }
+        foreach (var session in overdue)
+        {
+            await triggers.SyncAsync(session.Id, ct);
+        }
+        if (overdue.Count > 0)
+        {
+            LogOverdue(overdue.Count);
+        }
+        return overdue.Count;
+    }
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Re-synced the triggers of {Count} sessions whose due step had not run")]
+    private partial void LogOverdue(int count);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Re-synced the triggers of {Count} sessions")]
     private partial void LogReconciled(int count);
