@@ -1,4 +1,5 @@
 using System.Data.Common;
+using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
 using Quartz;
 
@@ -9,10 +10,13 @@ namespace LearnHub.Server.Sessions;
 /// scheduling) and then every <see cref="Interval"/> (a scheduling call that failed). On a cluster (PostgreSQL) it also
 /// re-syncs, every <see cref="OverdueInterval"/>, sessions whose go-live or auto-end is more than
 /// <see cref="OverdueGrace"/> overdue: a node killed while running a step can lose it to Quartz's cluster recovery
-/// (seen: 1 go-live of 250, never run by the surviving node), and the steps are idempotent, so running one again is safe.
+/// (seen: 1 go-live of 250, never run by the surviving node). It runs the overdue step itself rather than rewriting the
+/// triggers (deleting a job Quartz is firing lost steps): the steps are idempotent and write only the version they
+/// read, so a step Quartz runs as well changes nothing a second time.
 /// </summary>
 public sealed partial class SessionTriggerReconciler(
-    Database database, SessionTriggers triggers, TimeProvider clock, ILogger<SessionTriggerReconciler> logger) : BackgroundService
+    Database database, SessionTriggers triggers, SessionLifecycle lifecycle, TimeProvider clock, ILogger<SessionTriggerReconciler> logger)
+    : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan OverdueInterval = TimeSpan.FromSeconds(5);
@@ -40,7 +44,7 @@ public sealed partial class SessionTriggerReconciler(
             {
                 if (clustered)
                 {
-                    await ResyncOverdueAsync(stoppingToken);
+                    await RunOverdueStepsAsync(stoppingToken);
                 }
                 if (tick % ticksPerPass == 0)
                 {
@@ -81,8 +85,8 @@ public sealed partial class SessionTriggerReconciler(
         return synced;
     }
 
-    /// <summary>Rewrites the triggers of sessions whose due step has not run <see cref="OverdueGrace"/> after it was due.</summary>
-    public async Task<int> ResyncOverdueAsync(CancellationToken ct)
+    /// <summary>Runs the go-live or auto-end of sessions whose step has not run <see cref="OverdueGrace"/> after it was due.</summary>
+    public async Task<int> RunOverdueStepsAsync(CancellationToken ct)
     {
         IReadOnlyList<SessionRow> overdue;
         await using (var connection = await database.OpenAsync(ct))
@@ -91,7 +95,15 @@ public sealed partial class SessionTriggerReconciler(
         }
         foreach (var session in overdue)
         {
-            await triggers.SyncAsync(session.Id, ct);
+            if (session.Status == SessionStatus.Scheduled)
+            {
+                // No late reminder: the went-live notice says more, and a session rescheduled inside the lead has none.
+                await lifecycle.GoLiveOnScheduleAsync(session.Id, session.PlannedStartMs, ct);
+            }
+            else
+            {
+                await lifecycle.AutoEndAsync(session.Id, session.PlannedEndMs, ct);
+            }
         }
         if (overdue.Count > 0)
         {
@@ -100,7 +112,7 @@ public sealed partial class SessionTriggerReconciler(
         return overdue.Count;
     }
 
-    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Re-synced the triggers of {Count} sessions whose due step had not run")]
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Ran the overdue go-live or auto-end of {Count} sessions")]
     private partial void LogOverdue(int count);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Re-synced the triggers of {Count} sessions")]
