@@ -86,7 +86,7 @@ public sealed partial class SessionTriggerReconciler(
     }
 
     /// <summary>Runs the go-live or auto-end of sessions whose step has not run <see cref="OverdueGrace"/> after it was due.</summary>
-    public async Task<int> RunOverdueStepsAsync(CancellationToken ct)
+    private async Task RunOverdueStepsAsync(CancellationToken ct)
     {
         IReadOnlyList<SessionRow> overdue;
         await using (var connection = await database.OpenAsync(ct))
@@ -109,7 +109,6 @@ public sealed partial class SessionTriggerReconciler(
         {
             LogOverdue(overdue.Count);
         }
-        return overdue.Count;
     }
 
     [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Ran the overdue go-live or auto-end of {Count} sessions")]
