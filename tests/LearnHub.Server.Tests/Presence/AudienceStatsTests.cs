@@ -44,6 +44,11 @@ public sealed class AudienceStatsTests
             Assert.Equal((2, 2, 2), (now.CurrentViewers, now.PeakViewers, now.UniqueViewers));
 
             await app.AdvanceToAsync(liveAt.AddMinutes(10));
+            // The sample the clock just triggered is written after a read of the store: let it count both first.
+            await Wait.UntilAsync(
+                () => instructor.Presence.GetSessionStatsAsync(new GetSessionStatsRequest { SessionId = sessionId }).ResponseAsync,
+                s => s.Samples.Any(p => p.At.ToDateTimeOffset() == liveAt.AddMinutes(10)),
+                what: "the sample at minute 10");
             await a.DisposeAsync();
             await Wait.UntilAsync(() => Task.FromResult(app.ServerCount(sessionId)), c => c == 1, what: "xiaowang leaving");
 

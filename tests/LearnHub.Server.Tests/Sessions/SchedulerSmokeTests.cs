@@ -34,4 +34,20 @@ public sealed class SchedulerSmokeTests
         Assert.Contains(notices.Notifications, n => n.Kind == NotificationKind.Reminder);
         Assert.Contains(notices.Notifications, n => n.Kind == NotificationKind.WentLive);
     }
+
+    [Fact]
+    public async Task Steps_missed_by_more_than_a_minute_still_run_promptly()
+    {
+        // One jump of the clock past reminder, go-live and end: to Quartz all three missed their time by over its
+        // one-minute misfire threshold, so only its misfire scan (not the normal acquisition) can fire them.
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var start = Scenario.Shanghai(1, 20, 0);
+        var session = await instructor.ScheduleAsync(start, minutes: 30);
+        await app.AdvanceToAsync(start.AddMinutes(-30));
+
+        await app.AdvanceToAsync(start.AddMinutes(60));
+
+        Assert.Equal(SessionStatus.Ended, (await instructor.GetAsync(session.Id)).Status);
+    }
 }
