@@ -45,14 +45,22 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Kills the server (all data is lost: nothing is saved) and starts a new one on the same port.</summary>
     public async Task RestartAsync()
     {
+        await KillAsync();
+        await StartAgainAsync();
+    }
+
+    /// <summary>Kills the server; nothing is saved. <see cref="StartAgainAsync"/> brings an empty one back on the same port.</summary>
+    public async Task KillAsync()
+    {
         if (process is null)
         {
             throw new InvalidOperationException("An external Redis (LEARNHUB_TEST_REDIS) cannot be restarted by the tests.");
         }
         await process.DisposeAsync();
         process = null;
-        await LaunchAsync();
     }
+
+    public Task StartAgainAsync() => process is null ? LaunchAsync() : throw new InvalidOperationException("Redis is running.");
 
     private async Task LaunchAsync()
     {

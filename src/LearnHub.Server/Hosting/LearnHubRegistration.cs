@@ -139,9 +139,6 @@ public static class LearnHubRegistration
         services.AddAuthorization();
     }
 
-    /// <summary>How often a PostgreSQL node looks for triggers that missed their time by more than Quartz's threshold.</summary>
-    public static readonly TimeSpan MisfireScanInterval = TimeSpan.FromSeconds(2);
-
     private static void AddSessionScheduling(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -179,9 +176,6 @@ public static class LearnHubRegistration
                         c.CheckinInterval = TimeSpan.FromSeconds(5);
                         c.CheckinMisfireThreshold = TimeSpan.FromSeconds(10);
                     });
-                    // A trigger over a minute late is left to the misfire scan, which by default runs once a minute:
-                    // after a stall, a step could wait that long on top. Scan every 2 s (one indexed count per node).
-                    store.ConfigureStore(o => o.MisfireHandlerFrequency = MisfireScanInterval);
                 }
                 else
                 {

@@ -80,6 +80,29 @@ public sealed partial class LivePublisher(
         }
     }
 
+    /// <summary>
+    /// Sends the count of every session this node follows to the dashboards again. Called when the SignalR backplane's
+    /// subscription comes back after Redis was away: hub messages sent meanwhile were lost (pub/sub keeps nothing), so a
+    /// dashboard could show a count that changed while Redis restarted until the next change. Each node sends what it
+    /// knows; a dashboard drops a count whose number it already has, so one that missed nothing sees no change.
+    /// </summary>
+    public void RepushAll()
+    {
+        foreach (var (sessionId, state) in pacing)
+        {
+            lock (state)
+            {
+                state.DashboardsDue = true;
+                if (state.Trailing is not null)
+                {
+                    continue; // the push already due sends it
+                }
+                state.LastPushAt = clock.GetTimestamp();
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Publisher.PushCount(s.SessionId), (Publisher: this, SessionId: sessionId), preferLocal: false);
+        }
+    }
+
     /// <summary>Drops the pacing state of a session nobody watches any more (a trailing push still due keeps it).</summary>
     public void Forget(string sessionId)
     {

@@ -3,6 +3,7 @@ using LearnHub.Server.Sessions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
@@ -51,6 +52,24 @@ public static class ScaleOutRegistration
         {
             o.Configuration = ConnectionOptions(settings.Configuration!, node);
             o.Configuration.ChannelPrefix = RedisChannel.Literal(keys.SignalRPrefix);
+        });
+        // When the backplane's subscription is back after an outage, counts pushed while it was away were lost: send
+        // them again. The multiplexer re-subscribes before it raises ConnectionRestored.
+        services.AddOptions<RedisOptions>().Configure<IServiceProvider>((o, sp) =>
+        {
+            var configuration = o.Configuration;
+            o.ConnectionFactory = async log =>
+            {
+                var backplane = await ConnectionMultiplexer.ConnectAsync(configuration, log);
+                backplane.ConnectionRestored += (_, e) =>
+                {
+                    if (e.ConnectionType == ConnectionType.Subscription)
+                    {
+                        sp.GetRequiredService<LivePublisher>().RepushAll();
+                    }
+                };
+                return backplane;
+            };
         });
         return builder;
     }

@@ -12,6 +12,9 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // A reschedule committing between the read and the insert would leave a reminder of the old start after its
+        // notice of the new one: hold the row while deciding.
+        await SessionStore.LockRowAsync(connection, tx, sessionId, ct);
         var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
         if (session is null || session.Status != SessionStatus.Scheduled || session.PlannedStartMs != dueStartMs)
         {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using LearnHub.Core.Sessions;
+using Npgsql;
 
 namespace LearnHub.Server.Sessions;
 
@@ -19,6 +20,16 @@ public static class SessionStore
         connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(
             $"SELECT {SelectColumns}, {ReservedByMe} FROM sessions s JOIN users u ON u.id = s.instructor_id WHERE s.id = @id",
             new { id, me }, tx, cancellationToken: ct));
+
+    /// <summary>
+    /// On PostgreSQL, locks the session's row until the transaction ends: a writer of the row (a reschedule) that got
+    /// there first has committed before the row is read, and one that comes later waits. SQLite's single writer
+    /// (transactions begin immediate) already orders them.
+    /// </summary>
+    public static Task LockRowAsync(DbConnection connection, DbTransaction tx, string id, CancellationToken ct) =>
+        connection is NpgsqlConnection
+            ? connection.ExecuteAsync(new CommandDefinition("SELECT 1 FROM sessions WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct))
+            : Task.CompletedTask;
 
     public static Task<SessionRow?> FindByRequestIdAsync(DbConnection connection, DbTransaction tx, string instructorId, string requestId, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(

@@ -42,6 +42,9 @@ public sealed partial class SessionTriggers(
 
     private readonly StripedLocks sessionLocks = new();
 
+    /// <summary>How late a step may still be fired as a normal due trigger rather than as a misfire (docs/architecture.md).</summary>
+    public static readonly TimeSpan LateStepWindow = TimeSpan.FromDays(30);
+
     public static JobKey JobKeyFor(string sessionId) => new(sessionId, Group);
 
     public static TriggerKey TriggerKeyFor(string sessionId, string step) => new($"{sessionId}.{step}", Group);
@@ -131,7 +134,9 @@ public sealed partial class SessionTriggers(
             .StartAt(at)
             // Due together (after downtime): remind before going live, go live before ending.
             .WithPriority(step switch { SessionStep.Reminder => 7, SessionStep.GoLive => 6, _ => 5 })
-            // Came due while the server was down: fire once, as soon as it is back.
+            // Came due while the server was down: fire once, as soon as it is back. Up to LateStepWindow late that is
+            // the scheduler's normal acquisition, in time order; only older steps wait for Quartz's misfire scan.
+            .WithMisfireThreshold(LateStepWindow)
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
 

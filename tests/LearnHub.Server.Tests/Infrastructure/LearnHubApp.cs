@@ -21,12 +21,13 @@ public sealed class LearnHubApp : IAsyncDisposable
     private readonly WebApplicationFactory<Program> factory;
     private readonly bool ownsDataDirectory;
 
-    private LearnHubApp(WebApplicationFactory<Program> factory, string dataDirectory, FakeTimeProvider clock, bool ownsDataDirectory)
+    private LearnHubApp(WebApplicationFactory<Program> factory, string dataDirectory, FakeTimeProvider clock, bool ownsDataDirectory, RecentLogs logs)
     {
         this.factory = factory;
         this.ownsDataDirectory = ownsDataDirectory;
         DataDirectory = dataDirectory;
         Clock = clock;
+        Logs = logs;
         Channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
     }
 
@@ -35,6 +36,9 @@ public sealed class LearnHubApp : IAsyncDisposable
     public string DataDirectory { get; }
 
     public FakeTimeProvider Clock { get; }
+
+    /// <summary>The host's recent log lines, for timeout messages.</summary>
+    public RecentLogs Logs { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -54,6 +58,7 @@ public sealed class LearnHubApp : IAsyncDisposable
         dataDirectory ??= Directory.CreateTempSubdirectory("learnhub-test-").FullName;
         clock ??= new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.Zero };
         var fakeClock = clock;
+        var logs = new RecentLogs();
         var all = new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = dataDirectory,
@@ -79,9 +84,10 @@ public sealed class LearnHubApp : IAsyncDisposable
                 builder.UseSetting(key, value);
             }
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(fakeClock)));
+            builder.ConfigureLogging(logging => RecentLogs.AddTo(logging, logs));
         });
         _ = factory.Server; // starts the host: migrations, Quartz, reconciler
-        return new LearnHubApp(factory, dataDirectory, clock, owns);
+        return new LearnHubApp(factory, dataDirectory, clock, owns, logs);
     }
 
     /// <summary>Creates a user with the given roles (viewer is implied) and a token for them.</summary>

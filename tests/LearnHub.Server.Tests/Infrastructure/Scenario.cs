@@ -49,21 +49,28 @@ public static class Scenario
     {
         app.Clock.SetUtcNow(instant);
         var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
-        await Wait.UntilAsync(
-            async () =>
+        try
+        {
+            await Wait.UntilAsync(async () => (await DueTriggersAsync(scheduler, instant)).Count, due => due == 0, what: $"session triggers due by {instant:O} to complete");
+        }
+        catch (TimeoutException e)
+        {
+            var left = string.Join('\n', await DueTriggersAsync(scheduler, instant));
+            throw new TimeoutException($"{e.Message}\nDue triggers left:\n{left}\nRecent log:\n{app.Logs.Describe()}", e);
+        }
+    }
+
+    private static async Task<List<string>> DueTriggersAsync(IScheduler scheduler, DateTimeOffset instant)
+    {
+        var due = new List<string>();
+        foreach (var key in await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(SessionTriggers.Group)))
+        {
+            if (await scheduler.GetTrigger(key) is { } trigger && trigger.StartTimeUtc <= instant)
             {
-                var due = 0;
-                foreach (var key in await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(SessionTriggers.Group)))
-                {
-                    if (await scheduler.GetTrigger(key) is { } trigger && trigger.StartTimeUtc <= instant)
-                    {
-                        due++;
-                    }
-                }
-                return due;
-            },
-            due => due == 0,
-            what: $"session triggers due by {instant:O} to complete");
+                due.Add($"{key} start {trigger.StartTimeUtc:O} next {trigger.NextFireTimeUtc:O} state {await scheduler.GetTriggerState(key)}");
+            }
+        }
+        return due;
     }
 
     public static Timestamp Ts(DateTimeOffset instant) => Timestamp.FromDateTimeOffset(instant);

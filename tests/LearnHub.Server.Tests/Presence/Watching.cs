@@ -170,6 +170,19 @@ public sealed class Dashboard : IAsyncDisposable
             c => c?.Viewers == viewers,
             what: $"a push of {viewers} viewers for {sessionId}")!;
 
+    /// <summary>Waits until the push a dashboard keeps (the highest number; it drops lower ones) carries <paramref name="viewers"/>.</summary>
+    public Task<ViewerCountChange> KeptCountAsync(string sessionId, int viewers) =>
+        Wait.UntilAsync(
+            () =>
+            {
+                lock (Counts)
+                {
+                    return Task.FromResult(Counts.Where(c => c.SessionId == sessionId).MaxBy(c => c.Sequence));
+                }
+            },
+            c => c?.Viewers == viewers,
+            what: $"a kept count of {viewers} viewers for {sessionId}")!;
+
     public ViewerCountChange? Last(string sessionId)
     {
         lock (Counts)

@@ -1,7 +1,9 @@
 using LearnHub.Api.V1;
+using LearnHub.Server.Presence;
 using LearnHub.Server.Tests.Broadcasts;
 using LearnHub.Server.Tests.Infrastructure;
 using LearnHub.Server.Tests.Presence;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LearnHub.Server.Tests.ScaleOut;
 
@@ -131,6 +133,39 @@ public sealed class TwoNodeTests
         await throughA.LeaveAsync();
         await WatchingAsync(throughB, 2);
         await WatchingAsync(late, 2);
+    }
+
+    [Fact]
+    public async Task Dashboards_on_both_nodes_show_a_count_that_changed_while_Redis_was_away()
+    {
+        await using var nodes = await TwoNodes.StartAsync(new Dictionary<string, string?>
+        {
+            ["Redis:HeartbeatInterval"] = "00:00:00.250",
+        });
+        Assert.SkipUnless(nodes.Redis.CanRestart, "an external Redis (LEARNHUB_TEST_REDIS) is not restarted by tests");
+        var admin = await nodes.A.CreateUserAsync("admin", "admin");
+        var instructor = await nodes.A.CreateUserAsync("wanhongcoco", "instructor");
+        var xiaowang = await nodes.A.CreateUserAsync("xiaowang");
+        var xiaoli = await nodes.A.CreateUserAsync("xiaoli");
+        var session = await instructor.LiveSessionAsync();
+        await using var dashboardOnA = await Dashboard.ConnectAsync(admin);
+        await using var dashboardOnB = await Dashboard.ConnectAsync(nodes.OnB(instructor));
+        await dashboardOnA.WatchSessionAsync(session.Id);
+        await dashboardOnB.WatchSessionAsync(session.Id);
+        await using var throughA = await Watcher.OpenAsync(xiaowang, session.Id);
+        await using var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
+        await dashboardOnA.KeptCountAsync(session.Id, 2);
+        await dashboardOnB.KeptCountAsync(session.Id, 2);
+
+        // xiaoli leaves while Redis is down; it comes back empty. Nothing changes after that.
+        await nodes.Redis.KillAsync();
+        await throughB.LeaveAsync();
+        await Wait.UntilAsync(() => Task.FromResult(nodes.B.Services.GetRequiredService<WatchStreams>().HasStreams(session.Id)), has => !has, what: "xiaoli leaving node B");
+        await nodes.Redis.StartAgainAsync();
+
+        await WatchingAsync(throughA, 1);
+        await dashboardOnA.KeptCountAsync(session.Id, 1);
+        await dashboardOnB.KeptCountAsync(session.Id, 1);
     }
 
     [Fact]

@@ -1,6 +1,10 @@
+using Dapper;
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Server.Data;
+using LearnHub.Server.Sessions;
 using LearnHub.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static LearnHub.Server.Tests.Infrastructure.Scenario;
 
 namespace LearnHub.Server.Tests.Sessions;
@@ -164,6 +168,43 @@ public sealed class RescheduleAndCancelTests
 
         Assert.Equal(before, await instructor.AllSessionsAsync());
         Assert.Equal(edited.Version, (await instructor.GetAsync(session.Id)).Version);
+    }
+
+    [Fact]
+    public async Task A_reminder_racing_a_reschedule_never_announces_the_old_start()
+    {
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var viewer = await app.CreateUserAsync("xiaowang");
+        var start = Shanghai(1, 19, 30);
+        var session = await instructor.ScheduleAsync(start);
+        await viewer.ReserveAsync(session.Id);
+        var database = app.Services.GetRequiredService<Database>();
+
+        // A reschedule in flight, an hour later and not yet committed, as the reminder for the old start runs.
+        await using var rescheduling = await database.OpenAsync(CancellationToken.None);
+        await using var tx = await rescheduling.BeginTransactionAsync();
+        await rescheduling.ExecuteAsync(
+            "UPDATE sessions SET planned_start_ms = planned_start_ms + 3600000, planned_end_ms = planned_end_ms + 3600000, version = version + 1 WHERE id = @id",
+            new { id = session.Id }, tx);
+        var lifecycle = app.Services.GetRequiredService<SessionLifecycle>();
+        var reminding = Task.Run(() => lifecycle.RemindAsync(session.Id, start.ToUnixTimeMilliseconds(), CancellationToken.None));
+        if (TestStore.IsPostgres)
+        {
+            // Commit once the reminder has decided or waits on the row (SQLite's single writer makes it wait anyway).
+            await Wait.UntilAsync(async () => reminding.IsCompleted || await WaitsOnALockAsync(database), done => done, what: "the reminder reading the row");
+        }
+        await tx.CommitAsync();
+        await reminding.WaitAsync(Wait.DefaultDeadline);
+
+        Assert.DoesNotContain(await viewer.NotificationsAsync(), n => n.Kind == NotificationKind.Reminder);
+    }
+
+    private static async Task<bool> WaitsOnALockAsync(Database database)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0;
     }
 
     [Fact]
