@@ -26,6 +26,7 @@ public static class AdminRegistration
         services.AddScoped<LearnHubApi>();
         services.AddScoped<UserClock>();
         services.AddScoped<InboxBadge>();
+        services.AddScoped<InboxWatch>();
         // One hub connection per circuit, opened on first use and disposed with the circuit.
         services.AddScoped<ILiveFeed, HubLiveFeed>();
         return services;

@@ -8,7 +8,7 @@ namespace LearnHub.Browser.Tests;
 
 /// <summary>
 /// 群发 end to end in three browsers on the real server: a certified creator composes and submits, a reviewer
-/// approves it in the queue, and a follower who signs in finds it in 消息中心.
+/// approves it in the queue, the follower's open console raises its badge at once, and 消息中心 lists it.
 /// </summary>
 public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(server), IClassFixture<LearnHubServer>
 {
@@ -37,6 +37,11 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         var record = Page.Locator("[data-testid^='record-row-']", new PageLocatorOptions { HasText = text });
         await Expect(record).ToContainTextAsync("审核中");
 
+        // The follower has the console open (and so is online) while it is reviewed.
+        var followerPage = await PageForAsync(follower, "/following");
+        await Expect(followerPage.GetByTestId("nav-inbox")).ToHaveAttributeAsync("data-live", "true");
+        await Expect(followerPage.GetByTestId("nav-inbox-unread")).ToHaveCountAsync(0);
+
         // A reviewer approves it from the queue.
         var reviewPage = await PageForAsync(reviewer, "/review/broadcasts");
         var row = reviewPage.Locator("[data-testid^='review-row-']", new PageLocatorOptions { HasText = text });
@@ -45,6 +50,9 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         await reviewPage.GetByTestId($"review-approve-{id}").ClickAsync();
         await reviewPage.GetByTestId("confirm-yes").ClickAsync();
         await Expect(row).ToHaveCountAsync(0);
+
+        // The open console's badge goes up at once, without a reload.
+        await Expect(followerPage.GetByTestId("nav-inbox-unread")).ToHaveTextAsync("1");
 
         // The follower signs in within 72 hours and finds it in 消息中心, unread.
         var inboxPage = await PageForAsync(follower, "/inbox");

@@ -11,6 +11,9 @@ public sealed class InboxBadge
     /// <summary>Whether this circuit has called CheckIn.</summary>
     public bool CheckedIn { get; set; }
 
+    /// <summary>Whether the circuit's inbox stream is open, i.e. new broadcasts raise the badge as they arrive.</summary>
+    public bool Live { get; private set; }
+
     public event Action? Changed;
 
     public void Set(int unread)
@@ -20,6 +23,16 @@ public sealed class InboxBadge
             return;
         }
         Unread = unread;
+        Changed?.Invoke();
+    }
+
+    public void SetLive(bool live)
+    {
+        if (Live == live)
+        {
+            return;
+        }
+        Live = live;
         Changed?.Invoke();
     }
 }

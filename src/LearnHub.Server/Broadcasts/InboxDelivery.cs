@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Dapper;
 using LearnHub.Api.V1;
 using LearnHub.Server.Data;
+using LearnHub.Server.Presence;
 
 namespace LearnHub.Server.Broadcasts;
 
@@ -18,6 +19,7 @@ public sealed partial class InboxDelivery : IDisposable
     private readonly ILogger<InboxDelivery> logger;
     private readonly IDisposable subscription;
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<InboxStream, byte>> online = new(StringComparer.Ordinal);
+    private readonly WatchStreamQuota streamQuota = new();
 
     public InboxDelivery(Database database, BroadcastEvents events, TimeProvider clock, ILogger<InboxDelivery> logger)
     {
@@ -48,9 +50,19 @@ public sealed partial class InboxDelivery : IDisposable
         return (received, new InboxSummary { NewlyReceived = received.Count, Unread = unread, Total = total });
     }
 
-    /// <summary>Holds a user online until disposed; updates for them arrive on <see cref="InboxStream.Events"/>.</summary>
-    public InboxStream Connect(string userId)
+    /// <summary>How many inbox streams one user may hold on a node (apps, console tabs); one more is refused.</summary>
+    public const int MaxStreamsPerUser = 10;
+
+    /// <summary>
+    /// Holds a user online until disposed; updates for them arrive on <see cref="InboxStream.Events"/>. Null when the
+    /// user already holds <see cref="MaxStreamsPerUser"/> streams here.
+    /// </summary>
+    public InboxStream? TryConnect(string userId)
     {
+        if (!streamQuota.TryAcquire(userId, MaxStreamsPerUser))
+        {
+            return null;
+        }
         var stream = new InboxStream(this, userId);
         online.GetOrAdd(userId, _ => new ConcurrentDictionary<InboxStream, byte>()).TryAdd(stream, 0);
         return stream;
@@ -58,6 +70,7 @@ public sealed partial class InboxDelivery : IDisposable
 
     private void Disconnect(InboxStream stream)
     {
+        streamQuota.Release(stream.UserId);
         if (online.TryGetValue(stream.UserId, out var streams))
         {
             streams.TryRemove(stream, out _);
@@ -134,6 +147,14 @@ public sealed partial class InboxDelivery : IDisposable
 
         public void Offer(InboxEvent update) => events.Writer.TryWrite(update);
 
-        public void Dispose() => owner.Disconnect(this);
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            {
+                owner.Disconnect(this);
+            }
+        }
     }
 }

@@ -113,7 +113,8 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
     {
         var caller = context.Caller();
         var ct = context.CancellationToken;
-        using var stream = delivery.Connect(caller.UserId);
+        using var stream = delivery.TryConnect(caller.UserId) ?? throw RpcErrors.ResourceExhausted(
+            $"同时打开的消息流已达上限 {InboxDelivery.MaxStreamsPerUser} 个 (at most {InboxDelivery.MaxStreamsPerUser} inbox streams per user).", TimeSpan.FromSeconds(5));
         // Being online counts as signing in: first receive what is due.
         var (_, summary) = await delivery.CheckInAsync(caller.UserId, ct);
         await responseStream.WriteAsync(new InboxEvent { Summary = summary }, ct);

@@ -27,6 +27,21 @@ public sealed class NavTests
     }
 
     [Fact]
+    public async Task The_badge_follows_broadcasts_pushed_to_the_inbox_stream_while_the_console_is_open()
+    {
+        await using var context = Context("viewer");
+        context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new() { Unread = 1, Total = 1 });
+        var pushes = context.Api.Stream<InboxEvent>("WatchInbox");
+
+        var nav = context.Render<NavMenu>();
+        nav.WaitForAssertion(() => Assert.Equal("1", nav.Find("[data-testid=nav-inbox-unread]").TextContent.Trim()), Within);
+        await pushes.WriteAsync(new InboxEvent { Message = new InboxMessage { Id = "b_2" }, Summary = new InboxSummary { Unread = 2, Total = 2 } }, Xunit.TestContext.Current.CancellationToken);
+
+        nav.WaitForAssertion(() => Assert.Equal("2", nav.Find("[data-testid=nav-inbox-unread]").TextContent.Trim()), Within);
+        Assert.Single(context.Api.RequestsTo<WatchInboxRequest>("WatchInbox"));
+    }
+
+    [Fact]
     public async Task Reviewers_get_the_review_and_report_queues()
     {
         await using var context = Context("reviewer");

@@ -21,6 +21,7 @@ public class AdminTestContext : BunitContext
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddScoped<UserClock>();
         Services.AddScoped<InboxBadge>();
+        Services.AddScoped<InboxWatch>();
         Services.AddScoped(_ => new LearnHubApi(Api));
         Services.AddSingleton<ILiveFeed>(Live);
         var roleList = roles.Length == 0 ? ["instructor"] : roles;

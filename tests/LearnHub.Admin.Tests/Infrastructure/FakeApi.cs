@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -10,6 +12,7 @@ namespace LearnHub.Admin.Tests.Infrastructure;
 public sealed class FakeApi : CallInvoker
 {
     private readonly Dictionary<string, Func<IMessage, IMessage>> handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ChannelReader<IMessage>> streams = new(StringComparer.Ordinal);
 
     public List<(string Method, IMessage Request)> Calls { get; } = [];
 
@@ -47,12 +50,74 @@ public sealed class FakeApi : CallInvoker
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
         AsyncUnaryCall(method, host, options, request).ResponseAsync.GetAwaiter().GetResult();
 
-    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
-        throw new NotSupportedException("The admin makes unary calls only.");
+    /// <summary>
+    /// What server-streaming calls to <paramref name="method"/> receive: every message written here, to whichever call
+    /// reads first; completing the writer ends the calls. Without it such a call stays open, silent, until cancelled.
+    /// </summary>
+    public ChannelWriter<TResponse> Stream<TResponse>(string method)
+        where TResponse : IMessage
+    {
+        var channel = Channel.CreateUnbounded<IMessage>();
+        streams[method] = channel.Reader;
+        return new TypedWriter<TResponse>(channel.Writer);
+    }
+
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
+    {
+        lock (Calls)
+        {
+            Calls.Add((method.Name, (IMessage)request));
+        }
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        var reader = new StreamReader<TResponse>(streams.GetValueOrDefault(method.Name), cancel.Token);
+        return new AsyncServerStreamingCall<TResponse>(reader, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], cancel.Cancel);
+    }
 
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
         throw new NotSupportedException("The admin makes unary calls only.");
 
     public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
         throw new NotSupportedException("The admin makes unary calls only.");
+
+    /// <summary>Reads a fake stream like a gRPC client: cancelling the call ends it with <see cref="StatusCode.Cancelled"/>.</summary>
+    private sealed class StreamReader<T>(ChannelReader<IMessage>? source, CancellationToken callCancelled) : IAsyncStreamReader<T>
+    {
+        public T Current { get; private set; } = default!;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(callCancelled, cancellationToken);
+            try
+            {
+                if (source is null)
+                {
+                    await Task.Delay(Timeout.Infinite, either.Token);
+                    return false;
+                }
+                while (await source.WaitToReadAsync(either.Token))
+                {
+                    if (source.TryRead(out var next))
+                    {
+                        Current = (T)next;
+                        return true;
+                    }
+                }
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                throw new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client."));
+            }
+        }
+    }
+
+    private sealed class TypedWriter<T>(ChannelWriter<IMessage> inner) : ChannelWriter<T>
+        where T : IMessage
+    {
+        public override bool TryComplete(Exception? error = null) => inner.TryComplete(error);
+
+        public override bool TryWrite(T item) => inner.TryWrite(item);
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
+    }
 }

@@ -1,4 +1,7 @@
+using Google.Rpc;
+using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Server.Broadcasts;
 using LearnHub.Server.Tests.Infrastructure;
 using static LearnHub.Server.Tests.Broadcasts.FanBroadcastWorld;
 
@@ -33,6 +36,50 @@ public sealed class OnlinePushTests
         Assert.Equal(submitted.Id, (await InboxAsync(fan)).Single().Id);
         Assert.Equal(1L, (await RecordAsync(creator, submitted.Id)).Reach.Received);
         Assert.Equal(0, (await CheckInAsync(fan)).NewlyReceived);
+    }
+
+    [Fact]
+    public async Task Inbox_streams_past_the_per_user_cap_are_refused_and_a_closed_one_frees_its_slot()
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        var creator = await world.CreatorAsync("wanhongcoco");
+        var fan = await world.FanAsync("xiaowang", creator);
+        var other = await world.FanAsync("xiaoli", creator);
+        var open = new List<InboxWatcher>();
+        for (var i = 0; i < InboxDelivery.MaxStreamsPerUser; i++)
+        {
+            open.Add(await InboxWatcher.OpenAsync(fan));
+        }
+
+        using (var oneMore = fan.Inbox.WatchInbox(new WatchInboxRequest()))
+        {
+            var refusal = await Assert.ThrowsAsync<RpcException>(() => oneMore.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(StatusCode.ResourceExhausted, refusal.StatusCode);
+            Assert.NotNull(refusal.GetRpcStatus()!.GetDetail<RetryInfo>());
+        }
+        await using (await InboxWatcher.OpenAsync(other))
+        {
+        }
+
+        await open[0].DisposeAsync();
+        open[0] = (await Wait.UntilAsync<InboxWatcher?>(
+            async () =>
+            {
+                try
+                {
+                    return await InboxWatcher.OpenAsync(fan);
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+                {
+                    return null;
+                }
+            },
+            reopened => reopened is not null,
+            what: "the freed slot"))!;
+        foreach (var watcher in open)
+        {
+            await watcher.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -50,6 +50,8 @@ public partial class Inbox : IDisposable
         {
             var checkIn = await Api.Inbox.CheckInAsync(new CheckInRequest(), cancellationToken: closing.Token);
             Summarize(checkIn);
+            // After this check-in, so what it delivered is counted in its notice rather than taken by the stream's own.
+            Watch.Start();
             if (checkIn.NewlyReceived > 0)
             {
                 Snackbar.Add(string.Format(CultureInfo.CurrentCulture, S["NewlyReceived"], checkIn.NewlyReceived), Severity.Info);
