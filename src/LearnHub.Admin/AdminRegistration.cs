@@ -53,8 +53,22 @@ public static class AdminRegistration
             {
                 await preferences.SaveLanguageAsync(userId, culture, http.RequestAborted);
             }
-            return Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/");
+            return Results.LocalRedirect(LocalPath(returnUrl));
         }).AllowAnonymous();
+        // After a settings change made through the API (e.g. the time zone): the cookie's claims are read again from the
+        // user's record. Takes nothing but where to go back to, so a forged link can only re-sync a user's own claims.
+        app.MapGet("/account/refresh", async (string? returnUrl, HttpContext http, IAdminAccounts accounts) =>
+        {
+            var auth = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (auth.Principal?.FindFirst(AdminClaims.Subject)?.Value is not { } userId
+                || await accounts.RefreshAsync(userId, http.RequestAborted) is not { } principal)
+            {
+                await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                return Results.LocalRedirect("/account/login");
+            }
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, auth.Properties);
+            return Results.LocalRedirect(LocalPath(returnUrl));
+        }).RequireAuthorization();
         app.MapPost("/account/logout", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -63,4 +77,10 @@ public static class AdminRegistration
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
+
+    /// <summary>A return address on this site, or the home page: never another host (open redirect).</summary>
+    private static string LocalPath(string? returnUrl) =>
+        returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+            ? returnUrl
+            : "/";
 }

@@ -7,6 +7,9 @@ public interface IAdminAccounts
 {
     /// <summary>The cookie principal for a correct handle and password, or null (same answer for unknown user and wrong password).</summary>
     Task<ClaimsPrincipal?> SignInAsync(string handle, string password, CancellationToken cancellationToken);
+
+    /// <summary>The cookie principal for a signed-in user as their record now stands (after a settings change), or null if the user is gone.</summary>
+    Task<ClaimsPrincipal?> RefreshAsync(string userId, CancellationToken cancellationToken);
 }
 
 /// <summary>Mints the short-lived bearer token with which the admin calls the gRPC API on the signed-in user's behalf.</summary>

@@ -35,6 +35,9 @@ public sealed class AdminAccounts(UserStore users, TokenIssuer tokens) : IAdminA
         return Principal(user);
     }
 
+    public async Task<ClaimsPrincipal?> RefreshAsync(string userId, CancellationToken cancellationToken) =>
+        await users.FindAsync(userId, cancellationToken) is { } user ? Principal(user) : null;
+
     public async Task SetPasswordAsync(UserRecord user, string password, CancellationToken cancellationToken) =>
         await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, password), cancellationToken);
 
