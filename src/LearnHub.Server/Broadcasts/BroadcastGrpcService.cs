@@ -298,6 +298,7 @@ public sealed class BroadcastGrpcService(
         Id = row.Id,
         BroadcastId = row.BroadcastId,
         ReporterId = row.ReporterId,
+        ReporterName = row.ReporterName,
         Reason = row.Reason,
         Status = (ReportStatus)row.Status,
         CreateTime = ProtoTime.FromMs(row.CreatedAtMs),

@@ -53,6 +53,7 @@ public sealed class ReportRow
     public string Id { get; init; } = "";
     public string BroadcastId { get; init; } = "";
     public string ReporterId { get; init; } = "";
+    public string ReporterName { get; init; } = "";
     public string Reason { get; init; } = "";
     public int Status { get; init; }
     public long CreatedAtMs { get; init; }

@@ -87,6 +87,34 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
         return response;
     }
 
+    /// <summary>At most this long a search text (after trimming); longer names are found by any 50 characters of them.</summary>
+    private const int MaxQueryLength = 50;
+
+    private const int MaxSearchResults = 20;
+
+    public override async Task<SearchCreatorsResponse> SearchCreators(SearchCreatorsRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var query = request.Query.Trim();
+        if (query.Length is 0 or > MaxQueryLength)
+        {
+            RpcErrors.ThrowInvalid("query", $"搜索内容须为 1–{MaxQueryLength} 个字符 (query must be 1 to {MaxQueryLength} characters).");
+        }
+        var size = PageToken.PageSize(request.PageSize, defaultSize: 10, max: MaxSearchResults);
+        await using var connection = await database.OpenAsync(context.CancellationToken);
+        var rows = await InboxStore.SearchCreatorsAsync(connection, caller.UserId, query, size, context.CancellationToken);
+        var response = new SearchCreatorsResponse();
+        response.Creators.AddRange(rows.Select(r => new CreatorMatch
+        {
+            CreatorId = r.CreatorId,
+            Handle = r.Handle,
+            DisplayName = r.DisplayName,
+            Following = r.Following,
+            FollowerCount = r.FollowerCount,
+        }));
+        return response;
+    }
+
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<CreatorPreference> SetCreatorPreference(SetCreatorPreferenceRequest request, ServerCallContext context)
     {

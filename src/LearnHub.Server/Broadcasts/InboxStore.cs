@@ -190,6 +190,31 @@ public static class InboxStore
             """,
             new { me, beforeMs, beforeId, limit }, cancellationToken: ct))).AsList();
 
+    /// <summary>
+    /// Certified creators other than <paramref name="me"/> whose handle or display name contains <paramref name="query"/>
+    /// (case-insensitive; LIKE wildcards in it are taken literally), closest first, then by followers.
+    /// </summary>
+    public static async Task<IReadOnlyList<CreatorMatchRow>> SearchCreatorsAsync(DbConnection connection, string me, string query, int limit, CancellationToken ct)
+    {
+        var lowered = query.ToLowerInvariant();
+        var literal = lowered.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+        return (await connection.QueryAsync<CreatorMatchRow>(new CommandDefinition(
+            """
+            SELECT u.id AS creator_id, u.handle, u.display_name, u.follower_count,
+                   CASE WHEN f.follower_id IS NULL THEN 0 ELSE 1 END AS following
+            FROM users u
+            LEFT JOIN follows f ON f.follower_id = @me AND f.creator_id = u.id
+            WHERE u.certified = 1 AND u.id <> @me
+              AND (LOWER(u.handle) LIKE @contains ESCAPE '\' OR LOWER(u.display_name) LIKE @contains ESCAPE '\')
+            ORDER BY CASE WHEN LOWER(u.handle) = @exact THEN 0
+                          WHEN LOWER(u.handle) LIKE @prefix ESCAPE '\' OR LOWER(u.display_name) LIKE @prefix ESCAPE '\' THEN 1
+                          ELSE 2 END,
+                     u.follower_count DESC, u.handle
+            LIMIT @limit
+            """,
+            new { me, exact = lowered, prefix = literal + "%", contains = "%" + literal + "%", limit }, cancellationToken: ct))).AsList();
+    }
+
     public static async Task<PreferenceRow> SetPreferenceAsync(
         DbConnection connection, DbTransaction tx, string me, string creatorId, bool? muted, bool? blocked, CancellationToken ct)
     {
@@ -218,23 +243,29 @@ public static class InboxStore
             """,
             report, tx, cancellationToken: ct)) == 1;
 
+    /// <summary>A report with its reporter's display name (the reviewers' queue shows who reported, not an id).</summary>
+    private const string SelectReport = """
+        SELECT r.id, r.broadcast_id, r.reporter_id, COALESCE(u.display_name, '') AS reporter_name, r.reason, r.status, r.created_at_ms
+        FROM broadcast_reports r LEFT JOIN users u ON u.id = r.reporter_id
+        """;
+
     public static Task<ReportRow?> FindReportAsync(DbConnection connection, string id, CancellationToken ct, DbTransaction? tx = null) =>
         connection.QuerySingleOrDefaultAsync<ReportRow>(new CommandDefinition(
-            "SELECT id, broadcast_id, reporter_id, reason, status, created_at_ms FROM broadcast_reports WHERE id = @id", new { id }, tx, cancellationToken: ct));
+            $"{SelectReport} WHERE r.id = @id", new { id }, tx, cancellationToken: ct));
 
     public static Task<ReportRow?> FindReportByAsync(DbConnection connection, DbTransaction tx, string broadcastId, string reporterId, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<ReportRow>(new CommandDefinition(
-            "SELECT id, broadcast_id, reporter_id, reason, status, created_at_ms FROM broadcast_reports WHERE broadcast_id = @broadcastId AND reporter_id = @reporterId",
+            $"{SelectReport} WHERE r.broadcast_id = @broadcastId AND r.reporter_id = @reporterId",
             new { broadcastId, reporterId }, tx, cancellationToken: ct));
 
     public static async Task<IReadOnlyList<ReportRow>> ListReportsAsync(
         DbConnection connection, bool includeClosed, int? afterStatus, long? afterMs, string? afterId, int limit, CancellationToken ct) =>
         (await connection.QueryAsync<ReportRow>(new CommandDefinition(
-            """
-            SELECT id, broadcast_id, reporter_id, reason, status, created_at_ms FROM broadcast_reports
-            WHERE (@includeClosed = 1 OR status = 1)
-              AND (@afterStatus IS NULL OR status > @afterStatus OR (status = @afterStatus AND (created_at_ms > @afterMs OR (created_at_ms = @afterMs AND id > @afterId))))
-            ORDER BY status, created_at_ms, id
+            $"""
+            {SelectReport}
+            WHERE (@includeClosed = 1 OR r.status = 1)
+              AND (@afterStatus IS NULL OR r.status > @afterStatus OR (r.status = @afterStatus AND (r.created_at_ms > @afterMs OR (r.created_at_ms = @afterMs AND r.id > @afterId))))
+            ORDER BY r.status, r.created_at_ms, r.id
             LIMIT @limit
             """,
             new { includeClosed = includeClosed ? 1 : 0, afterStatus, afterMs, afterId, limit }, cancellationToken: ct))).AsList();
@@ -267,6 +298,15 @@ public sealed class SummaryRow
 {
     public long Unread { get; init; }
     public long Total { get; init; }
+}
+
+public sealed class CreatorMatchRow
+{
+    public string CreatorId { get; init; } = "";
+    public string Handle { get; init; } = "";
+    public string DisplayName { get; init; } = "";
+    public long FollowerCount { get; init; }
+    public bool Following { get; init; }
 }
 
 public sealed class FollowedRow

@@ -77,6 +77,35 @@ public sealed class FollowingTests
         Assert.Equal(Me, Assert.Single(context.Api.RequestsTo<FollowRequest>("Follow")).CreatorId);
     }
 
+    [Fact]
+    public async Task Searching_by_name_asks_the_server_and_a_picked_creator_is_the_one_followed()
+    {
+        await using var context = Context();
+        Followed(context);
+        context.Api.On<SearchCreatorsRequest, SearchCreatorsResponse>("SearchCreators", _ => new()
+        {
+            Creators =
+            {
+                new CreatorMatch { CreatorId = "u_wanhong", Handle = "wanhongcoco", DisplayName = "万红coco", FollowerCount = 1200 },
+                new CreatorMatch { CreatorId = "u_li", Handle = "lilaoshi", DisplayName = "李老师", Following = true },
+            },
+        });
+        context.Api.On<FollowRequest, FollowState>("Follow", r => new() { CreatorId = r.CreatorId, Following = true, FollowerCount = 1201 });
+        var cut = context.RenderWithProviders<Following>();
+        var search = cut.FindComponent<MudBlazor.MudAutocomplete<CreatorMatch>>();
+
+        var searchFunc = search.Instance.SearchFunc ?? throw new InvalidOperationException("the creator search has no SearchFunc");
+        var searching = searchFunc(" 万红 ", CancellationToken.None);
+        Assert.NotNull(searching);
+        var found = (await searching ?? []).ToList();
+        await cut.InvokeAsync(() => search.Instance.ValueChanged.InvokeAsync(found[0]));
+        ScheduleUi.Click(cut, "follow-submit");
+
+        Assert.Equal(["u_wanhong", "u_li"], found.Select(c => c!.CreatorId));
+        Assert.Equal("万红", Assert.Single(context.Api.RequestsTo<SearchCreatorsRequest>("SearchCreators")).Query);
+        cut.WaitForAssertion(() => Assert.Equal("u_wanhong", Assert.Single(context.Api.RequestsTo<FollowRequest>("Follow")).CreatorId), Within);
+    }
+
     private static FollowedCreator Creator(string id, string name, bool certified = false, bool muted = false, bool blocked = false) => new()
     {
         CreatorId = id,

@@ -21,7 +21,8 @@ public sealed class ReportQueueTests
         cut.WaitForElement("[data-testid=report-row-r1]", Within);
 
         Assert.Equal("广告骚扰", cut.Text("report-reason-r1"));
-        Assert.Equal("u_fan", cut.Text("report-reporter-r1"));
+        Assert.Equal("u_fan 的名字", cut.Text("report-reporter-r1"));
+        Assert.Equal("u_fan", cut.Find("[data-testid=report-reporter-r1]").GetAttribute("title"));
         Assert.Equal("加微信领资料", cut.Text("broadcast-text-b1"));
         Assert.Equal("待处理", cut.Text("report-status-r1"));
         Assert.False(Assert.Single(context.Api.RequestsTo<ListReportsRequest>("ListReports")).IncludeClosed);
@@ -91,6 +92,7 @@ public sealed class ReportQueueTests
         Id = id,
         BroadcastId = broadcastId,
         ReporterId = reporter,
+        ReporterName = $"{reporter} 的名字",
         Reason = reason,
         Status = ReportStatus.Open,
         CreateTime = Timestamp.FromDateTimeOffset(Now.AddHours(-1)),

@@ -41,6 +41,8 @@ public sealed class ReportAndTakedownTests
 
         var listed = (await world.Reviewer.Broadcasts.ListReportsAsync(new ListReportsRequest())).Reports.Single();
         Assert.Equal((report.Id, "广告", ReportStatus.Open), (listed.Id, listed.Reason, listed.Status));
+        // Reviewers see who reported by name (test users are named after their handle).
+        Assert.Equal((fan.Handle, fan.Handle), (report.ReporterName, listed.ReporterName));
         Assert.Equal((approved.Id, "加微信领资料", BroadcastStatus.Approved), (listed.Broadcast.Id, listed.Broadcast.Text, listed.Broadcast.Status));
         Assert.Single((await world.Admin.Broadcasts.ListReportsAsync(new ListReportsRequest())).Reports);
 

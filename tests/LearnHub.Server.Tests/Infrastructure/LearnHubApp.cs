@@ -90,11 +90,14 @@ public sealed class LearnHubApp : IAsyncDisposable
         return new LearnHubApp(factory, dataDirectory, clock, owns, logs);
     }
 
-    /// <summary>Creates a user with the given roles (viewer is implied) and a token for them.</summary>
-    public async Task<TestUser> CreateUserAsync(string handle, params string[] roles)
+    /// <summary>Creates a user with the given roles (viewer is implied) and a token for them; their display name is the handle.</summary>
+    public Task<TestUser> CreateUserAsync(string handle, params string[] roles) => CreateNamedUserAsync(handle, handle, roles);
+
+    /// <summary>Creates a user whose display name differs from the handle (e.g. 万红coco), with a token for them.</summary>
+    public async Task<TestUser> CreateNamedUserAsync(string handle, string displayName, params string[] roles)
     {
         var store = Services.GetRequiredService<UserStore>();
-        var user = await store.CreateAsync(handle, handle, roles, "Asia/Shanghai", CancellationToken.None);
+        var user = await store.CreateAsync(handle, displayName, roles, "Asia/Shanghai", CancellationToken.None);
         // Scenarios move the fake clock by days; the server judges token lifetimes by that clock, so test tokens live long.
         var token = Services.GetRequiredService<TokenIssuer>().Issue(user, TestTokenLifetime);
         return new TestUser(user.Id, user.Handle, token, this);

@@ -80,6 +80,7 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         new("FollowService/GetFollowCounts",       Anon,     OK,     OK,  OK,     OK,      OK),
         new("FollowService/ListFollowing",         Anon,     OK,     OK,  OK,     OK,      OK),
         new("FollowService/SetCreatorPreference",  Anon,     OK,     Invalid, OK, OK,      OK),
+        new("FollowService/SearchCreators",        Anon,     OK,     OK,  OK,     OK,      OK),
         // Broadcasts: the row's owner is a certified creator; nobody else is certified, so only the owner submits.
         new("BroadcastService/GetQuota",           Anon,     OK,     OK,  OK,     OK,      OK),
         new("BroadcastService/SubmitBroadcast",    Anon,     Denied, OK,  Denied, Denied,  Denied),
@@ -255,6 +256,7 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         ["FollowService/GetFollowCounts"] = w => Ready(i => Follows(i).GetFollowCountsAsync(new GetFollowCountsRequest { UserId = w.Owner.Id }).ResponseAsync),
         ["FollowService/ListFollowing"] = w => Ready(i => Follows(i).ListFollowingAsync(new ListFollowingRequest()).ResponseAsync),
         ["FollowService/SetCreatorPreference"] = w => Ready(i => Follows(i).SetCreatorPreferenceAsync(new SetCreatorPreferenceRequest { CreatorId = w.Owner.Id, Muted = true }).ResponseAsync),
+        ["FollowService/SearchCreators"] = w => Ready(i => Follows(i).SearchCreatorsAsync(new SearchCreatorsRequest { Query = "coco" }).ResponseAsync),
         ["BroadcastService/GetQuota"] = w => Ready(i => Broadcasts(i).GetQuotaAsync(new GetQuotaRequest()).ResponseAsync),
         ["BroadcastService/SubmitBroadcast"] = async w =>
         {

@@ -1,0 +1,63 @@
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Server.Tests.Infrastructure;
+
+namespace LearnHub.Server.Tests.Broadcasts;
+
+/// <summary>Finding a creator to follow by name instead of by user id: certified creators only, closest first.</summary>
+public sealed class CreatorSearchTests
+{
+    [Fact]
+    public async Task Certified_creators_are_found_by_handle_or_name_closest_first_with_whether_the_caller_follows_them()
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        var wan = await CertifiedAsync(world, "wanhongcoco", "Coco 万红");
+        var coco = await CertifiedAsync(world, "coco", "可可老师");
+        var li = await CertifiedAsync(world, "lilaoshi", "李老师 coco 助教");
+        var fan = await world.FanAsync("xiaowang", li);
+        await world.App.CreateNamedUserAsync("cocofan", "没认证的 coco");
+
+        var found = (await fan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = " COCO " })).Creators;
+
+        // The exact handle, then a handle or name starting with it, then names containing it; no uncertified user.
+        Assert.Equal([coco.Id, wan.Id, li.Id], found.Select(c => c.CreatorId));
+        Assert.Equal(("coco", "可可老师", false), (found[0].Handle, found[0].DisplayName, found[0].Following));
+        Assert.True(found[2].Following);
+        Assert.Equal(1, found[2].FollowerCount);
+        Assert.Equal(wan.Id, Assert.Single((await fan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = "万红" })).Creators).CreatorId);
+        Assert.Single((await fan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = "coco", PageSize = 1 })).Creators);
+    }
+
+    [Fact]
+    public async Task The_caller_is_never_listed_and_wildcards_are_taken_literally()
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        var wan = await CertifiedAsync(world, "wanhongcoco", "万红coco");
+        await CertifiedAsync(world, "wan_laoshi", "万老师");
+
+        Assert.Empty((await wan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = "wanhong" })).Creators);
+        Assert.Empty((await wan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = "%" })).Creators);
+        Assert.Equal("wan_laoshi", Assert.Single((await wan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = "_" })).Creators).Handle);
+    }
+
+    [Fact]
+    public async Task A_blank_or_overlong_query_or_page_size_is_refused_with_the_field()
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        var fan = await world.App.CreateUserAsync("xiaowang");
+
+        await Refusal.AssertAsync(StatusCode.InvalidArgument, "query", async () => await fan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = "   " }));
+        await Refusal.AssertAsync(StatusCode.InvalidArgument, "query", async () => await fan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = new string('经', 51) }));
+        await Refusal.AssertAsync(StatusCode.InvalidArgument, "page_size", async () => await fan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = "coco", PageSize = 21 }));
+        var anonymous = new FollowService.FollowServiceClient(world.App.Invoker(null));
+        var refusal = await Assert.ThrowsAsync<RpcException>(() => anonymous.SearchCreatorsAsync(new SearchCreatorsRequest { Query = "coco" }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, refusal.StatusCode);
+    }
+
+    private static async Task<TestUser> CertifiedAsync(FanBroadcastWorld world, string handle, string name)
+    {
+        var creator = await world.App.CreateNamedUserAsync(handle, name, "instructor");
+        await world.Admin.Admin.SetCertifiedAsync(new SetCertifiedRequest { UserId = creator.Id, Certified = true });
+        return creator;
+    }
+}
