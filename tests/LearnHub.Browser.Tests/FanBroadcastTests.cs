@@ -7,8 +7,9 @@ using LearnHub.Browser.Tests.Infrastructure;
 namespace LearnHub.Browser.Tests;
 
 /// <summary>
-/// 群发 end to end in three browsers on the real server: a certified creator composes and submits, a reviewer
-/// approves it in the queue, the follower's open console raises its badge at once, and 消息中心 lists it.
+/// 群发 end to end in three browsers on the real server: a follower finds a certified creator by name and follows,
+/// the creator composes and submits, a reviewer approves it in the queue, the follower's open console raises its
+/// badge at once, and 消息中心 lists it.
 /// </summary>
 public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(server), IClassFixture<LearnHubServer>
 {
@@ -22,7 +23,14 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         var creatorId = (await new IdentityService.IdentityServiceClient(await InvokerAsync(channel, creator)).GetMeAsync(new GetMeRequest())).Id;
         await new AdminService.AdminServiceClient(await InvokerAsync(channel, LearnHubServer.Admin))
             .SetCertifiedAsync(new SetCertifiedRequest { UserId = creatorId, Certified = true });
-        await new FollowService.FollowServiceClient(await InvokerAsync(channel, follower)).FollowAsync(new FollowRequest { CreatorId = creatorId });
+
+        // The follower finds the creator by name in 我的关注 and follows; with the console open they are online.
+        var followerPage = await PageForAsync(follower, "/following");
+        await followerPage.Field("follow-search").FillAsync(creator.DisplayName);
+        await followerPage.GetByTestId($"follow-search-{creator.Handle}").ClickAsync();
+        await Expect(followerPage.Field("follow-user-id")).ToHaveValueAsync(creatorId);
+        await followerPage.GetByTestId("follow-submit").ClickAsync();
+        await Expect(followerPage.GetByTestId($"following-row-{creatorId}")).ToBeVisibleAsync();
         var text = $"经济基础第19章考点梳理今晚19:30开讲 {Guid.NewGuid().ToString("N")[..6]} 🎉";
 
         // The creator composes: the counter counts as a person does, the agreement is required.
@@ -37,8 +45,7 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         var record = Page.Locator("[data-testid^='record-row-']", new PageLocatorOptions { HasText = text });
         await Expect(record).ToContainTextAsync("审核中");
 
-        // The follower has the console open (and so is online) while it is reviewed.
-        var followerPage = await PageForAsync(follower, "/following");
+        // The follower still has the console open (and so is online) while it is reviewed.
         await Expect(followerPage.GetByTestId("nav-inbox")).ToHaveAttributeAsync("data-live", "true");
         await Expect(followerPage.GetByTestId("nav-inbox-unread")).ToHaveCountAsync(0);
 
