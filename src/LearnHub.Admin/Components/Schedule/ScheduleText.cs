@@ -74,4 +74,10 @@ public static class ScheduleText
         .Select(z => z.Id)
         .Order(StringComparer.Ordinal)
         .ToArray();
+
+    /// <summary>The time-zone fields' search: every zone containing the typed text (all of them for none).</summary>
+    public static Task<IEnumerable<string>> SearchZones(string? text, CancellationToken cancellationToken) =>
+        Task.FromResult(string.IsNullOrWhiteSpace(text)
+            ? IanaZones
+            : IanaZones.Where(z => z.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase)));
 }
