@@ -154,11 +154,16 @@ public sealed class TwoProcessTests
         await dashboardB.CountAsync(session.Id, 1);
 
         // Redis loses everything; the nodes put back what they hold, and new viewers count on top of it. Hub messages
-        // sent while a node's backplane reconnects are lost (pub/sub), so dashboards are checked with the next change.
+        // sent while a node's backplane reconnects are lost (pub/sub); the node pushes its counts again once it is back.
         await cluster.Redis.RestartAsync();
         await using var v2OnA = await NodeWatcher.OpenAsync(v2, a, session.Id);
         await using var v3OnB = await NodeWatcher.OpenAsync(v3, b, session.Id);
         await Wait.UntilAsync(() => CurrentViewersAsync(instructor, session.Id, a, b), counts => counts is [3, 3], what: "both nodes' stats to say 3");
+
+        // Node A's dashboard and stream must have caught up to 3 before the kill: one still showing the 2 it passed
+        // through on the way up would look as if it had already seen the dead node's viewer leave.
+        await dashboardA.CountAsync(session.Id, 3);
+        await v1OnA.ViewersAsync(3);
 
         // Node B dies without a word: viewer 3 (only on B) leaves the count; viewers 1 and 2 still watch through A.
         await cluster.KillAsync(1);
