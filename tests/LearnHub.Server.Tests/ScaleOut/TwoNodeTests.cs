@@ -89,6 +89,7 @@ public sealed class TwoNodeTests
         await using var throughA = await Watcher.OpenAsync(xiaowang, session.Id);
         var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
         await WatchingAsync(throughA, 2);
+        await dashboard.CountAsync(session.Id, 2); // else a 1 still shown from the way up would pass for the reap
 
         nodes.SilenceB();
         await throughB.DisposeAsync(); // leaving a silent node tells Redis nothing
