@@ -45,7 +45,9 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         var record = Page.Locator("[data-testid^='record-row-']", new PageLocatorOptions { HasText = text });
         await Expect(record).ToContainTextAsync("审核中");
 
-        // The follower still has the console open (and so is online) while it is reviewed.
+        // The follower still has the console open (and so is online) on 消息中心 while it is reviewed.
+        await followerPage.GetByTestId("nav-inbox").ClickAsync();
+        await Expect(followerPage.GetByTestId("inbox-empty")).ToBeVisibleAsync();
         await Expect(followerPage.GetByTestId("nav-inbox")).ToHaveAttributeAsync("data-live", "true");
         await Expect(followerPage.GetByTestId("nav-inbox-unread")).ToHaveCountAsync(0);
 
@@ -58,8 +60,11 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         await reviewPage.GetByTestId("confirm-yes").ClickAsync();
         await Expect(row).ToHaveCountAsync(0);
 
-        // The open console's badge goes up at once, without a reload.
+        // The open console's badge goes up and the open 消息中心 lists it on top, unread, without a reload.
         await Expect(followerPage.GetByTestId("nav-inbox-unread")).ToHaveTextAsync("1");
+        var pushed = followerPage.Locator("[data-testid^='inbox-row-']", new PageLocatorOptions { HasText = text });
+        await Expect(pushed).ToHaveAttributeAsync("data-read", "false");
+        await Expect(followerPage.GetByTestId("inbox-unread")).ToContainTextAsync("1");
 
         // The follower signs in within 72 hours and finds it in 消息中心, unread.
         var inboxPage = await PageForAsync(follower, "/inbox");

@@ -6,7 +6,8 @@ namespace LearnHub.Admin.Services;
 
 /// <summary>
 /// The circuit's <c>WatchInbox</c> stream, so the 消息中心 badge follows approvals while the console is open: holding it
-/// counts as being online, and each broadcast pushed to it comes with the new unread count. A dropped stream is opened
+/// counts as being online, and each broadcast pushed to it comes with the new unread count (and is listed at once by an
+/// open 消息中心 page). A dropped stream is opened
 /// again after a growing pause (1 s up to a minute); a refused one (signed out, too many streams) is not.
 /// </summary>
 public sealed partial class InboxWatch(LearnHubApi api, InboxBadge badge, TimeProvider clock, ILogger<InboxWatch> logger) : IAsyncDisposable, IDisposable
@@ -16,6 +17,9 @@ public sealed partial class InboxWatch(LearnHubApi api, InboxBadge badge, TimePr
 
     private readonly CancellationTokenSource closing = new();
     private Task? running;
+
+    /// <summary>A broadcast delivered while the console is open (raised on the stream's thread).</summary>
+    public event Action<InboxMessage, InboxSummary?>? MessageArrived;
 
     /// <summary>Opens the stream once per circuit; later calls do nothing.</summary>
     public void Start() => running ??= Task.Run(() => RunAsync(closing.Token));
@@ -36,6 +40,10 @@ public sealed partial class InboxWatch(LearnHubApi api, InboxBadge badge, TimePr
                         badge.Set(summary.Unread);
                     }
                     badge.SetLive(true);
+                    if (update.Message is { } message)
+                    {
+                        MessageArrived?.Invoke(message, update.Summary);
+                    }
                 }
                 badge.SetLive(false);
             }

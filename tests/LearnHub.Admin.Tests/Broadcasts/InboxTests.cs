@@ -194,6 +194,39 @@ public sealed class InboxTests
     }
 
     [Fact]
+    public async Task A_broadcast_pushed_while_the_page_is_open_is_listed_on_top_at_once_and_once()
+    {
+        await using var context = Context();
+        var fake = new FakeInbox(context, Message("m1", Text("b1", "第一条"), received: Now.AddMinutes(-5)));
+        var pushes = context.Api.Stream<InboxEvent>("WatchInbox");
+        var cut = context.RenderWithProviders<Inbox>();
+        cut.WaitForAssertion(() => Assert.Equal("未读 1", cut.Text("inbox-unread")), Within);
+
+        // Delivered to the open stream before a list read would return it: it goes on top without a reload.
+        var pushed = Message("m2", Text("b2", "经济基础冲刺资料"), received: Now);
+        await pushes.WriteAsync(new InboxEvent { Message = pushed, Summary = new InboxSummary { Unread = 2, Total = 2 } }, Xunit.TestContext.Current.CancellationToken);
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(["m2", "m1"], RowIds(cut));
+            Assert.Equal("未读 2", cut.Text("inbox-unread"));
+            Assert.True(cut.Has("inbox-row-unread-m2"));
+            Assert.Equal("经济基础冲刺资料", cut.Text("broadcast-text-b2"));
+        }, Within);
+
+        // A list read that does not have it yet keeps it; one that has it shows it once.
+        ScheduleUi.InputOf(cut, "inbox-unread-only").Change(true);
+        cut.WaitForAssertion(() => Assert.Equal(["m2", "m1"], RowIds(cut)), Within);
+        fake.Add(pushed);
+        ScheduleUi.InputOf(cut, "inbox-unread-only").Change(false);
+        cut.WaitForAssertion(() => Assert.Equal(2, context.Api.RequestsTo<ListInboxRequest>("ListInbox").Count(r => !r.UnreadOnly)), Within);
+        cut.WaitForAssertion(() => Assert.Equal(["m2", "m1"], RowIds(cut)), Within);
+    }
+
+    private static List<string> RowIds(IRenderedComponent<ScheduleHost> cut) =>
+        [.. cut.FindAll("[data-testid^=inbox-row-]:not([data-testid^=inbox-row-unread-])").Select(r => r.GetAttribute("data-testid")!["inbox-row-".Length..])];
+
+    [Fact]
     public async Task An_empty_inbox_says_so()
     {
         await using var context = Context();
@@ -260,6 +293,9 @@ public sealed class InboxTests
         }
 
         public int NewlyReceived { get; set; }
+
+        /// <summary>Delivers a message, newest first.</summary>
+        public void Add(InboxMessage message) => messages.Insert(0, message);
 
         public int PageSize { get; set; } = 20;
 

@@ -11,7 +11,8 @@ namespace LearnHub.Admin.Components.Pages.Broadcasts;
 
 /// <summary>
 /// 消息中心: opening it checks in (which is when broadcasts approved in the last 72 hours arrive), then lists the
-/// caller's messages newest first. Read, delete, report, and per creator 消息免打扰 / 拉黑.
+/// caller's messages newest first; a broadcast delivered while the page is open (through the circuit's
+/// <see cref="InboxWatch"/>) goes on top at once. Read, delete, report, and per creator 消息免打扰 / 拉黑.
 /// </summary>
 public partial class Inbox : IDisposable
 {
@@ -19,6 +20,7 @@ public partial class Inbox : IDisposable
 
     private readonly Dictionary<string, CreatorPreference> preferences = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource closing = new();
+    private readonly List<InboxMessage> arrived = [];
     private List<InboxMessage> messages = [];
     private InboxSummary? summary;
     private string? nextPageToken;
@@ -29,7 +31,11 @@ public partial class Inbox : IDisposable
     private string? error;
     private string? expandedId;
 
-    protected override async Task OnInitializedAsync() => await Clock.ZoneAsync();
+    protected override async Task OnInitializedAsync()
+    {
+        await Clock.ZoneAsync();
+        Watch.MessageArrived += OnMessageArrived;
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -96,7 +102,9 @@ public partial class Inbox : IDisposable
                 PageSize = PageSize,
                 PageToken = append ? nextPageToken ?? string.Empty : string.Empty,
             }, cancellationToken: closing.Token);
-            messages = append ? [.. messages, .. page.Messages.Where(m => messages.All(x => x.Id != m.Id))] : [.. page.Messages];
+            messages = append
+                ? [.. messages, .. page.Messages.Where(m => messages.All(x => x.Id != m.Id))]
+                : [.. ArrivedNotIn(page.Messages), .. page.Messages];
             nextPageToken = page.NextPageToken;
             loaded = true;
         }
@@ -108,6 +116,38 @@ public partial class Inbox : IDisposable
         {
             loading = false;
         }
+    }
+
+    /// <summary>
+    /// A broadcast pushed while the page is open goes on top at once. It is also kept aside, so a list that was being
+    /// read when it arrived (and may not have it yet) still shows it.
+    /// </summary>
+    private void OnMessageArrived(InboxMessage message, InboxSummary? next) =>
+        _ = InvokeAsync(() =>
+        {
+            if (closing.IsCancellationRequested)
+            {
+                return;
+            }
+            arrived.RemoveAll(m => m.Id == message.Id);
+            arrived.Add(message);
+            if (messages.All(m => m.Id != message.Id))
+            {
+                messages.Insert(0, message);
+                loaded = true;
+            }
+            if (next is not null)
+            {
+                summary = next;
+            }
+            StateHasChanged();
+        });
+
+    /// <summary>Pushed messages a freshly read first page does not have yet (newest first), as the filter allows.</summary>
+    private IEnumerable<InboxMessage> ArrivedNotIn(IEnumerable<InboxMessage> page)
+    {
+        var listed = page.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        return arrived.Where(m => !listed.Contains(m.Id) && !(unreadOnly && m.Read)).Reverse().ToList();
     }
 
     private CreatorPreference PreferenceOf(InboxMessage message) =>
@@ -164,6 +204,7 @@ public partial class Inbox : IDisposable
         if (await RunAsync(() => Api.Inbox.DeleteInboxMessageAsync(new DeleteInboxMessageRequest { MessageId = message.Id }).ResponseAsync) is { } next)
         {
             messages.Remove(message);
+            arrived.RemoveAll(m => m.Id == message.Id);
             Summarize(next);
             Snackbar.Add(S["Deleted"], Severity.Success);
         }
@@ -239,6 +280,7 @@ public partial class Inbox : IDisposable
 
     public void Dispose()
     {
+        Watch.MessageArrived -= OnMessageArrived;
         closing.Cancel();
         closing.Dispose();
     }
