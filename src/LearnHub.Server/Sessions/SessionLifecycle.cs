@@ -1,11 +1,13 @@
 using System.Data.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
+using LearnHub.Server.Platform;
 
 namespace LearnHub.Server.Sessions;
 
 /// <summary>The status moves the scheduler makes, and the go-live/end moves shared with the instructor's RPCs.</summary>
-public sealed partial class SessionLifecycle(Database database, ISessionEvents events, TimeProvider clock, ILogger<SessionLifecycle> logger)
+public sealed partial class SessionLifecycle(
+    Database database, PlatformSettingsStore settings, ISessionEvents events, TimeProvider clock, ILogger<SessionLifecycle> logger)
 {
     /// <summary>开播提醒 to every reserved viewer, if the session is still Scheduled for the start this reminder was for.</summary>
     public async Task RemindAsync(string sessionId, long dueStartMs, CancellationToken ct)
@@ -27,10 +29,37 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
         LogReminded(sessionId, sent);
     }
 
-    public async Task GoLiveOnScheduleAsync(string sessionId, long dueStartMs, CancellationToken ct)
+    /// <summary>
+    /// The 开播提醒 of a session whose reminder came due more than a grace ago and never went out (the cluster's overdue
+    /// pass: a node killed while running it). Nothing when it went out, was never planned, or the session moved on.
+    /// </summary>
+    public async Task SendMissedReminderAsync(string sessionId, long dueStartMs, CancellationToken ct)
     {
+        var leadMs = (long)(await settings.GetAsync(ct)).ReminderLead.TotalMilliseconds;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await SessionStore.LockRowAsync(connection, tx, sessionId, ct);
+        var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
+        if (session is null || session.PlannedStartMs != dueStartMs)
+        {
+            return;
+        }
+        var sent = await SessionNotices.SendMissedReminderAsync(connection, tx, session, leadMs, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        await tx.CommitAsync(ct);
+        if (sent > 0)
+        {
+            LogMissedReminderSent(sessionId, sent);
+        }
+    }
+
+    public async Task GoLiveOnScheduleAsync(string sessionId, long dueStartMs, CancellationToken ct)
+    {
+        var leadMs = (long)(await settings.GetAsync(ct)).ReminderLead.TotalMilliseconds;
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // Another node may run this step at the same moment (Quartz's recovery and the cluster's overdue pass): the
+        // second to get the row finds it Live and does nothing.
+        await SessionStore.LockRowAsync(connection, tx, sessionId, ct);
         var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
         if (session is null || session.Status != SessionStatus.Scheduled || session.PlannedStartMs != dueStartMs)
         {
@@ -38,6 +67,7 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
             return;
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await SendMissedReminderAsync(connection, tx, session, leadMs, now, ct);
         await GoLiveAsync(connection, tx, session, now, now, ct, byScheduler: true);
         await tx.CommitAsync(ct);
         LogWentLive(sessionId, now - dueStartMs);
@@ -50,8 +80,10 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
     /// </summary>
     public async Task AutoEndAsync(string sessionId, long dueEndMs, CancellationToken ct)
     {
+        var leadMs = (long)(await settings.GetAsync(ct)).ReminderLead.TotalMilliseconds;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await SessionStore.LockRowAsync(connection, tx, sessionId, ct);
         var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
         if (session is null || session.Status.IsFinal() || session.PlannedEndMs != dueEndMs)
         {
@@ -62,6 +94,7 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
         var version = session.Version;
         if (session.Status == SessionStatus.Scheduled)
         {
+            await SendMissedReminderAsync(connection, tx, session, leadMs, now, ct);
             await GoLiveAsync(connection, tx, session, session.PlannedStartMs, now, ct, byScheduler: true);
             version++;
         }
@@ -75,6 +108,16 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
         await tx.CommitAsync(ct);
         LogEnded(sessionId, now - dueEndMs);
         events.Publish(new SessionChanged(sessionId, SessionStatus.Ended));
+    }
+
+    /// <summary>A reminder that came due and never went out goes before the went-live notice (<see cref="SessionNotices.SendMissedReminderAsync"/>).</summary>
+    private async Task SendMissedReminderAsync(DbConnection connection, DbTransaction tx, SessionRow session, long leadMs, long nowMs, CancellationToken ct)
+    {
+        var sent = await SessionNotices.SendMissedReminderAsync(connection, tx, session, leadMs, nowMs, ct);
+        if (sent > 0)
+        {
+            LogMissedReminderSent(session.Id, sent);
+        }
     }
 
     /// <summary>Scheduled → Live with the went-live notice, inside the caller's transaction.</summary>
@@ -97,6 +140,9 @@ public sealed partial class SessionLifecycle(Database database, ISessionEvents e
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Session {SessionId} ended on schedule ({LatenessMs} ms after its end)")]
     private partial void LogEnded(string sessionId, long latenessMs);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Session {SessionId}: its reminder came due and never went out; sent it late to {Count} reserved viewers")]
+    private partial void LogMissedReminderSent(string sessionId, int count);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Session {SessionId}: {Step} has nothing to do (moved on since it was scheduled)")]
     private partial void LogStepSkipped(string sessionId, string step);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using LearnHub.Core.Common;
+using LearnHub.Core.Sessions;
 
 namespace LearnHub.Server.Sessions;
 
@@ -36,6 +37,43 @@ public static class SessionNotices
                 text = Text(session, kind), nowMs,
             },
             tx, cancellationToken: ct));
+
+    /// <summary>
+    /// The 开播提醒 of <paramref name="session"/>'s current start, if one was due by <paramref name="nowMs"/> and never
+    /// went out: a node killed while running the reminder loses it (Quartz's cluster recovery can drop a step in flight),
+    /// and the go-live that follows must not pass over it. A reminder was planned when the start was set at least
+    /// <paramref name="leadMs"/> ahead (a reschedule inside the lead has none); it went out if any viewer has it (the
+    /// reminder step writes every notice in one transaction). It goes to those who had reserved by its time, as the
+    /// reminder itself would have. Returns the notices written.
+    /// </summary>
+    public static async Task<int> SendMissedReminderAsync(
+        DbConnection connection, DbTransaction tx, SessionRow session, long leadMs, long nowMs, CancellationToken ct)
+    {
+        var remindAtMs = session.PlannedStartMs - leadMs;
+        if (session.Status != SessionStatus.Scheduled || remindAtMs > nowMs || remindAtMs <= session.UpdatedAtMs)
+        {
+            return 0;
+        }
+        var occurrence = session.PlannedStartMs.ToString(CultureInfo.InvariantCulture);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO notifications (user_id, session_id, kind, occurrence, session_title, planned_start_ms, text, created_at_ms)
+            SELECT r.user_id, @sessionId, @kind, @occurrence, @title, @startMs, @text, @nowMs
+            FROM reservations r
+            WHERE r.session_id = @sessionId AND r.created_at_ms <= @remindAtMs
+              AND NOT EXISTS (
+                  SELECT 1 FROM reservations sent
+                  JOIN notifications n ON n.user_id = sent.user_id AND n.session_id = sent.session_id
+                  WHERE sent.session_id = @sessionId AND n.kind = @kind AND n.occurrence = @occurrence)
+            ON CONFLICT (user_id, session_id, kind, occurrence) DO NOTHING
+            """,
+            new
+            {
+                sessionId = session.Id, kind = (int)NoticeKind.Reminder, occurrence, title = session.Title, startMs = session.PlannedStartMs,
+                text = Text(session, NoticeKind.Reminder), nowMs, remindAtMs,
+            },
+            tx, cancellationToken: ct));
+    }
 
     /// <summary>The notice in the product's language; the start is shown in the zone the session is announced in.</summary>
     public static string Text(SessionRow session, NoticeKind kind)

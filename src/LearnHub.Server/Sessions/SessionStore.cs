@@ -134,6 +134,23 @@ public static class SessionStore
             $"SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id WHERE s.triggers_version <> s.version LIMIT @limit",
             new { limit }, cancellationToken: ct))).AsList();
 
+    /// <summary>
+    /// Scheduled sessions whose reminder was planned (start set at least the lead ahead), came due at or before
+    /// <paramref name="cutoffMs"/>, and reached none of the viewers who had reserved by then.
+    /// </summary>
+    public static async Task<IReadOnlyList<SessionRow>> ListMissedRemindersAsync(DbConnection connection, long leadMs, long cutoffMs, int limit, CancellationToken ct) =>
+        (await connection.QueryAsync<SessionRow>(new CommandDefinition(
+            $"""
+            SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id
+            WHERE s.status = 1 AND s.planned_start_ms - @leadMs <= @cutoffMs AND s.planned_start_ms - @leadMs > s.updated_at_ms
+              AND EXISTS (SELECT 1 FROM reservations r WHERE r.session_id = s.id AND r.created_at_ms <= s.planned_start_ms - @leadMs)
+              AND NOT EXISTS (
+                  SELECT 1 FROM reservations r JOIN notifications n ON n.user_id = r.user_id AND n.session_id = r.session_id
+                  WHERE r.session_id = s.id AND n.kind = @reminder AND n.occurrence = CAST(s.planned_start_ms AS TEXT))
+            LIMIT @limit
+            """,
+            new { leadMs, cutoffMs, limit, reminder = (int)NoticeKind.Reminder }, cancellationToken: ct))).AsList();
+
     /// <summary>Sessions whose go-live (Scheduled) or auto-end (Live) was due at or before <paramref name="cutoffMs"/>.</summary>
     public static async Task<IReadOnlyList<SessionRow>> ListOverdueAsync(DbConnection connection, long cutoffMs, int limit, CancellationToken ct) =>
         (await connection.QueryAsync<SessionRow>(new CommandDefinition(

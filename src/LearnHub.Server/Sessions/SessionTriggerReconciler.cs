@@ -1,6 +1,7 @@
 using System.Data.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
+using LearnHub.Server.Platform;
 using Quartz;
 
 namespace LearnHub.Server.Sessions;
@@ -8,14 +9,19 @@ namespace LearnHub.Server.Sessions;
 /// <summary>
 /// Re-syncs the triggers of sessions whose row is ahead of its triggers: at start-up (a crash between commit and
 /// scheduling) and then every <see cref="Interval"/> (a scheduling call that failed). On a cluster (PostgreSQL) it also
-/// re-syncs, every <see cref="OverdueInterval"/>, sessions whose go-live or auto-end is more than
+/// catches up, every <see cref="OverdueInterval"/>, sessions whose reminder, go-live or auto-end is more than
 /// <see cref="OverdueGrace"/> overdue: a node killed while running a step can lose it to Quartz's cluster recovery
-/// (seen: 1 go-live of 250, never run by the surviving node). It runs the overdue step itself rather than rewriting the
+/// (seen: 1 go-live of 250 never run by the surviving node; in another run, 1 reminder). It runs the overdue step itself rather than rewriting the
 /// triggers (deleting a job Quartz is firing lost steps): the steps are idempotent and write only the version they
 /// read, so a step Quartz runs as well changes nothing a second time.
 /// </summary>
 public sealed partial class SessionTriggerReconciler(
-    Database database, SessionTriggers triggers, SessionLifecycle lifecycle, TimeProvider clock, ILogger<SessionTriggerReconciler> logger)
+    Database database,
+    SessionTriggers triggers,
+    SessionLifecycle lifecycle,
+    PlatformSettingsStore settings,
+    TimeProvider clock,
+    ILogger<SessionTriggerReconciler> logger)
     : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -51,8 +57,9 @@ public sealed partial class SessionTriggerReconciler(
                     await ReconcileAsync(stoppingToken);
                 }
             }
-            catch (Exception e) when (e is DbException or SchedulerException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
+                // Whatever went wrong, the next pass tries again: a faulted background service would stop the node.
                 LogPassFailed(e);
             }
         }
@@ -85,19 +92,30 @@ public sealed partial class SessionTriggerReconciler(
         return synced;
     }
 
-    /// <summary>Runs the go-live or auto-end of sessions whose step has not run <see cref="OverdueGrace"/> after it was due.</summary>
+    /// <summary>
+    /// Runs the reminder, go-live or auto-end of sessions whose step has not run <see cref="OverdueGrace"/> after it
+    /// was due. Reminders first: a go-live sends a missed reminder itself, but one whose session starts later would
+    /// otherwise never go out.
+    /// </summary>
     private async Task RunOverdueStepsAsync(CancellationToken ct)
     {
+        var leadMs = (long)(await settings.GetAsync(ct)).ReminderLead.TotalMilliseconds;
+        var cutoffMs = (clock.GetUtcNow() - OverdueGrace).ToUnixTimeMilliseconds();
+        IReadOnlyList<SessionRow> unreminded;
         IReadOnlyList<SessionRow> overdue;
         await using (var connection = await database.OpenAsync(ct))
         {
-            overdue = await SessionStore.ListOverdueAsync(connection, (clock.GetUtcNow() - OverdueGrace).ToUnixTimeMilliseconds(), Batch, ct);
+            unreminded = await SessionStore.ListMissedRemindersAsync(connection, leadMs, cutoffMs, Batch, ct);
+            overdue = await SessionStore.ListOverdueAsync(connection, cutoffMs, Batch, ct);
+        }
+        foreach (var session in unreminded)
+        {
+            await lifecycle.SendMissedReminderAsync(session.Id, session.PlannedStartMs, ct);
         }
         foreach (var session in overdue)
         {
             if (session.Status == SessionStatus.Scheduled)
             {
-                // No late reminder: the went-live notice says more, and a session rescheduled inside the lead has none.
                 await lifecycle.GoLiveOnScheduleAsync(session.Id, session.PlannedStartMs, ct);
             }
             else
@@ -105,14 +123,14 @@ public sealed partial class SessionTriggerReconciler(
                 await lifecycle.AutoEndAsync(session.Id, session.PlannedEndMs, ct);
             }
         }
-        if (overdue.Count > 0)
+        if (unreminded.Count + overdue.Count > 0)
         {
-            LogOverdue(overdue.Count);
+            LogOverdue(unreminded.Count, overdue.Count);
         }
     }
 
-    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Ran the overdue go-live or auto-end of {Count} sessions")]
-    private partial void LogOverdue(int count);
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Ran overdue steps: the reminder of {Reminders} sessions, the go-live or auto-end of {Count}")]
+    private partial void LogOverdue(int reminders, int count);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Re-synced the triggers of {Count} sessions")]
     private partial void LogReconciled(int count);
