@@ -102,9 +102,12 @@ public sealed partial class AudienceRecorder(
                 return;
             }
             publisher.StatusChanged(before, after, tellDashboards: !change.FromOtherNode);
-            if (change.Status == CoreStatus.Live && before?.Status != CoreStatus.Live)
+            if (change.Status == CoreStatus.Live)
             {
-                await WriteAsync([new SessionFlush(change.SessionId, after.LiveAtMs ?? nowMs, counts.CurrentViewers(change.SessionId), ledger.PeakOf(change.SessionId), [])], CancellationToken.None);
+                // The chart starts at go-live. Written on every Live change (whether this one is the go-live is not for
+                // the cached row to say: another read may have cached the Live row first), but the first write of that
+                // instant stays: the node that made the change writes it at once, another hears of it later.
+                await WriteAsync([new SessionFlush(change.SessionId, after.LiveAtMs ?? nowMs, counts.CurrentViewers(change.SessionId), ledger.PeakOf(change.SessionId), [], KeepExistingSample: true)], CancellationToken.None);
             }
             else if (change.Status.IsFinal() && before?.Status != change.Status)
             {
@@ -188,7 +191,7 @@ public sealed partial class AudienceRecorder(
             {
                 if (flush.Viewers >= 0)
                 {
-                    await AudienceStore.AddSampleAsync(connection, tx, flush.SessionId, flush.AtMs, flush.Viewers, ct);
+                    await AudienceStore.AddSampleAsync(connection, tx, flush.SessionId, flush.AtMs, flush.Viewers, flush.KeepExistingSample, ct);
                 }
                 if (flush.Peak is { } peak)
                 {
@@ -204,8 +207,11 @@ public sealed partial class AudienceRecorder(
         }
     }
 
-    /// <summary>What one write stores for a session; <paramref name="Viewers"/> below zero writes no sample.</summary>
-    private sealed record SessionFlush(string SessionId, long AtMs, int Viewers, Peak? Peak, IReadOnlyList<WatchTime> Watched);
+    /// <summary>
+    /// What one write stores for a session; <paramref name="Viewers"/> below zero writes no sample, and
+    /// <paramref name="KeepExistingSample"/> leaves a sample already written at that instant as it is.
+    /// </summary>
+    private sealed record SessionFlush(string SessionId, long AtMs, int Viewers, Peak? Peak, IReadOnlyList<WatchTime> Watched, bool KeepExistingSample = false);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing live audience samples failed; the next sample retries")]
     private static partial void LogSampleFailed(ILogger logger, Exception exception);

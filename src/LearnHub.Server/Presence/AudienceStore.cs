@@ -8,11 +8,12 @@ namespace LearnHub.Server.Presence;
 /// <summary>The presence SQL: samples, peaks and watch time per session. Each method runs on the caller's transaction.</summary>
 public static class AudienceStore
 {
-    public static Task AddSampleAsync(DbConnection connection, DbTransaction tx, string sessionId, long atMs, int viewers, CancellationToken ct) =>
+    /// <summary>Writes the count at an instant; with <paramref name="keepExisting"/> a row already there stays as it is.</summary>
+    public static Task AddSampleAsync(DbConnection connection, DbTransaction tx, string sessionId, long atMs, int viewers, bool keepExisting, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(
-            """
+            $"""
             INSERT INTO session_viewer_samples (session_id, at_ms, viewers) VALUES (@sessionId, @atMs, @viewers)
-            ON CONFLICT (session_id, at_ms) DO UPDATE SET viewers = excluded.viewers
+            ON CONFLICT (session_id, at_ms) DO {(keepExisting ? "NOTHING" : "UPDATE SET viewers = excluded.viewers")}
             """,
             new { sessionId, atMs, viewers }, tx, cancellationToken: ct));
 

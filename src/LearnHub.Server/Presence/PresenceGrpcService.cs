@@ -60,28 +60,26 @@ public sealed class PresenceGrpcService(
         var stream = new WatchStream();
         using var registration = streams.Add(sessionId, stream);
         ledger.Enter(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var joined = counts.Join(sessionId, userId);
         try
         {
-            using (counts.Join(sessionId, userId))
+            var current = directory.TryGet(sessionId) ?? row;
+            var first = new WatchSessionUpdate
             {
-                var current = directory.TryGet(sessionId) ?? row;
-                var first = new WatchSessionUpdate
-                {
-                    Kind = current.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Snapshot,
-                    State = current.ToLiveState(counts.CurrentViewers(sessionId), clock.GetUtcNow()),
-                };
-                await responseStream.WriteAsync(first, ct);
-                if (first.Kind == WatchSessionUpdate.Types.Kind.Final)
+                Kind = current.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Snapshot,
+                State = current.ToLiveState(counts.CurrentViewers(sessionId), clock.GetUtcNow()),
+            };
+            await responseStream.WriteAsync(first, ct);
+            if (first.Kind == WatchSessionUpdate.Types.Kind.Final)
+            {
+                return;
+            }
+            await foreach (var update in stream.Updates.ReadAllAsync(ct))
+            {
+                await responseStream.WriteAsync(update, ct);
+                if (update.Kind == WatchSessionUpdate.Types.Kind.Final)
                 {
                     return;
-                }
-                await foreach (var update in stream.Updates.ReadAllAsync(ct))
-                {
-                    await responseStream.WriteAsync(update, ct);
-                    if (update.Kind == WatchSessionUpdate.Types.Kind.Final)
-                    {
-                        return;
-                    }
                 }
             }
         }
@@ -91,7 +89,9 @@ public sealed class PresenceGrpcService(
         }
         finally
         {
+            // Watch time stops before the count drops, so whoever sees the viewer gone also sees their time stopped.
             ledger.Leave(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            joined.Dispose();
         }
     }
 

@@ -92,7 +92,9 @@ public sealed class OnlinePushTests
 
         await using var watcher = await InboxWatcher.OpenAsync(fan);
 
-        Assert.Equal((1, 1, 1), (watcher.First.Summary.NewlyReceived, watcher.First.Summary.Unread, watcher.First.Summary.Total));
+        // Received by the stream's own check-in, or (if the approval's push pass ran only once the stream was open) by
+        // that push just before it: either way because the stream is open, and once.
+        Assert.Equal((1, 1), (watcher.First.Summary.Unread, watcher.First.Summary.Total));
         Assert.Equal(approved.Id, (await InboxAsync(fan)).Single().Id);
     }
 
