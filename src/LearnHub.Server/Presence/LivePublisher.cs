@@ -54,8 +54,10 @@ public sealed partial class LivePublisher(
     /// <summary>
     /// A session changed status or schedule (its row is already refreshed in the directory). Every node updates its own
     /// watch streams; only the node where the change was made tells the dashboards (<paramref name="tellDashboards"/>).
+    /// Boards of live sessions hear it when it went live or stopped being live; <paramref name="toLiveBoards"/> says so
+    /// when <paramref name="before"/> is not known.
     /// </summary>
-    public void StatusChanged(SessionRow? before, SessionRow after, bool tellDashboards = true)
+    public void StatusChanged(SessionRow? before, SessionRow after, bool tellDashboards = true, bool toLiveBoards = false)
     {
         var present = counts.CurrentViewers(after.Id);
         var state = pacing.GetOrAdd(after.Id, _ => new Pacing());
@@ -67,7 +69,7 @@ public sealed partial class LivePublisher(
         if (tellDashboards)
         {
             var groups = new List<string>(3) { LiveViews.Groups.Session(after.Id) };
-            if (after.Status == CoreStatus.Live || before?.Status == CoreStatus.Live)
+            if (after.Status == CoreStatus.Live || before?.Status == CoreStatus.Live || toLiveBoards)
             {
                 groups.Add(LiveViews.Groups.AllLive);
                 groups.Add(LiveViews.Groups.LiveOf(after.InstructorId));
@@ -82,8 +84,8 @@ public sealed partial class LivePublisher(
 
     /// <summary>
     /// Sends the count of every session this node follows to the dashboards again. Called when the SignalR backplane's
-    /// subscription comes back after Redis was away: hub messages sent meanwhile were lost (pub/sub keeps nothing), so a
-    /// dashboard could show a count that changed while Redis restarted until the next change. Each node sends what it
+    /// subscription comes back after Redis was away (<c>BackplaneCatchUp</c>): hub messages sent meanwhile were lost
+    /// (pub/sub keeps nothing), so a dashboard could show a count that changed while Redis restarted until the next change. Each node sends what it
     /// knows; a dashboard drops a count whose number it already has, so one that missed nothing sees no change.
     /// </summary>
     public void RepushAll()

@@ -33,6 +33,16 @@ public sealed class LiveSessionDirectory(Database database)
         return (before, loaded is null ? before : Keep(loaded));
     }
 
+    /// <summary>
+    /// A row read elsewhere: refreshes a cached session (a newer cached version stays) and returns it before and
+    /// after; a session not cached is returned as read and not cached (nobody on this node watches it).
+    /// </summary>
+    public (SessionRow? Before, SessionRow After) Update(SessionRow read)
+    {
+        var before = TryGet(read.Id);
+        return (before, before is null ? read : Keep(read));
+    }
+
     /// <summary>Drops ended and cancelled sessions that nobody watches any more.</summary>
     public void Forget(string sessionId)
     {

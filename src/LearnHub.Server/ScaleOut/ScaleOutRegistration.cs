@@ -53,19 +53,27 @@ public static class ScaleOutRegistration
             o.Configuration = ConnectionOptions(settings.Configuration!, node);
             o.Configuration.ChannelPrefix = RedisChannel.Literal(keys.SignalRPrefix);
         });
-        // When the backplane's subscription is back after an outage, counts pushed while it was away were lost: send
-        // them again. The multiplexer re-subscribes before it raises ConnectionRestored.
+        // When the backplane's subscription is back after an outage, hub messages sent while it was away were lost:
+        // counts and statuses are sent again. The multiplexer re-subscribes before it raises ConnectionRestored.
+        services.AddSingleton<BackplaneCatchUp>();
         services.AddOptions<RedisOptions>().Configure<IServiceProvider>((o, sp) =>
         {
             var configuration = o.Configuration;
             o.ConnectionFactory = async log =>
             {
                 var backplane = await ConnectionMultiplexer.ConnectAsync(configuration, log);
+                backplane.ConnectionFailed += (_, e) =>
+                {
+                    if (e.ConnectionType == ConnectionType.Subscription)
+                    {
+                        sp.GetRequiredService<BackplaneCatchUp>().Lost();
+                    }
+                };
                 backplane.ConnectionRestored += (_, e) =>
                 {
                     if (e.ConnectionType == ConnectionType.Subscription)
                     {
-                        sp.GetRequiredService<LivePublisher>().RepushAll();
+                        sp.GetRequiredService<BackplaneCatchUp>().Restored();
                     }
                 };
                 return backplane;

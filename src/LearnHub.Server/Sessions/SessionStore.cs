@@ -134,6 +134,21 @@ public static class SessionStore
             $"SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id WHERE s.triggers_version <> s.version LIMIT @limit",
             new { limit }, cancellationToken: ct))).AsList();
 
+    /// <summary>The latest <paramref name="limit"/> sessions whose row changed at or after <paramref name="sinceMs"/>, oldest change first.</summary>
+    public static async Task<IReadOnlyList<SessionRow>> ListChangedSinceAsync(DbConnection connection, long sinceMs, int limit, CancellationToken ct)
+    {
+        var newestFirst = (await connection.QueryAsync<SessionRow>(new CommandDefinition(
+            $"""
+            SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id
+            WHERE s.updated_at_ms >= @sinceMs
+            ORDER BY s.updated_at_ms DESC, s.id DESC
+            LIMIT @limit
+            """,
+            new { sinceMs, limit }, cancellationToken: ct))).AsList();
+        newestFirst.Reverse();
+        return newestFirst;
+    }
+
     /// <summary>
     /// Scheduled sessions whose reminder was planned (start set at least the lead ahead), came due at or before
     /// <paramref name="cutoffMs"/>, and reached none of the viewers who had reserved by then.

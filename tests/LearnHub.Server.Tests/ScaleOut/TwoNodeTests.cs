@@ -170,6 +170,36 @@ public sealed class TwoNodeTests
     }
 
     [Fact]
+    public async Task A_session_ended_while_Redis_was_away_reaches_the_other_node_s_streams_and_both_nodes_dashboards()
+    {
+        await using var nodes = await TwoNodes.StartAsync(new Dictionary<string, string?>
+        {
+            ["Redis:HeartbeatInterval"] = "00:00:00.250",
+        });
+        Assert.SkipUnless(nodes.Redis.CanRestart, "an external Redis (LEARNHUB_TEST_REDIS) is not restarted by tests");
+        var admin = await nodes.A.CreateUserAsync("admin", "admin");
+        var instructor = await nodes.A.CreateUserAsync("wanhongcoco", "instructor");
+        var xiaoli = await nodes.A.CreateUserAsync("xiaoli");
+        var session = await instructor.LiveSessionAsync();
+        await using var dashboardOnA = await Dashboard.ConnectAsync(admin);
+        await using var dashboardOnB = await Dashboard.ConnectAsync(nodes.OnB(admin));
+        Assert.Contains(await dashboardOnA.WatchLiveSessionsAsync(), s => s.SessionId == session.Id);
+        Assert.Contains(await dashboardOnB.WatchLiveSessionsAsync(), s => s.SessionId == session.Id);
+        await using var throughB = await Watcher.OpenAsync(nodes.OnB(xiaoli), session.Id);
+        await WatchingAsync(throughB, 1);
+
+        // Ended on A while Redis is down: A's session event and hub message have nowhere to go. Redis comes back empty.
+        await nodes.Redis.KillAsync();
+        await instructor.Sessions.EndSessionAsync(new EndSessionRequest { SessionId = session.Id });
+        await nodes.Redis.StartAgainAsync();
+
+        var final = await throughB.UntilAsync(u => u.Kind == WatchSessionUpdate.Types.Kind.Final);
+        Assert.Equal(SessionStatus.Ended, final.State.Status);
+        await dashboardOnA.StatusAsync(session.Id, "Ended");
+        await dashboardOnB.StatusAsync(session.Id, "Ended");
+    }
+
+    [Fact]
     public async Task A_session_ended_on_one_node_ends_the_watch_streams_of_the_other_and_dashboards_hear_it_once()
     {
         await using var nodes = await TwoNodes.StartAsync();
