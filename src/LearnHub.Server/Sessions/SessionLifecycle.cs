@@ -35,7 +35,7 @@ public sealed partial class SessionLifecycle(
     /// </summary>
     public async Task SendMissedReminderAsync(string sessionId, long dueStartMs, CancellationToken ct)
     {
-        var leadMs = (long)(await settings.GetAsync(ct)).ReminderLead.TotalMilliseconds;
+        var leadMs = await ReminderLeadMsAsync(ct);
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await SessionStore.LockRowAsync(connection, tx, sessionId, ct);
@@ -44,17 +44,13 @@ public sealed partial class SessionLifecycle(
         {
             return;
         }
-        var sent = await SessionNotices.SendMissedReminderAsync(connection, tx, session, leadMs, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        await SendMissedReminderAsync(connection, tx, session, leadMs, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
         await tx.CommitAsync(ct);
-        if (sent > 0)
-        {
-            LogMissedReminderSent(sessionId, sent);
-        }
     }
 
     public async Task GoLiveOnScheduleAsync(string sessionId, long dueStartMs, CancellationToken ct)
     {
-        var leadMs = (long)(await settings.GetAsync(ct)).ReminderLead.TotalMilliseconds;
+        var leadMs = await ReminderLeadMsAsync(ct);
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Another node may run this step at the same moment (Quartz's recovery and the cluster's overdue pass): the
@@ -80,7 +76,7 @@ public sealed partial class SessionLifecycle(
     /// </summary>
     public async Task AutoEndAsync(string sessionId, long dueEndMs, CancellationToken ct)
     {
-        var leadMs = (long)(await settings.GetAsync(ct)).ReminderLead.TotalMilliseconds;
+        var leadMs = await ReminderLeadMsAsync(ct);
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await SessionStore.LockRowAsync(connection, tx, sessionId, ct);
@@ -109,6 +105,8 @@ public sealed partial class SessionLifecycle(
         LogEnded(sessionId, now - dueEndMs);
         events.Publish(new SessionChanged(sessionId, SessionStatus.Ended));
     }
+
+    private async Task<long> ReminderLeadMsAsync(CancellationToken ct) => (long)(await settings.GetAsync(ct)).ReminderLead.TotalMilliseconds;
 
     /// <summary>A reminder that came due and never went out goes before the went-live notice (<see cref="SessionNotices.SendMissedReminderAsync"/>).</summary>
     private async Task SendMissedReminderAsync(DbConnection connection, DbTransaction tx, SessionRow session, long leadMs, long nowMs, CancellationToken ct)
