@@ -69,7 +69,12 @@ public sealed class Cluster : IAsyncDisposable
     public ServerProcess this[int index] => nodes[index] ?? throw new InvalidOperationException($"node {index} was killed");
 
     /// <summary>A fresh database, a Redis of its own and <paramref name="nodeCount"/> nodes, started one after another.</summary>
-    public static async Task<Cluster> StartAsync(int nodeCount, params string[] settings)
+    public static Task<Cluster> StartAsync(int nodeCount, params string[] settings) => StartAsync(nodeCount, together: false, settings);
+
+    /// <summary>As <see cref="StartAsync(int, string[])"/>, all nodes started at the same moment on the empty database.</summary>
+    public static Task<Cluster> StartTogetherAsync(int nodeCount, params string[] settings) => StartAsync(nodeCount, together: true, settings);
+
+    private static async Task<Cluster> StartAsync(int nodeCount, bool together, string[] settings)
     {
         var data = Directory.CreateTempSubdirectory("learnhub-cluster-").FullName;
         var postgres = await PostgresServer.SharedAsync();
@@ -78,9 +83,26 @@ public sealed class Cluster : IAsyncDisposable
         var cluster = new Cluster(data, connectionString, redis, settings);
         try
         {
-            for (var i = 0; i < nodeCount; i++)
+            Task<ServerProcess> Start(int i) => ServerProcess.StartAsync(data, [.. cluster.Settings, $"--Cluster:NodeId=node-{(char)('a' + i)}"]);
+            if (together)
             {
-                cluster.nodes.Add(await ServerProcess.StartAsync(data, [.. cluster.Settings, $"--Cluster:NodeId=node-{(char)('a' + i)}"]));
+                var starting = Enumerable.Range(0, nodeCount).Select(Start).ToList();
+                try
+                {
+                    await Task.WhenAll(starting);
+                }
+                finally
+                {
+                    // Keep every node that came up, so a failure still stops them all.
+                    cluster.nodes.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+                }
+            }
+            else
+            {
+                for (var i = 0; i < nodeCount; i++)
+                {
+                    cluster.nodes.Add(await Start(i));
+                }
             }
             return cluster;
         }

@@ -121,6 +121,30 @@ public sealed class TwoProcessTests
     }
 
     [Fact]
+    public async Task Two_nodes_started_at_once_on_an_empty_database_both_serve_and_a_session_goes_live_once()
+    {
+        // Both migrate (the product's migrations under an advisory lock) and both provision Quartz's tables (Quartz
+        // retries a creation that lost the race until the schema is whole) at the same moment.
+        await using var cluster = await Cluster.StartTogetherAsync(2);
+        var (a, b) = (cluster[0], cluster[1]);
+        var instructor = await cluster.CreateUserAsync("wanhongcoco", "instructor");
+        var viewer = await cluster.CreateUserAsync("xiaowang", "viewer");
+        var session = await instructor.Sessions(a).CreateSessionAsync(new CreateSessionRequest
+        {
+            Title = "经济基础第19章考点梳理", PlannedStart = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(5)), DurationMinutes = 30,
+        });
+        await viewer.Sessions(b).ReserveSessionAsync(new ReserveSessionRequest { SessionId = session.Id });
+
+        await Wait.UntilAsync(
+            async () => (await viewer.Sessions(b).GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).Status,
+            status => status == SessionStatus.Live,
+            TakeOver,
+            "the session going live");
+        var notices = await AllNoticesAsync(viewer, a);
+        Assert.Equal((session.Id, NotificationKind.WentLive), Assert.Single(notices));
+    }
+
+    [Fact]
     public async Task Viewers_through_either_node_are_counted_on_both_dashboards_through_a_redis_restart_and_a_node_kill()
     {
         await using var cluster = await Cluster.StartAsync(2);
