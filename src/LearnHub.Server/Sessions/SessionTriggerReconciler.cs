@@ -1,8 +1,6 @@
-using System.Data.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
 using LearnHub.Server.Platform;
-using Quartz;
 
 namespace LearnHub.Server.Sessions;
 
