@@ -20,6 +20,8 @@ public static class AdminRegistration
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
+        // After AddRazorComponents: replaces its provider so each circuit follows its user's role changes and deactivation.
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, CurrentUserAuthenticationStateProvider>();
         services.AddMudServices();
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddSingleton<AdminGrpcConnection>();

@@ -12,7 +12,7 @@ namespace LearnHub.Server.Broadcasts;
 
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class InboxGrpcService(Database database, InboxDelivery delivery, TimeProvider clock) : InboxService.InboxServiceBase
+public sealed class InboxGrpcService(Database database, InboxDelivery delivery, OpenConnections connections, TimeProvider clock) : InboxService.InboxServiceBase
 {
     private const int MaxIdsPerCall = 100;
 
@@ -112,14 +112,17 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
     public override async Task WatchInbox(WatchInboxRequest request, IServerStreamWriter<InboxEvent> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
-        var ct = context.CancellationToken;
         using var stream = delivery.TryConnect(caller.UserId) ?? throw RpcErrors.ResourceExhausted(
             $"同时打开的消息流已达上限 {InboxDelivery.MaxStreamsPerUser} 个 (at most {InboxDelivery.MaxStreamsPerUser} inbox streams per user).", TimeSpan.FromSeconds(5));
-        // Being online counts as signing in: first receive what is due.
-        var (_, summary) = await delivery.CheckInAsync(caller.UserId, ct);
-        await responseStream.WriteAsync(new InboxEvent { Summary = summary }, ct);
+        // A follower whose account is deactivated (or whose sign-in is retired) stops receiving at once.
+        using var connection = connections.Open(caller, endsOnRoleChange: false);
+        using var open = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Ended);
+        var ct = open.Token;
         try
         {
+            // Being online counts as signing in: first receive what is due.
+            var (_, summary) = await delivery.CheckInAsync(caller.UserId, ct);
+            await responseStream.WriteAsync(new InboxEvent { Summary = summary }, ct);
             await foreach (var update in stream.Events.ReadAllAsync(ct))
             {
                 await responseStream.WriteAsync(update, ct);
@@ -127,8 +130,9 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the account's access ended (told below).
         }
+        connection.ThrowIfEnded();
     }
 
     internal static InboxMessage ToProto(InboxRow row, Broadcast broadcast) => new()

@@ -102,6 +102,10 @@ public static class LearnHubRegistration
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<UserStore>();
+        services.AddSingleton<UserAccessCache>();
+        services.AddSingleton<UserAccessChangeFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<UserAccessChangeFeed>());
+        services.AddSingleton<OpenConnections>();
         // Bearer tokens for API clients, the cookie for the admin console; one scheme picks between them per request.
         services.AddAuthentication(AuthSchemes.ApiOrCookie)
             .AddPolicyScheme(AuthSchemes.ApiOrCookie, "Bearer token or admin cookie", o => o.ForwardDefaultSelector = AuthSchemes.Select)
@@ -115,6 +119,7 @@ public static class LearnHubRegistration
                 o.AccessDeniedPath = "/account/denied";
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
+                o.Events.OnValidatePrincipal = CurrentAccessEvents.OnValidatePrincipal;
             });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<TokenIssuer, TimeProvider>((options, issuer, clock) =>
@@ -133,6 +138,8 @@ public static class LearnHubRegistration
                         }
                         return Task.CompletedTask;
                     },
+                    OnTokenValidated = CurrentAccessEvents.OnTokenValidated,
+                    OnChallenge = CurrentAccessEvents.OnChallenge,
                 };
             });
         // Every gRPC service and admin page declares [Authorize] itself (a test checks each service).

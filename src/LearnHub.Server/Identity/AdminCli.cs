@@ -30,6 +30,11 @@ public static class AdminCli
                 await Console.Error.WriteLineAsync($"No user '{parse.GetValue(tokenUser)}'. Create one with: user add --handle …");
                 return 1;
             }
+            if (!user.Active)
+            {
+                await Console.Error.WriteLineAsync($"User '{user.Handle}' is deactivated; reactivate it first with: user activate --handle {user.Handle}");
+                return 1;
+            }
             Console.WriteLine(services.GetRequiredService<TokenIssuer>().Issue(user, TimeSpan.FromHours(parse.GetValue(tokenHours))));
             return 0;
         });
@@ -84,11 +89,35 @@ public static class AdminCli
             Console.WriteLine($"Password set for {found.Handle}.");
             return 0;
         });
-        var user = new Command("user", "Manage users.") { add, setPassword };
+        var deactivate = ActivityCommand("deactivate", "Deactivate a user: they cannot sign in, and every token and console sign-in they hold stops working (on every node within seconds).", active: false, dataDir);
+        var activate = ActivityCommand("activate", "Reactivate a deactivated user (tokens and sign-ins retired by the deactivation stay retired).", active: true, dataDir);
+        var user = new Command("user", "Manage users.") { add, setPassword, deactivate, activate };
 
         var root = new RootCommand("LearnHub operator commands.") { token, user };
         root.Options.Add(dataDir);
         return await root.Parse(args).InvokeAsync();
+    }
+
+    private static Command ActivityCommand(string name, string description, bool active, Option<string> dataDir)
+    {
+        var handle = new Option<string>("--handle") { Description = "Sign-in name of the user.", Required = true };
+        var command = new Command(name, description) { handle };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = await OpenAsync(parse.GetValue(dataDir), ct);
+            var users = services.GetRequiredService<UserStore>();
+            var found = await users.FindByHandleAsync(parse.GetValue(handle)!, ct);
+            if (found is null)
+            {
+                await Console.Error.WriteLineAsync($"No user '{parse.GetValue(handle)}'.");
+                return 1;
+            }
+            // The running server reads the store's access-change log, so this takes effect there without a restart.
+            await users.SetActiveAsync(found.Id, active, ct);
+            Console.WriteLine($"{found.Handle} {(active ? "activated" : "deactivated")}.");
+            return 0;
+        });
+        return command;
     }
 
     /// <summary>The few services the commands need, over a migrated store.</summary>
@@ -110,7 +139,7 @@ public static class AdminCli
             }
         });
         services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section));
-        services.AddSingleton<Database>().AddSingleton<Migrator>().AddSingleton<UserStore>().AddSingleton<SigningKeyStore>().AddSingleton<TokenIssuer>().AddSingleton<AdminAccounts>();
+        services.AddSingleton<Database>().AddSingleton<Migrator>().AddSingleton<UserStore>().AddSingleton<SigningKeyStore>().AddSingleton<TokenIssuer>().AddSingleton<UserAccessCache>().AddSingleton<AdminAccounts>();
         var provider = services.BuildServiceProvider();
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         await provider.GetRequiredService<Migrator>().MigrateAsync(ct);

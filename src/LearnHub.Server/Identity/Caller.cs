@@ -7,6 +7,9 @@ namespace LearnHub.Server.Identity;
 /// <summary>The authenticated user behind a call, read from the validated token.</summary>
 public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
 {
+    /// <summary>The security stamp the caller's credential was issued under (checked on every call by authentication).</summary>
+    public long Stamp { get; init; }
+
     public bool IsAdmin => Roles.Contains(Identity.Roles.Admin);
 
     public bool IsInstructor => Roles.Contains(Identity.Roles.Instructor);
@@ -21,7 +24,7 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
             return null;
         }
         var roles = principal.FindAll(TokenClaims.Role).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-        return new Caller(id, roles);
+        return new Caller(id, roles) { Stamp = PrincipalAccess.StampOf(principal) };
     }
 
     /// <summary>

@@ -58,5 +58,6 @@ public sealed class IdentityGrpcService(UserStore users) : IdentityService.Ident
         TimeZone = user.TimeZone,
         Language = user.Language,
         Certified = user.Certified,
+        Active = user.Active,
     };
 }

@@ -18,6 +18,7 @@ public sealed class TokenIssuer(SigningKeyStore keys, IOptions<IdentityOptions> 
         {
             new(TokenClaims.Subject, user.Id),
             new(TokenClaims.Name, user.DisplayName),
+            new(TokenClaims.Stamp, user.SecurityStamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
         claims.AddRange(user.RoleList.Select(role => new Claim(TokenClaims.Role, role)));
         return handler.CreateToken(new SecurityTokenDescriptor

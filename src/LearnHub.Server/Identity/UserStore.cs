@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Collections.Frozen;
 using Dapper;
 using LearnHub.Server.Data;
 
@@ -12,7 +13,15 @@ public sealed record UserRecord(string Id, string Handle, string DisplayName, st
     {
     }
 
-    public IReadOnlyList<string> RoleList => Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>False once an admin deactivated the account: it can neither sign in nor call.</summary>
+    public bool Active { get; init; } = true;
+
+    /// <summary>Tokens and console cookies carry the stamp they were issued under; only the current one is accepted.</summary>
+    public long SecurityStamp { get; init; }
+
+    public IReadOnlyList<string> RoleList => SplitRoles(Roles);
+
+    public static string[] SplitRoles(string roles) => roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 /// <summary>Users, their roles and preferences. Everyone is a viewer; other roles are granted.</summary>
@@ -20,13 +29,24 @@ public sealed class UserStore(Database database, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> Languages = ["zh-CN", "en"];
 
-    private const string Columns = "id, handle, display_name AS DisplayName, roles, time_zone AS TimeZone, language, certified";
+    private const string Columns = "id, handle, display_name AS DisplayName, roles, time_zone AS TimeZone, language, certified, active, security_stamp AS SecurityStamp";
 
     public async Task<UserRecord?> FindAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<UserRecord>(
             new CommandDefinition($"SELECT {Columns} FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>What the user may do now (read on every call whose caller is not cached), or null when there is no such user.</summary>
+    public async Task<UserAccess?> FindAccessAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(string Roles, long Active, long SecurityStamp)?>(new CommandDefinition(
+            "SELECT roles, active, security_stamp FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return row is { } found
+            ? new UserAccess(id, true, found.Active != 0, found.SecurityStamp, UserRecord.SplitRoles(found.Roles).ToFrozenSet(StringComparer.Ordinal))
+            : null;
     }
 
     /// <summary>The user's display zone, read on a connection the caller already holds.</summary>
@@ -90,8 +110,24 @@ public sealed class UserStore(Database database, TimeProvider clock)
     public Task<UserRecord?> SetCertifiedAsync(string id, bool certified, CancellationToken cancellationToken) =>
         UpdateAsync(id, "certified = @value", certified ? 1 : 0, cancellationToken);
 
-    public async Task SetPasswordHashAsync(string id, string passwordHash, CancellationToken cancellationToken) =>
+    /// <summary>Replaces the hash of the same password (a stronger hashing format): every sign-in stays valid.</summary>
+    public async Task RehashPasswordAsync(string id, string passwordHash, CancellationToken cancellationToken) =>
         await UpdateAsync(id, "password_hash = @value", passwordHash, cancellationToken);
+
+    /// <summary>
+    /// Sets a password. Replacing one (a reset) retires every token and console sign-in issued before it; a first
+    /// password has nothing to retire.
+    /// </summary>
+    public async Task ResetPasswordAsync(string id, string passwordHash, CancellationToken cancellationToken) =>
+        await UpdateAsync(id, "security_stamp = security_stamp + CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END, password_hash = @value", passwordHash, cancellationToken);
+
+    /// <summary>
+    /// Deactivates (retiring every token and console sign-in the user holds) or reactivates an account; reactivating
+    /// does not bring the retired ones back.
+    /// </summary>
+    public Task<UserRecord?> SetActiveAsync(string id, bool active, CancellationToken cancellationToken) =>
+        // Every right-hand side reads the row as it was, so the stamp moves only when an active account is deactivated.
+        UpdateAsync(id, "security_stamp = security_stamp + CASE WHEN active = 1 AND @value = 0 THEN 1 ELSE 0 END, active = @value", active ? 1 : 0, cancellationToken);
 
     public async Task<string?> FindPasswordHashAsync(string id, CancellationToken cancellationToken)
     {

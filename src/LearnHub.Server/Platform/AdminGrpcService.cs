@@ -12,7 +12,7 @@ namespace LearnHub.Server.Platform;
 /// <summary>Users, roles, certification and platform settings: admins only (checked first in every call, on the server).</summary>
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore settings) : AdminService.AdminServiceBase
+public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed accessChanges, PlatformSettingsStore settings) : AdminService.AdminServiceBase
 {
     public override async Task<ListUsersResponse> ListUsers(ListUsersRequest request, ServerCallContext context)
     {
@@ -46,7 +46,27 @@ public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore sett
             throw RpcErrors.FailedPrecondition("roles", "不能移除自己的管理员角色 (an admin cannot remove their own admin role).");
         }
         _ = await users.FindAsync(request.UserId, context.CancellationToken) ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
-        return IdentityGrpcService.ToProto((await users.SetRolesAsync(request.UserId, request.Roles, context.CancellationToken))!);
+        var updated = await users.SetRolesAsync(request.UserId, request.Roles, context.CancellationToken)
+            ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
+        // Before answering: the user's very next call, on this node, is judged by the new roles.
+        await accessChanges.ChangedHereAsync(context.CancellationToken);
+        return IdentityGrpcService.ToProto(updated);
+    }
+
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
+    public override async Task<User> SetUserActive(SetUserActiveRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        caller.EnsureAdmin();
+        RpcErrors.ThrowIfBadId(request.UserId, "user_id");
+        if (request.UserId == caller.UserId && !request.Active)
+        {
+            throw RpcErrors.FailedPrecondition("active", "不能停用自己的账号 (an admin cannot deactivate their own account).");
+        }
+        var updated = await users.SetActiveAsync(request.UserId, request.Active, context.CancellationToken)
+            ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
+        await accessChanges.ChangedHereAsync(context.CancellationToken);
+        return IdentityGrpcService.ToProto(updated);
     }
 
     [EnableRateLimiting(RateLimitPolicies.Writes)]

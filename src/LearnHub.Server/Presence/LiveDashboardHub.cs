@@ -14,10 +14,32 @@ namespace LearnHub.Server.Presence;
 /// their own sessions' groups.
 /// </summary>
 [Authorize(Roles = $"{Roles.Instructor},{Roles.Reviewer},{Roles.Admin}")]
-public sealed class LiveDashboardHub(Database database, LiveSessionDirectory directory, ILiveViewerCounts counts)
+public sealed class LiveDashboardHub(Database database, LiveSessionDirectory directory, ILiveViewerCounts counts, OpenConnections connections)
     : Hub<ILiveHubClient>, ILiveHubServer
 {
     private const int MaxSessionIdLength = 64;
+
+    /// <summary>
+    /// The connection ends when its user's access changes: the groups it joined were allowed by the roles it had, so a
+    /// demoted admin stops receiving every session's counts; the client reconnects under its current roles.
+    /// </summary>
+    public override Task OnConnectedAsync()
+    {
+        var open = connections.Open(CurrentCaller(), endsOnRoleChange: true);
+        var context = Context;
+        open.Ended.Register(context.Abort);
+        context.Items[typeof(OpenConnections)] = open;
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(typeof(OpenConnections), out var open))
+        {
+            ((IDisposable)open!).Dispose();
+        }
+        return Task.CompletedTask;
+    }
 
     public async Task<IReadOnlyList<LiveSessionView>> WatchLiveSessions()
     {

@@ -24,6 +24,7 @@ public sealed class PresenceGrpcService(
     WatchStreamQuota quota,
     AudienceRecorder recorder,
     IOptions<PresenceOptions> options,
+    OpenConnections connections,
     TimeProvider clock) : PresenceService.PresenceServiceBase
 {
     private const int MaxSessionIdLength = 64;
@@ -39,7 +40,11 @@ public sealed class PresenceGrpcService(
         }
         try
         {
-            await WatchAsync(request.SessionId, caller.UserId, responseStream, context.CancellationToken);
+            // A viewer whose account is deactivated (or whose sign-in is retired) stops watching at once.
+            using var connection = connections.Open(caller, endsOnRoleChange: false);
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Ended);
+            await WatchAsync(request.SessionId, caller.UserId, responseStream, watching.Token);
+            connection.ThrowIfEnded();
         }
         finally
         {

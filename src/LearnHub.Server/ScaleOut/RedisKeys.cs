@@ -38,6 +38,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>"origin status sessionId" after every committed session change.</summary>
     public RedisChannel SessionsChannel => RedisChannel.Literal($"{Prefix}:events:sessions");
 
+    /// <summary>"origin" after a change to a user's access (roles, deactivation) made through that node.</summary>
+    public RedisChannel AccessChangesChannel => RedisChannel.Literal($"{Prefix}:events:access");
+
     /// <summary>"origin creatorId" after every broadcast approval.</summary>
     public RedisChannel ApprovalsChannel => RedisChannel.Literal($"{Prefix}:events:approvals");
 

@@ -38,6 +38,7 @@ public static class ScaleOutRegistration
         services.Replace(ServiceDescriptor.Singleton<ISessionEvents>(sp => sp.GetRequiredService<RedisSessionEvents>()));
         services.AddHostedService(sp => sp.GetRequiredService<RedisSessionEvents>());
         services.AddHostedService<RedisBroadcastRelay>();
+        services.AddHostedService<RedisAccessChangeRelay>();
         // Every node samples every live session: on a shared grid the nodes write the same rows, not twice as many.
         services.PostConfigure<PresenceOptions>(o => o.SampleOnIntervalGrid = true);
 

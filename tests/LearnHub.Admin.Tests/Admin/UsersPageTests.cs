@@ -50,4 +50,42 @@ public sealed class UsersPageTests
         Assert.True(request.Certified);
         Assert.Contains(context.Services.GetRequiredService<ISnackbar>().ShownSnackbars, s => s.Severity == Severity.Success);
     }
+
+    [Fact]
+    public async Task Deactivating_an_account_is_confirmed_then_sent_and_the_row_shows_it_deactivated()
+    {
+        await using var context = new AdminTestContext(roles: ["admin"]);
+        var coco = new User(Coco) { Active = true };
+        context.Api.On<ListUsersRequest, ListUsersResponse>("ListUsers", _ => new ListUsersResponse { Users = { coco } });
+        context.Api.On<SetUserActiveRequest, User>("SetUserActive", r => new User(coco) { Active = r.Active });
+        var dialogs = context.Render<MudDialogProvider>();
+        var page = context.Render<Users>();
+        page.WaitForAssertion(() => Assert.True(page.InputOf("user-active-wanhongcoco").IsChecked()), Timeout);
+
+        page.InputOf("user-active-wanhongcoco").Change(false);
+        dialogs.WaitForAssertion(() => Assert.Contains("停用", dialogs.Markup, StringComparison.Ordinal), Timeout);
+        Assert.Empty(context.Api.RequestsTo<SetUserActiveRequest>("SetUserActive"));
+        dialogs.FindAll("button").First(b => b.TextContent.Contains("确认", StringComparison.Ordinal)).Click();
+
+        page.WaitForAssertion(() => Assert.False(page.InputOf("user-active-wanhongcoco").IsChecked()), Timeout);
+        var request = Assert.Single(context.Api.RequestsTo<SetUserActiveRequest>("SetUserActive"));
+        Assert.Equal("u_coco", request.UserId);
+        Assert.False(request.Active);
+        Assert.Contains("已停用", page.Find("[data-testid=user-row-wanhongcoco]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_signed_in_admin_cannot_deactivate_their_own_account_and_is_told_why()
+    {
+        await using var context = new AdminTestContext(roles: ["admin"]);
+        var me = new User { Id = "u_tester", Handle = "tester", DisplayName = "tester", Roles = { "viewer", "admin" }, Active = true };
+        context.Api.On<ListUsersRequest, ListUsersResponse>("ListUsers", _ => new ListUsersResponse { Users = { me, new User(Coco) { Active = true } } });
+        var page = context.Render<Users>();
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=user-row-tester]")), Timeout);
+
+        Assert.True(page.InputOf("user-active-tester").HasAttribute("disabled"));
+        Assert.Contains("不能停用自己", page.Find("[data-testid=user-active-self-tester]").TextContent, StringComparison.Ordinal);
+        Assert.False(page.InputOf("user-active-wanhongcoco").HasAttribute("disabled"));
+        Assert.Empty(page.FindAll("[data-testid=user-active-self-wanhongcoco]"));
+    }
 }

@@ -121,14 +121,24 @@ public sealed class Dashboard : IAsyncDisposable
 {
     private readonly HubConnection connection;
 
+    private readonly TaskCompletionSource<Exception?> closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private Dashboard(HubConnection connection)
     {
         this.connection = connection;
+        connection.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
         connection.On<ViewerCountChange>(LiveHub.Events.ViewerCountChanged, c => { lock (Counts) { Counts.Add(c); } });
         connection.On<LiveSessionView>(LiveHub.Events.SessionStatusChanged, s => { lock (Statuses) { Statuses.Add(s); } });
     }
 
     public List<ViewerCountChange> Counts { get; } = [];
+
+    /// <summary>Completes when the server closes the connection (with the error the client saw, if any).</summary>
+    public Task<Exception?> Closed => closed.Task;
 
     public List<LiveSessionView> Statuses { get; } = [];
 

@@ -23,7 +23,7 @@ public sealed class AdminCookieTests
         await accounts.SetPasswordAsync((await users.FindAsync(admin.Id, CancellationToken.None))!, "经济基础-password-1", CancellationToken.None);
 
         // The cookie exactly as node A's sign-in page writes it: its principal, sealed by A's cookie handler.
-        var principal = await accounts.SignInAsync("admin", "经济基础-password-1", CancellationToken.None);
+        var principal = (await accounts.SignInAsync("admin", "经济基础-password-1", CancellationToken.None)).Principal;
         Assert.NotNull(principal);
         var cookieOptions = nodes.A.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieAuthenticationDefaults.AuthenticationScheme);
         var cookie = cookieOptions.TicketDataFormat.Protect(new AuthenticationTicket(principal, CookieAuthenticationDefaults.AuthenticationScheme));

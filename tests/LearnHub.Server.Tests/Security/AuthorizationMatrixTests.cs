@@ -68,6 +68,7 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         new("IdentityService/GetMyCalendarFeedKey", Anon,    OK,     OK,  OK,     OK,      OK),
         new("AdminService/ListUsers",              Anon,     Denied, Denied, Denied, Denied, OK),
         new("AdminService/SetUserRoles",           Anon,     Denied, Denied, Denied, Denied, OK),
+        new("AdminService/SetUserActive",          Anon,     Denied, Denied, Denied, Denied, OK),
         new("AdminService/SetCertified",           Anon,     Denied, Denied, Denied, Denied, OK),
         new("AdminService/GetPlatformSettings",    Anon,     Denied, Denied, Denied, Denied, OK),
         new("AdminService/UpdatePlatformSettings", Anon,     Denied, Denied, Denied, Denied, OK),
@@ -248,6 +249,8 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         ["IdentityService/GetMyCalendarFeedKey"] = w => Ready(i => new IdentityService.IdentityServiceClient(i).GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest()).ResponseAsync),
         ["AdminService/ListUsers"] = w => Ready(i => new AdminService.AdminServiceClient(i).ListUsersAsync(new ListUsersRequest()).ResponseAsync),
         ["AdminService/SetUserRoles"] = w => Ready(i => new AdminService.AdminServiceClient(i).SetUserRolesAsync(new SetUserRolesRequest { UserId = w.Owner.Id, Roles = { "instructor" } }).ResponseAsync),
+        // Reactivating an active user: allowed for admins, and leaves the owner able to act in the rows after.
+        ["AdminService/SetUserActive"] = w => Ready(i => new AdminService.AdminServiceClient(i).SetUserActiveAsync(new SetUserActiveRequest { UserId = w.Owner.Id, Active = true }).ResponseAsync),
         ["AdminService/SetCertified"] = w => Ready(i => new AdminService.AdminServiceClient(i).SetCertifiedAsync(new SetCertifiedRequest { UserId = w.Owner.Id, Certified = true }).ResponseAsync),
         ["AdminService/GetPlatformSettings"] = w => Ready(i => new AdminService.AdminServiceClient(i).GetPlatformSettingsAsync(new GetPlatformSettingsRequest()).ResponseAsync),
         ["AdminService/UpdatePlatformSettings"] = w => Ready(i => new AdminService.AdminServiceClient(i).UpdatePlatformSettingsAsync(new UpdatePlatformSettingsRequest { ReminderLeadMinutes = 15 }).ResponseAsync),
