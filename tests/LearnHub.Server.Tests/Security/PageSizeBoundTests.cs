@@ -333,9 +333,27 @@ public sealed class PageSizeBoundTests(WorstCaseStore store) : IClassFixture<Wor
     }
 
     [Fact]
+    public async Task A_calendar_feed_keeps_every_event_and_its_descriptions_share_a_budget()
+    {
+        var key = (await store.Fan.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest())).Key;
+        using var web = store.App.CreateWebClient();
+        var feed = await web.GetStringAsync($"/calendar/instructors/{store.Instructor.Id}.ics?key={key}");
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(feed);
+        var events = feed.Split("BEGIN:VEVENT").Length - 1;
+        store.Figures["instructor .ics feed"] = (events, bytes);
+        TestContext.Current.TestOutputHelper?.WriteLine($"instructor .ics feed: {events} events, {bytes:N0} bytes");
+
+        Assert.Equal(WorstCaseStore.Sessions + 200, events);
+        // Past the description budget an event points to its page; each event is then about 2 KB (an 800-byte title).
+        Assert.Contains("详情 Details:", feed, StringComparison.Ordinal);
+        Assert.True(bytes <= events * 2048 + LearnHub.Server.Calendar.CalendarFeedWriter.MaxDescriptionBytes, $"{bytes:N0} bytes for {events} events");
+    }
+
+    [Fact]
     public void A_200_chapter_series_answer_fits()
     {
         Assert.Equal(200, store.Series.Sessions.Count);
         Measure("PlanCourseSeries (200 chapters)", store.Series, store.Series.Sessions.Count);
     }
 }
+
