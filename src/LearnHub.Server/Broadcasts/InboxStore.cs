@@ -191,10 +191,10 @@ public static class InboxStore
             new { me, beforeMs, beforeId, limit }, cancellationToken: ct))).AsList();
 
     /// <summary>
-    /// Certified creators other than <paramref name="me"/> whose handle or display name contains <paramref name="query"/>
-    /// (case-insensitive; LIKE wildcards in it are taken literally), closest first, then by followers.
+    /// Certified creators other than <paramref name="me"/> whose handle or display name contains <paramref name="queryKey"/>
+    /// (the query's <see cref="Core.Common.SearchKey"/>, matched against the users' stored keys: case-insensitive in any
+    /// script; LIKE wildcards in it are taken literally), closest first, then by followers.
     /// </summary>
-    /// <summary>Certified creators whose handle or name contains <paramref name="queryKey"/> (a <see cref="Core.Common.SearchKey"/>), closest first.</summary>
     public static async Task<IReadOnlyList<CreatorMatchRow>> SearchCreatorsAsync(DbConnection connection, string me, string queryKey, int limit, CancellationToken ct)
     {
         var (contains, prefix) = UserSearchKeys.Patterns(queryKey);

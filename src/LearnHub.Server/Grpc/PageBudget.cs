@@ -5,7 +5,7 @@ namespace LearnHub.Server.Grpc;
 /// <summary>
 /// Keeps every list response well under the 4 MB a gRPC client accepts by default, whatever its items hold: a page
 /// ends early, with a next_page_token, once its items reach <see cref="MaxResponseBytes"/>. Lists whose largest page of
-/// worst-case items already fits (SizeBoundTests measures each) need no budget; those whose items can each carry
+/// worst-case items already fits (PageSizeBoundTests measures each) need no budget; those whose items can each carry
 /// tens of kilobytes (sessions with a full description, courses with 200 chapters) use it.
 /// </summary>
 public static class PageBudget
