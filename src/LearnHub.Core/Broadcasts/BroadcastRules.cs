@@ -21,6 +21,17 @@ public static class BroadcastRules
 
     public const int MaxReasonLength = 200;
 
+    /// <summary>文字消息: 1–300 characters; paragraphs allowed.</summary>
+    public static readonly TextRule Text = new("text", "群发内容", "text", MaxTextLength, TextKind.MultiLine);
+
+    /// <summary>Reject, take-down and report reasons: one line, shown to the creator or the reviewers.</summary>
+    public static readonly TextRule Reason = new("reason", "原因", "reason", MaxReasonLength);
+
+    public static readonly TextRule RequestId = TextRule.Id("request_id", MaxRequestIdLength);
+
+    /// <summary>Bounded like an id before it is compared with <see cref="AgreementVersion"/>.</summary>
+    public static readonly TextRule AgreementVersionField = TextRule.Id("agreement_version", 32, required: false);
+
     /// <summary>
     /// The calendar week holding <paramref name="instant"/>: Monday 00:00 to the next Monday 00:00 on the wall clock of
     /// <paramref name="zone"/>, as instants (half-open).
@@ -42,30 +53,16 @@ public static class BroadcastRules
     public static bool InDeliveryWindow(DateTimeOffset approvedAt, DateTimeOffset now) =>
         now >= approvedAt && now < approvedAt + DeliveryWindow;
 
-    public static FieldError? CheckText(string? text)
-    {
-        var length = TextLength.Count(text ?? "");
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return new FieldError("text", "请输入群发内容 (text is required: 1–300 characters).");
-        }
-        return length > MaxTextLength
-            ? new FieldError("text", $"群发内容最多 {MaxTextLength} 字,当前 {length} 字 (at most {MaxTextLength} characters, got {length}).")
-            : null;
-    }
+    public static FieldError? CheckText(string? text) => Text.Check(text);
 
     public static FieldError? CheckAgreement(bool agreed, string? version) =>
-        !agreed
-            ? new FieldError("agreed_to_agreement", "请先同意《发布协议》 (you must agree to the publishing agreement).")
-            : version != AgreementVersion
-                ? new FieldError("agreement_version", $"《发布协议》已更新为 {AgreementVersion} 版,请重新阅读并同意 (agreement version must be {AgreementVersion}).")
-                : null;
+        AgreementVersionField.Check(version) is { } malformed
+            ? malformed
+            : !agreed
+                ? new FieldError("agreed_to_agreement", "请先同意《发布协议》 (you must agree to the publishing agreement).")
+                : version != AgreementVersion
+                    ? new FieldError("agreement_version", $"《发布协议》已更新为 {AgreementVersion} 版,请重新阅读并同意 (agreement version must be {AgreementVersion}).")
+                    : null;
 
-    public static FieldError? CheckReason(string? reason, string field = "reason")
-    {
-        var length = TextLength.Count(reason ?? "");
-        return string.IsNullOrWhiteSpace(reason) || length > MaxReasonLength
-            ? new FieldError(field, $"请填写原因,1–{MaxReasonLength} 字 (reason: 1–{MaxReasonLength} characters).")
-            : null;
-    }
+    public static FieldError? CheckReason(string? reason, string field = "reason") => Reason.Check(reason, field);
 }

@@ -8,6 +8,21 @@ public static class SessionRules
     public const int TitleMaxLength = 100;
     public const int DescriptionMaxLength = 2000;
     public const int CancelReasonMaxLength = 500;
+
+    public static readonly TextRule Title = new("title", "标题", "title", TitleMaxLength);
+
+    /// <summary>Optional; paragraphs allowed.</summary>
+    public static readonly TextRule Description = new("description", "简介", "description", DescriptionMaxLength, TextKind.MultiLine, Required: false);
+
+    /// <summary>Optional; one line, since it is quoted in the notice reserved viewers receive.</summary>
+    public static readonly TextRule CancelReason = new("reason", "取消原因", "reason", CancelReasonMaxLength, Required: false);
+
+    /// <summary>A course series' optional suffix; each planned title (course + chapter + suffix) must also pass <see cref="Title"/>.</summary>
+    public static readonly TextRule TitleSuffix = new("title_suffix", "标题后缀", "title suffix", TitleMaxLength, Required: false);
+
+    /// <summary>CreateSession's optional retry key.</summary>
+    public static readonly TextRule RequestId = TextRule.Id("request_id", required: false);
+
     public static readonly TimeSpan MinDuration = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(12);
     public static readonly TimeSpan EarliestEarlyGoLive = TimeSpan.FromMinutes(30);
@@ -15,22 +30,9 @@ public static class SessionRules
     /// <summary>How far ahead a session may be planned; further is almost surely a typo.</summary>
     public static readonly TimeSpan MaxPlanningHorizon = TimeSpan.FromDays(730);
 
-    public static FieldError? CheckTitle(string? title, string field = "title")
-    {
-        if (string.IsNullOrWhiteSpace(title))
-        {
-            return new(field, "标题不能为空 (title is required).");
-        }
-        var length = TextLength.Count(title);
-        return length > TitleMaxLength
-            ? new(field, $"标题最多 {TitleMaxLength} 个字符,当前 {length} (title must be at most {TitleMaxLength} characters).")
-            : null;
-    }
+    public static FieldError? CheckTitle(string? title, string field = "title") => Title.Check(title, field);
 
-    public static FieldError? CheckDescription(string? description) =>
-        description is not null && TextLength.Count(description) > DescriptionMaxLength
-            ? new("description", $"简介最多 {DescriptionMaxLength} 个字符 (description must be at most {DescriptionMaxLength} characters).")
-            : null;
+    public static FieldError? CheckDescription(string? description) => Description.Check(description);
 
     public static FieldError? CheckDurationMinutes(int minutes, string field = "duration_minutes") =>
         minutes < MinDuration.TotalMinutes || minutes > MaxDuration.TotalMinutes
@@ -38,7 +40,7 @@ public static class SessionRules
             : null;
 
     public static FieldError? CheckTimeZone(string? id, string field = "time_zone") =>
-        TimeZones.TryFind(id, out _) ? null : new(field, $"未知时区 '{id}' (unknown IANA time zone).");
+        TimeZones.TryFind(id, out _) ? null : new(field, $"未知时区 '{TextRule.Quote(id)}' (unknown IANA time zone).");
 
     public static FieldError? CheckPlannedStart(DateTimeOffset? start, DateTimeOffset now, string field = "planned_start")
     {

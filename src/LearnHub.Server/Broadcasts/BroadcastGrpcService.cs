@@ -38,9 +38,7 @@ public sealed class BroadcastGrpcService(
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var now = clock.GetUtcNow();
-        RpcErrors.ThrowIfAny(request.RequestId.Length is < 1 or > BroadcastRules.MaxRequestIdLength
-            ? new FieldError("request_id", $"request_id 须为 1–{BroadcastRules.MaxRequestIdLength} 个字符 (1 to {BroadcastRules.MaxRequestIdLength} characters).")
-            : null);
+        RpcErrors.ThrowIfAny(BroadcastRules.RequestId.Check(request.RequestId));
         var contentHash = ContentHash(request);
 
         // A creator's submits queue here, one at a time per node, before taking a pooled connection: a burst waits in

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Core.Common;
+using LearnHub.Core.Identity;
 using LearnHub.Server.Data;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
@@ -87,22 +89,17 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
         return response;
     }
 
-    /// <summary>At most this long a search text (after trimming); longer names are found by any 50 characters of them.</summary>
-    private const int MaxQueryLength = 50;
-
     private const int MaxSearchResults = 20;
 
     public override async Task<SearchCreatorsResponse> SearchCreators(SearchCreatorsRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
+        // Checked after trimming (" COCO " is a search for coco); a control character ("\u0000") is refused, not matched.
         var query = request.Query.Trim();
-        if (query.Length is 0 or > MaxQueryLength)
-        {
-            RpcErrors.ThrowInvalid("query", $"搜索内容须为 1–{MaxQueryLength} 个字符 (query must be 1 to {MaxQueryLength} characters).");
-        }
+        RpcErrors.ThrowIfAny(UserRules.CreatorQuery.Check(query));
         var size = PageToken.PageSize(request.PageSize, defaultSize: 10, max: MaxSearchResults);
         await using var connection = await database.OpenAsync(context.CancellationToken);
-        var rows = await InboxStore.SearchCreatorsAsync(connection, caller.UserId, query, size, context.CancellationToken);
+        var rows = await InboxStore.SearchCreatorsAsync(connection, caller.UserId, SearchKey.Of(query), size, context.CancellationToken);
         var response = new SearchCreatorsResponse();
         response.Creators.AddRange(rows.Select(r => new CreatorMatch
         {
@@ -121,8 +118,8 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
         var caller = context.Caller();
         RpcErrors.ThrowIfBadId(request.CreatorId, "creator_id");
         RpcErrors.ThrowIfAny(
-            !request.HasMuted && !request.HasBlocked ? new Core.Common.FieldError("muted", "请指定 muted 或 blocked (set muted or blocked).") : null,
-            request.CreatorId == caller.UserId ? new Core.Common.FieldError("creator_id", "不能对自己设置 (not for yourself).") : null);
+            !request.HasMuted && !request.HasBlocked ? new FieldError("muted", "请指定 muted 或 blocked (set muted or blocked).") : null,
+            request.CreatorId == caller.UserId ? new FieldError("creator_id", "不能对自己设置 (not for yourself).") : null);
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

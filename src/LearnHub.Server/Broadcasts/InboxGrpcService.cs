@@ -55,6 +55,10 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
         RpcErrors.ThrowIfAny(
             !request.All && request.MessageIds.Count == 0 ? new Core.Common.FieldError("message_ids", "请指定消息或 all (name messages or set all).") : null,
             request.MessageIds.Count > MaxIdsPerCall ? new Core.Common.FieldError("message_ids", $"一次最多 {MaxIdsPerCall} 条 (at most {MaxIdsPerCall} ids).") : null);
+        for (var i = 0; i < request.MessageIds.Count; i++)
+        {
+            RpcErrors.ThrowIfBadId(request.MessageIds[i], $"message_ids[{i}]");
+        }
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

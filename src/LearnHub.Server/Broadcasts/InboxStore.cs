@@ -191,13 +191,13 @@ public static class InboxStore
             new { me, beforeMs, beforeId, limit }, cancellationToken: ct))).AsList();
 
     /// <summary>
-    /// Certified creators other than <paramref name="me"/> whose handle or display name contains <paramref name="query"/>
-    /// (case-insensitive; LIKE wildcards in it are taken literally), closest first, then by followers.
+    /// Certified creators other than <paramref name="me"/> whose handle or display name contains <paramref name="queryKey"/>
+    /// (the query's <see cref="Core.Common.SearchKey"/>, matched against the users' stored keys: case-insensitive in any
+    /// script; LIKE wildcards in it are taken literally), closest first, then by followers.
     /// </summary>
-    public static async Task<IReadOnlyList<CreatorMatchRow>> SearchCreatorsAsync(DbConnection connection, string me, string query, int limit, CancellationToken ct)
+    public static async Task<IReadOnlyList<CreatorMatchRow>> SearchCreatorsAsync(DbConnection connection, string me, string queryKey, int limit, CancellationToken ct)
     {
-        var lowered = query.ToLowerInvariant();
-        var literal = lowered.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+        var (contains, prefix) = UserSearchKeys.Patterns(queryKey);
         return (await connection.QueryAsync<CreatorMatchRow>(new CommandDefinition(
             """
             SELECT u.id AS creator_id, u.handle, u.display_name, u.follower_count,
@@ -205,14 +205,14 @@ public static class InboxStore
             FROM users u
             LEFT JOIN follows f ON f.follower_id = @me AND f.creator_id = u.id
             WHERE u.certified = 1 AND u.id <> @me
-              AND (LOWER(u.handle) LIKE @contains ESCAPE '\' OR LOWER(u.display_name) LIKE @contains ESCAPE '\')
-            ORDER BY CASE WHEN LOWER(u.handle) = @exact THEN 0
-                          WHEN LOWER(u.handle) LIKE @prefix ESCAPE '\' OR LOWER(u.display_name) LIKE @prefix ESCAPE '\' THEN 1
+              AND (u.handle_key LIKE @contains ESCAPE '\' OR u.display_name_key LIKE @contains ESCAPE '\')
+            ORDER BY CASE WHEN u.handle_key = @exact THEN 0
+                          WHEN u.handle_key LIKE @prefix ESCAPE '\' OR u.display_name_key LIKE @prefix ESCAPE '\' THEN 1
                           ELSE 2 END,
                      u.follower_count DESC, u.handle
             LIMIT @limit
             """,
-            new { me, exact = lowered, prefix = literal + "%", contains = "%" + literal + "%", limit }, cancellationToken: ct))).AsList();
+            new { me, exact = queryKey, prefix, contains, limit }, cancellationToken: ct))).AsList();
     }
 
     public static async Task<PreferenceRow> SetPreferenceAsync(

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Grpc.Core;
 using LearnHub.Api.V1;
 using LearnHub.Core.Common;
+using LearnHub.Core.Courses;
 using LearnHub.Server.Data;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
@@ -17,6 +18,7 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<Course> CreateCourse(CreateCourseRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.InstructorId, "instructor_id", required: false);
         var caller = context.Caller();
         var instructorId = caller.ActingInstructorId(request.InstructorId);
         var errors = new List<FieldError?> { CourseRules.CheckTitle(request.Title), CourseRules.CheckDescription(request.Description) };
@@ -24,7 +26,9 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
         {
             errors.Add(new("chapter_titles", $"最多 {CourseRules.MaxChapters} 章 (at most {CourseRules.MaxChapters} chapters)."));
         }
-        errors.AddRange(request.ChapterTitles.Select((t, i) => CourseRules.CheckTitle(t, $"chapter_titles[{i}]", CourseRules.ChapterTitleMaxLength)));
+        // The first few bad chapters are enough to act on, and keep the refusal's trailers small.
+        errors.AddRange(request.ChapterTitles.Take(CourseRules.MaxChapters)
+            .Select((t, i) => CourseRules.CheckChapterTitle(t, $"chapter_titles[{i}]")).OfType<FieldError>().Take(10));
         RpcErrors.ThrowIfAny([.. errors]);
 
         var ct = context.CancellationToken;
@@ -46,12 +50,14 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
 
     public override async Task<Course> GetCourse(GetCourseRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.CourseId, "course_id");
         await using var connection = await database.OpenAsync(context.CancellationToken);
         return await LoadAsync(connection, request.CourseId, context.CancellationToken);
     }
 
     public override async Task<ListCoursesResponse> ListCourses(ListCoursesRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.InstructorId, "instructor_id", required: false);
         var ct = context.CancellationToken;
         var pageSize = PageToken.PageSize(request.PageSize);
         var after = PageToken.Decode(request.PageToken, 2);
@@ -60,13 +66,13 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
             connection, NullIfEmpty(request.InstructorId), after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, ct);
         var page = rows.Take(pageSize).ToList();
         var chapters = page.Count == 0 ? [] : await CourseStore.ChaptersOfAsync(connection, page.Select(c => c.Id).ToList(), ct);
-        var response = new ListCoursesResponse
+        // A course may hold 200 chapters: the page ends early when its courses are large (see PageBudget).
+        var courses = page.Select(c => ToProto(c, chapters.Where(ch => ch.CourseId == c.Id))).ToList();
+        var fits = PageBudget.Fit(courses);
+        var response = new ListCoursesResponse { Courses = { courses.Take(fits) } };
+        if (rows.Count > fits)
         {
-            Courses = { page.Select(c => ToProto(c, chapters.Where(ch => ch.CourseId == c.Id))) },
-        };
-        if (rows.Count > pageSize)
-        {
-            response.NextPageToken = PageToken.Encode(page[^1].CreatedAtMs, page[^1].Id);
+            response.NextPageToken = PageToken.Encode(page[fits - 1].CreatedAtMs, page[fits - 1].Id);
         }
         return response;
     }
@@ -87,7 +93,7 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
     public override Task<Course> AddChapter(AddChapterRequest request, ServerCallContext context) =>
         ChangeAsync(context, request.CourseId, 0, async (connection, tx, course, chapters, now, ct) =>
         {
-            RpcErrors.ThrowIfAny(CourseRules.CheckTitle(request.Title, "title", CourseRules.ChapterTitleMaxLength));
+            RpcErrors.ThrowIfAny(CourseRules.CheckChapterTitle(request.Title));
             if (request.Position < 0 || request.Position > chapters.Count + 1)
             {
                 RpcErrors.ThrowInvalid("position", $"位置须在 1–{chapters.Count + 1} 之间,0 表示追加 (position must be 0 to {chapters.Count + 1}).");
@@ -108,7 +114,7 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
         ChangeAsync(context, request.CourseId, 0, async (connection, tx, course, chapters, now, ct) =>
         {
             var chapter = FindChapter(chapters, request.ChapterId);
-            RpcErrors.ThrowIfAny(CourseRules.CheckTitle(request.Title, "title", CourseRules.ChapterTitleMaxLength));
+            RpcErrors.ThrowIfAny(CourseRules.CheckChapterTitle(request.Title));
             await CourseStore.SetChapterAsync(connection, tx, chapter.Id, chapter.Position, request.Title.Trim(), ct);
         });
 
@@ -129,6 +135,10 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
     public override Task<Course> ReorderChapters(ReorderChaptersRequest request, ServerCallContext context) =>
         ChangeAsync(context, request.CourseId, 0, async (connection, tx, course, chapters, now, ct) =>
         {
+            for (var i = 0; i < request.ChapterIds.Count && i <= CourseRules.MaxChapters; i++)
+            {
+                RpcErrors.ThrowIfBadId(request.ChapterIds[i], $"chapter_ids[{i}]");
+            }
             var byId = chapters.ToDictionary(c => c.Id);
             if (request.ChapterIds.Count != chapters.Count || request.ChapterIds.Distinct().Count() != chapters.Count || !request.ChapterIds.All(byId.ContainsKey))
             {
@@ -142,6 +152,7 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
     /// <summary>Loads the course, checks the caller may change it and the version, applies the change and bumps the version, in one transaction.</summary>
     private async Task<Course> ChangeAsync(ServerCallContext context, string courseId, long expectedVersion, CourseChange change)
     {
+        RpcErrors.ThrowIfBadId(courseId, "course_id");
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -170,8 +181,11 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
         }
     }
 
-    private static ChapterRow FindChapter(IReadOnlyList<ChapterRow> chapters, string chapterId) =>
-        chapters.FirstOrDefault(c => c.Id == chapterId) ?? throw RpcErrors.NotFound("chapter_id", "chapter", chapterId);
+    private static ChapterRow FindChapter(IReadOnlyList<ChapterRow> chapters, string chapterId)
+    {
+        RpcErrors.ThrowIfBadId(chapterId, "chapter_id");
+        return chapters.FirstOrDefault(c => c.Id == chapterId) ?? throw RpcErrors.NotFound("chapter_id", "chapter", chapterId);
+    }
 
     private static async Task<Course> LoadAsync(DbConnection connection, string courseId, CancellationToken ct, DbTransaction? tx = null)
     {

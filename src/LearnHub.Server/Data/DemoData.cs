@@ -31,16 +31,23 @@ public sealed partial class DemoData(Database database, SessionTriggers triggers
         var zone = TimeZones.FindOrDefault(TimeZones.PlatformDefault);
 
         var instructorId = "u_demo_wanhongcoco";
-        var users = new List<object>
+        var users = new List<(string Id, string Handle, string DisplayName, string Roles)>
         {
-            new { Id = instructorId, Handle = InstructorHandle, DisplayName = "万红coco", Roles = "instructor,viewer" },
-            new { Id = "u_demo_xiaowang", Handle = ViewerHandle, DisplayName = "学员小王", Roles = "viewer" },
+            (instructorId, InstructorHandle, "万红coco", "instructor,viewer"),
+            ("u_demo_xiaowang", ViewerHandle, "学员小王", "viewer"),
         };
         var viewerIds = Enumerable.Range(1, DemoViewers).Select(i => $"u_demo_viewer_{i:00}").ToList();
-        users.AddRange(viewerIds.Select((id, i) => new { Id = id, Handle = $"demo-viewer-{i + 1:00}", DisplayName = $"学员{i + 1:00}", Roles = "viewer" }));
+        users.AddRange(viewerIds.Select((id, i) => (id, $"demo-viewer-{i + 1:00}", $"学员{i + 1:00}", "viewer")));
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO users (id, handle, display_name, roles, time_zone, created_at_ms) VALUES (@Id, @Handle, @DisplayName, @Roles, 'Asia/Shanghai', @nowMs)",
-            users.Select(u => new DynamicParameters(u)).Select(p => { p.Add("nowMs", nowMs); return p; }), tx, cancellationToken: ct));
+            """
+            INSERT INTO users (id, handle, display_name, roles, time_zone, created_at_ms, handle_key, display_name_key)
+            VALUES (@Id, @Handle, @DisplayName, @Roles, 'Asia/Shanghai', @nowMs, @HandleKey, @DisplayNameKey)
+            """,
+            users.Select(u => new
+            {
+                u.Id, u.Handle, u.DisplayName, u.Roles, nowMs,
+                HandleKey = SearchKey.Of(u.Handle), DisplayNameKey = SearchKey.Of(u.DisplayName),
+            }), tx, cancellationToken: ct));
 
         const string courseId = "c_demo_jingjijichu";
         await connection.ExecuteAsync(new CommandDefinition(

@@ -13,6 +13,12 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
     /// <summary>The session-level advisory lock nodes starting together queue on, so only one migrates at a time.</summary>
     private const long PostgresMigrationLock = 0x4C6561726E487562; // "LearnHub"
 
+    /// <summary>Data changes SQL cannot make alike on both engines, run in C# right after their script, in its transaction.</summary>
+    private static readonly Dictionary<long, Func<DbConnection, DbTransaction, CancellationToken, Task>> AfterScript = new()
+    {
+        [7] = UserSearchKeys.BackfillAsync,
+    };
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -58,6 +64,10 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
             }
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await connection.ExecuteAsync(script.Sql, transaction: transaction);
+            if (AfterScript.TryGetValue(script.Version, out var step))
+            {
+                await step(connection, transaction, cancellationToken);
+            }
             await connection.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (@Version, @Name, @Now)",
                 new { script.Version, script.Name, Now = clock.GetUtcNow().ToUnixTimeMilliseconds() },

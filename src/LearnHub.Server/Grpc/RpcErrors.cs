@@ -28,12 +28,15 @@ public static class RpcErrors
         }
     }
 
-    /// <summary>Refuses an empty or over-long id field (ids are at most 64 characters) before it reaches a query.</summary>
-    public static void ThrowIfBadId(string id, string field, int maxLength = 64)
+    /// <summary>
+    /// Refuses an id field that is empty (unless optional), longer than <paramref name="maxLength"/> UTF-8 bytes, or holds a
+    /// space, control or format character, before it reaches a query, a log line or a message that quotes it.
+    /// </summary>
+    public static void ThrowIfBadId(string id, string field, int maxLength = 64, bool required = true)
     {
-        if (string.IsNullOrWhiteSpace(id) || id.Length > maxLength)
+        if (TextRule.Id(field, maxLength, required).Check(id) is { } error)
         {
-            ThrowInvalid(field, $"{field} 须为 1–{maxLength} 个字符 ({field} must be 1–{maxLength} characters).");
+            throw Invalid([error]);
         }
     }
 

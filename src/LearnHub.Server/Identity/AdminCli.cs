@@ -63,6 +63,11 @@ public static class AdminCli
                 await Console.Error.WriteLineAsync("A handle is 1–64 letters, digits, '-', '_' or '.'.");
                 return 1;
             }
+            if (LearnHub.Core.Identity.UserRules.DisplayName.Check(parse.GetValue(name), "--name") is { } nameError)
+            {
+                await Console.Error.WriteLineAsync(nameError.Message);
+                return 1;
+            }
             await using var services = await OpenAsync(parse.GetValue(dataDir), ct);
             var user = await services.GetRequiredService<UserStore>().CreateAsync(handleValue, parse.GetValue(name)!, roleList, parse.GetValue(timeZone)!, ct);
             Console.WriteLine($"{user.Id}\t{user.Handle}\t{user.DisplayName}\t{user.Roles}");

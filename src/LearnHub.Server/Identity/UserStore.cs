@@ -74,11 +74,15 @@ public sealed class UserStore(Database database, TimeProvider clock)
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO users (id, handle, display_name, roles, time_zone, created_at_ms)
-            VALUES (@id, @handle, @displayName, @roles, @timeZone, @now)
+            INSERT INTO users (id, handle, display_name, roles, time_zone, created_at_ms, handle_key, display_name_key)
+            VALUES (@id, @handle, @displayName, @roles, @timeZone, @now, @handleKey, @displayNameKey)
             ON CONFLICT (handle) DO NOTHING
             """,
-            new { id = $"u_{Guid.CreateVersion7():N}", handle, displayName, roles = NormalizeRoles(roles), timeZone, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            new
+            {
+                id = $"u_{Guid.CreateVersion7():N}", handle, displayName, roles = NormalizeRoles(roles), timeZone, now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+                handleKey = Core.Common.SearchKey.Of(handle), displayNameKey = Core.Common.SearchKey.Of(displayName),
+            },
             cancellationToken: cancellationToken));
         return (await FindByHandleAsync(handle, cancellationToken))!;
     }
@@ -89,12 +93,12 @@ public sealed class UserStore(Database database, TimeProvider clock)
         return (await connection.QueryAsync<UserRecord>(new CommandDefinition(
             $"""
             SELECT {Columns} FROM users
-            WHERE (@pattern IS NULL OR lower(handle) LIKE @pattern ESCAPE '\' OR lower(display_name) LIKE @pattern ESCAPE '\')
+            WHERE (@pattern IS NULL OR handle_key LIKE @pattern ESCAPE '\' OR display_name_key LIKE @pattern ESCAPE '\')
               AND (@afterHandle IS NULL OR handle > @afterHandle)
             ORDER BY handle
             LIMIT @limit
             """,
-            new { pattern = string.IsNullOrWhiteSpace(query) ? null : $"%{EscapeLike(query.Trim().ToLowerInvariant())}%", afterHandle, limit },
+            new { pattern = string.IsNullOrWhiteSpace(query) ? null : UserSearchKeys.Patterns(Core.Common.SearchKey.Of(query.Trim())).Contains, afterHandle, limit },
             cancellationToken: cancellationToken))).AsList();
     }
 
@@ -158,6 +162,4 @@ public sealed class UserStore(Database database, TimeProvider clock)
 
     private static string NormalizeRoles(IEnumerable<string> roles) =>
         string.Join(',', roles.Append(Identity.Roles.Viewer).Distinct().Order(StringComparer.Ordinal));
-
-    private static string EscapeLike(string text) => text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 }

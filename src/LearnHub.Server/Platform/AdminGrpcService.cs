@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Core.Identity;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
@@ -18,10 +19,7 @@ public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed acces
     {
         context.Caller().EnsureAdmin();
         var pageSize = PageToken.PageSize(request.PageSize);
-        if (request.Query.Length > 100)
-        {
-            RpcErrors.ThrowInvalid("query", "搜索词最多 100 个字符 (query is too long).");
-        }
+        RpcErrors.ThrowIfAny(UserRules.UserQuery.Check(request.Query));
         var after = PageToken.Decode(request.PageToken, 1)?[0];
         var rows = await users.ListAsync(request.Query, after, pageSize + 1, context.CancellationToken);
         var response = new ListUsersResponse { Users = { rows.Take(pageSize).Select(IdentityGrpcService.ToProto) } };
@@ -37,9 +35,14 @@ public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed acces
     {
         var caller = context.Caller();
         caller.EnsureAdmin();
+        RpcErrors.ThrowIfBadId(request.UserId, "user_id");
+        if (request.Roles.Count > Roles.All.Count)
+        {
+            RpcErrors.ThrowInvalid("roles", $"最多 {Roles.All.Count} 个角色 (roles: {string.Join(", ", Roles.All)}).");
+        }
         if (request.Roles.FirstOrDefault(r => !Roles.IsKnown(r)) is { } unknown)
         {
-            RpcErrors.ThrowInvalid("roles", $"未知角色 '{unknown}' (roles: {string.Join(", ", Roles.All)}).");
+            RpcErrors.ThrowInvalid("roles", $"未知角色 '{Core.Common.TextRule.Quote(unknown, 32)}' (roles: {string.Join(", ", Roles.All)}).");
         }
         if (request.UserId == caller.UserId && !request.Roles.Contains(Roles.Admin))
         {
@@ -73,6 +76,7 @@ public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed acces
     public override async Task<User> SetCertified(SetCertifiedRequest request, ServerCallContext context)
     {
         context.Caller().EnsureAdmin();
+        RpcErrors.ThrowIfBadId(request.UserId, "user_id");
         _ = await users.FindAsync(request.UserId, context.CancellationToken) ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
         return IdentityGrpcService.ToProto((await users.SetCertifiedAsync(request.UserId, request.Certified, context.CancellationToken))!);
     }

@@ -17,7 +17,7 @@ namespace LearnHub.Server.Presence;
 public sealed class LiveDashboardHub(Database database, LiveSessionDirectory directory, ILiveViewerCounts counts, OpenConnections connections)
     : Hub<ILiveHubClient>, ILiveHubServer
 {
-    private const int MaxSessionIdLength = 64;
+    private static readonly LearnHub.Core.Common.TextRule SessionIdRule = LearnHub.Core.Common.TextRule.Id("session_id");
 
     /// <summary>
     /// The connection ends when its user's access changes: the groups it joined were allowed by the roles it had, so a
@@ -60,9 +60,9 @@ public sealed class LiveDashboardHub(Database database, LiveSessionDirectory dir
     public async Task<LiveSessionView> WatchSession(string sessionId)
     {
         var caller = CurrentCaller();
-        if (string.IsNullOrWhiteSpace(sessionId) || sessionId.Length > MaxSessionIdLength)
+        if (SessionIdRule.Check(sessionId) is { } error)
         {
-            throw new HubException("session_id 无效 (session_id must be 1–64 characters).");
+            throw new HubException(error.Message);
         }
         var row = await directory.GetFreshAsync(sessionId, Context.ConnectionAborted)
             ?? throw new HubException($"直播不存在 (session {sessionId} not found).");
@@ -76,7 +76,7 @@ public sealed class LiveDashboardHub(Database database, LiveSessionDirectory dir
     }
 
     public Task StopWatchingSession(string sessionId) =>
-        string.IsNullOrEmpty(sessionId) || sessionId.Length > MaxSessionIdLength
+        SessionIdRule.Check(sessionId) is not null
             ? Task.CompletedTask
             : Groups.RemoveFromGroupAsync(Context.ConnectionId, LiveViews.Groups.Session(sessionId), Context.ConnectionAborted);
 

@@ -27,8 +27,6 @@ public sealed class PresenceGrpcService(
     OpenConnections connections,
     TimeProvider clock) : PresenceService.PresenceServiceBase
 {
-    private const int MaxSessionIdLength = 64;
-
     public override async Task WatchSession(WatchSessionRequest request, IServerStreamWriter<WatchSessionUpdate> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
@@ -144,15 +142,5 @@ public sealed class PresenceGrpcService(
         return stats;
     }
 
-    private static void CheckSessionId(string sessionId)
-    {
-        if (string.IsNullOrWhiteSpace(sessionId))
-        {
-            RpcErrors.ThrowInvalid("session_id", "请指定直播 (session_id is required).");
-        }
-        if (sessionId.Length > MaxSessionIdLength)
-        {
-            RpcErrors.ThrowInvalid("session_id", $"session_id 最多 {MaxSessionIdLength} 个字符 (at most {MaxSessionIdLength} characters).");
-        }
-    }
+    private static void CheckSessionId(string sessionId) => RpcErrors.ThrowIfBadId(sessionId, "session_id");
 }

@@ -47,7 +47,7 @@ public sealed partial class SessionGrpcService
         {
             response.Items.Add(new Recommendation
             {
-                Session = session.ToProto(),
+                Session = PanelSession(session),
                 ViewerCount = count,
                 Badge = string.Create(CultureInfo.InvariantCulture, $"直播中 {count}"),
             });
@@ -60,7 +60,7 @@ public sealed partial class SessionGrpcService
             var local = TimeZoneInfo.ConvertTime(session.PlannedStart, zone).ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
             response.Items.Add(new Recommendation
             {
-                Session = session.ToProto(),
+                Session = PanelSession(session),
                 DisplayTime = local,
                 Badge = string.Create(CultureInfo.InvariantCulture, $"{local} · {session.ReservationCount}"),
             });
@@ -70,5 +70,16 @@ public sealed partial class SessionGrpcService
             response.NextPageToken = PageToken.Encode(position + pageSize);
         }
         return response;
+    }
+
+    /// <summary>
+    /// A session as the panel shows it: without its description (up to 2,000 characters the panel never shows), so that
+    /// 直播推荐, which every user loads, stays a few kilobytes whatever instructors write. GetSession has the description.
+    /// </summary>
+    private static Session PanelSession(SessionRow row)
+    {
+        var session = row.ToProto();
+        session.Description = "";
+        return session;
     }
 }

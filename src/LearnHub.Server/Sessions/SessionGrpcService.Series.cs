@@ -17,6 +17,8 @@ public sealed partial class SessionGrpcService
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<PlanCourseSeriesResponse> PlanCourseSeries(PlanCourseSeriesRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.CourseId, "course_id");
+        RpcErrors.ThrowIfBadId(request.FromChapterId, "from_chapter_id", required: false);
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var now = clock.GetUtcNow();
@@ -42,7 +44,8 @@ public sealed partial class SessionGrpcService
             throw RpcErrors.FailedPrecondition("course_id", "课程还没有章节 (the course has no chapters to schedule).");
         }
         var suffix = request.TitleSuffix.Trim();
-        RpcErrors.ThrowIfAny([.. chapters.Select(c => SessionRules.CheckTitle(course.Title + c.Title + suffix, "title_suffix"))]);
+        // One refusal is enough (each names title_suffix): 200 chapters' would bloat the trailers.
+        RpcErrors.ThrowIfAny([.. chapters.Select(c => SessionRules.CheckTitle(course.Title + c.Title + suffix, "title_suffix")).OfType<FieldError>().Take(1)]);
 
         IReadOnlyList<SeriesSlot> slots;
         try
@@ -146,6 +149,10 @@ public sealed partial class SessionGrpcService
         if (SessionRules.CheckDurationMinutes(request.DurationMinutes) is { } durationError)
         {
             errors.Add(durationError);
+        }
+        if (SessionRules.TitleSuffix.Check(request.TitleSuffix) is { } suffixError)
+        {
+            errors.Add(suffixError);
         }
         var holidays = new HashSet<DateOnly>();
         if (request.Holidays.Count > CourseSeriesPlanner.MaxHolidays)

@@ -24,11 +24,13 @@ public sealed partial class SessionGrpcService(
     ILiveViewerCounts viewers,
     TimeProvider clock) : SessionService.SessionServiceBase
 {
-    private const int MaxRequestIdLength = 64;
-
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.InstructorId, "instructor_id", required: false);
+        RpcErrors.ThrowIfBadId(request.CourseId, "course_id", required: false);
+        RpcErrors.ThrowIfBadId(request.ChapterId, "chapter_id", required: false);
+        RpcErrors.ThrowIfAny(SessionRules.RequestId.Check(request.RequestId));
         var caller = context.Caller();
         var instructorId = caller.ActingInstructorId(request.InstructorId);
         var now = clock.GetUtcNow();
@@ -39,7 +41,7 @@ public sealed partial class SessionGrpcService(
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Database.LockAsync(connection, tx, DecisionKeys.Schedule(instructorId), ct);
         // A retry returns what the first call created before any check: by then its start may have passed.
-        if (request.RequestId.Length is > 0 and <= MaxRequestIdLength
+        if (request.RequestId.Length > 0
             && await SessionStore.FindByRequestIdAsync(connection, tx, instructorId, request.RequestId, ct) is { } existing)
         {
             return existing.ToProto();
@@ -50,7 +52,6 @@ public sealed partial class SessionGrpcService(
             SessionRules.CheckPlannedStart(start, now),
             SessionRules.CheckDurationMinutes(request.DurationMinutes),
             SessionRules.CheckTimeZone(timeZone),
-            request.RequestId.Length > MaxRequestIdLength ? new FieldError("request_id", $"request_id 最多 {MaxRequestIdLength} 个字符.") : null,
             request.ChapterId.Length > 0 && request.CourseId.Length == 0 ? new FieldError("chapter_id", "指定章节时须指定课程 (chapter_id needs course_id).") : null);
 
         await CourseGrpcService.EnsureInstructorAsync(connection, tx, instructorId, ct);
@@ -86,6 +87,7 @@ public sealed partial class SessionGrpcService(
 
     public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.SessionId, "session_id");
         var caller = context.Caller();
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var session = await SessionStore.FindAsync(connection, request.SessionId, caller.UserId, context.CancellationToken)
@@ -95,6 +97,8 @@ public sealed partial class SessionGrpcService(
 
     public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.InstructorId, "instructor_id", required: false);
+        RpcErrors.ThrowIfBadId(request.CourseId, "course_id", required: false);
         var caller = context.Caller();
         var pageSize = PageToken.PageSize(request.PageSize);
         var after = PageToken.Decode(request.PageToken, 2);
@@ -119,10 +123,13 @@ public sealed partial class SessionGrpcService(
             after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, caller.UserId);
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var rows = await SessionStore.ListAsync(connection, query, context.CancellationToken);
-        var response = new ListSessionsResponse { Sessions = { rows.Take(pageSize).Select(r => r.ToProto()) } };
-        if (rows.Count > pageSize)
+        // Sessions with full descriptions are large: the page may end before page_size (see PageBudget).
+        var page = rows.Take(pageSize).Select(r => r.ToProto()).ToList();
+        var fits = PageBudget.Fit(page);
+        var response = new ListSessionsResponse { Sessions = { page.Take(fits) } };
+        if (rows.Count > fits)
         {
-            var last = rows[pageSize - 1];
+            var last = rows[fits - 1];
             response.NextPageToken = PageToken.Encode(last.PlannedStartMs, last.Id);
         }
         return response;
@@ -184,10 +191,7 @@ public sealed partial class SessionGrpcService(
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override Task<Session> CancelSession(CancelSessionRequest request, ServerCallContext context)
     {
-        if (TextLength.Count(request.Reason) > SessionRules.CancelReasonMaxLength)
-        {
-            RpcErrors.ThrowInvalid("reason", $"取消原因最多 {SessionRules.CancelReasonMaxLength} 个字符 (reason is too long).");
-        }
+        RpcErrors.ThrowIfAny(SessionRules.CancelReason.Check(request.Reason));
         return ChangeAsync(context, request.SessionId, request.ExpectedVersion, async (connection, tx, session, now, ct) =>
         {
             if (session.Status != CoreStatus.Scheduled)
@@ -257,6 +261,7 @@ public sealed partial class SessionGrpcService(
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<Reservation> ReserveSession(ReserveSessionRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.SessionId, "session_id");
         var caller = context.Caller();
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
@@ -282,6 +287,7 @@ public sealed partial class SessionGrpcService(
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<CancelReservationResponse> CancelReservation(CancelReservationRequest request, ServerCallContext context)
     {
+        RpcErrors.ThrowIfBadId(request.SessionId, "session_id");
         var caller = context.Caller();
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
@@ -302,19 +308,15 @@ public sealed partial class SessionGrpcService(
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var rows = await SessionStore.ListReservationsAsync(connection, caller.UserId, request.IncludePast,
             after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, context.CancellationToken);
-        var response = new ListMyReservationsResponse
+        var page = rows.Take(pageSize).Select(r => new Reservation
         {
-            Reservations =
-            {
-                rows.Take(pageSize).Select(r => new Reservation
-                {
-                    SessionId = r.Session.Id, UserId = caller.UserId, CreateTime = ProtoTime.FromMs(r.ReservedAtMs), Session = r.Session.ToProto(),
-                }),
-            },
-        };
-        if (rows.Count > pageSize)
+            SessionId = r.Session.Id, UserId = caller.UserId, CreateTime = ProtoTime.FromMs(r.ReservedAtMs), Session = r.Session.ToProto(),
+        }).ToList();
+        var fits = PageBudget.Fit(page);
+        var response = new ListMyReservationsResponse { Reservations = { page.Take(fits) } };
+        if (rows.Count > fits)
         {
-            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].ReservedAtMs, rows[pageSize - 1].Session.Id);
+            response.NextPageToken = PageToken.Encode(rows[fits - 1].ReservedAtMs, rows[fits - 1].Session.Id);
         }
         return response;
     }
@@ -327,6 +329,7 @@ public sealed partial class SessionGrpcService(
     /// </summary>
     private async Task<Session> ChangeAsync(ServerCallContext context, string sessionId, long expectedVersion, SessionChange change)
     {
+        RpcErrors.ThrowIfBadId(sessionId, "session_id");
         var caller = context.Caller();
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);

@@ -35,7 +35,7 @@ public sealed class ComposerTests
 
     [Theory]
     [InlineData("考")]
-    [InlineData(Family)]
+    [InlineData("🇨🇳")]
     [InlineData("👍🏽")]
     public async Task The_counter_counts_as_a_person_does_and_301_is_refused_before_the_server(string character)
     {
@@ -57,6 +57,52 @@ public sealed class ComposerTests
         Assert.True(cut.Disabled("composer-submit"));
         ScheduleUi.Click(cut, "composer-submit");
         Assert.Empty(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast"));
+    }
+
+    [Fact]
+    public async Task Three_hundred_family_emoji_count_300_but_pass_the_byte_bound_and_are_refused_before_the_server()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        context.Api.On<SubmitBroadcastRequest, Broadcast>("SubmitBroadcast", r => Text("b1", r.Text));
+        var cut = Open(context);
+        Agree(cut);
+
+        // 300 characters to a person, 5,400 UTF-8 bytes: the server takes at most 2,400 (8 a character), and so does the console.
+        ScheduleUi.Enter(cut, "composer-text", string.Concat(Enumerable.Repeat(Family, 300)));
+        cut.WaitForAssertion(() => Assert.Equal("300/300", cut.Text("composer-counter")), Within);
+        Assert.Contains("最多 2400 字节,当前 5400 字节", ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal);
+        Assert.True(cut.Disabled("composer-submit"));
+
+        ScheduleUi.Enter(cut, "composer-text", string.Concat(Enumerable.Repeat(Family, 133)));
+        cut.WaitForAssertion(() => Assert.False(cut.Disabled("composer-submit")), Within);
+        ScheduleUi.Click(cut, "composer-submit");
+        cut.WaitForAssertion(() => Assert.Single(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast")), Within);
+    }
+
+    [Theory]
+    [InlineData("\u200B\u200C\u200D\uFEFF", "内容不能只有空格或看不见的字符")]
+    [InlineData("\u0000", "不能包含控制字符 U+0000")]
+    [InlineData("你好\u0007", "不能包含控制字符 U+0007")]
+    [InlineData("a\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301", "第 1 个字符叠加了过多的组合符号")]
+    public async Task Text_the_server_would_refuse_is_named_at_the_field_and_never_sent(string text, string message)
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota());
+        context.Api.On<SubmitBroadcastRequest, Broadcast>("SubmitBroadcast", r => Text("b1", r.Text));
+        var cut = Open(context);
+        Agree(cut);
+
+        ScheduleUi.Enter(cut, "composer-text", text);
+
+        cut.WaitForAssertion(() => Assert.Contains(message, ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal), Within);
+        Assert.True(cut.Disabled("composer-submit"));
+        ScheduleUi.Click(cut, "composer-submit");
+        Assert.Empty(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast"));
+
+        // Paragraphs are fine in a broadcast.
+        ScheduleUi.Enter(cut, "composer-text", "第一段\n\n第二段");
+        cut.WaitForAssertion(() => Assert.False(cut.Disabled("composer-submit")), Within);
     }
 
     [Fact]

@@ -74,6 +74,13 @@ public sealed class ReviewQueueTests
         ScheduleUi.Enter(cut, "reject-reason", new string('广', 201));
         cut.WaitForAssertion(() => Assert.Contains("原因最多 200 个字", ScheduleUi.FieldText(cut, "reject-reason"), StringComparison.Ordinal), Within);
         Assert.True(cut.Disabled("reject-confirm"));
+        // A reason is one line, without control characters, and shows something: the server's rule, checked as the user types.
+        ScheduleUi.Enter(cut, "reject-reason", "含有\n广告");
+        cut.WaitForAssertion(() => Assert.Contains("不能换行", ScheduleUi.FieldText(cut, "reject-reason"), StringComparison.Ordinal), Within);
+        Assert.True(cut.Disabled("reject-confirm"));
+        ScheduleUi.Enter(cut, "reject-reason", "\u200B\u200D");
+        cut.WaitForAssertion(() => Assert.Contains("内容不能只有空格或看不见的字符", ScheduleUi.FieldText(cut, "reject-reason"), StringComparison.Ordinal), Within);
+        Assert.True(cut.Disabled("reject-confirm"));
         ScheduleUi.Enter(cut, "reject-reason", new string('广', 200));
         cut.WaitForAssertion(() => Assert.False(cut.Disabled("reject-confirm")), Within);
 

@@ -22,8 +22,13 @@ public sealed class SessionRulesTests
         { "101 Chinese", string.Concat(Enumerable.Repeat("经", 101)), false },
         { "99 Chinese + 1 family emoji", string.Concat(Enumerable.Repeat("经", 99)) + Family, true },
         { "99 Chinese + 2 family emoji", string.Concat(Enumerable.Repeat("经", 99)) + Family + Family, false },
-        { "100 emoji", string.Concat(Enumerable.Repeat(Family, 100)), true },
+        { "100 emoji with a skin tone (800 bytes)", string.Concat(Enumerable.Repeat("👍🏽", 100)), true },
         { "101 emoji", string.Concat(Enumerable.Repeat("😀", 101)), false },
+        { "32 family emoji (800 bytes)", string.Concat(Enumerable.Repeat(Family, 32)), true },
+        { "33 family emoji (825 bytes: past 8 bytes a character)", string.Concat(Enumerable.Repeat(Family, 33)), false },
+        { "a combining-mark bomb (one character)", "a" + new string('\u0301', 100_000), false },
+        { "only zero-width characters", "\u200B\u200C\u200D\uFEFF", false },
+        { "a line break", "第19章\n考点", false },
     };
 
     [Theory]

@@ -54,6 +54,53 @@ public sealed class CreatorSearchTests
         Assert.Equal(StatusCode.Unauthenticated, refusal.StatusCode);
     }
 
+    [Fact]
+    public async Task Names_match_without_regard_to_case_in_every_script()
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        var elodie = await CertifiedAsync(world, "emartin", "Élodie Martin");
+        var sofia = await CertifiedAsync(world, "spapadopoulou", "Σοφία Παπαδοπούλου");
+        var odysseus = await CertifiedAsync(world, "odysseas", "Οδυσσεύς");
+        var dmitry = await CertifiedAsync(world, "dmitry", "Дмитрий");
+        var fan = await world.App.CreateUserAsync("xiaowang");
+
+        async Task<IReadOnlyList<string>> FoundAsync(string query) =>
+            (await fan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = query })).Creators.Select(c => c.CreatorId).ToList();
+
+        Assert.Equal([elodie.Id], await FoundAsync("ÉLODIE"));
+        Assert.Equal([elodie.Id], await FoundAsync("élodie"));
+        Assert.Equal([elodie.Id], await FoundAsync("E\u0301LODIE")); // decomposed: the same text to a person
+        Assert.Equal([sofia.Id], await FoundAsync("ΣΟΦΊΑ"));
+        Assert.Equal([sofia.Id], await FoundAsync("σοφία"));
+        Assert.Equal([odysseus.Id], await FoundAsync("ΟΔΥΣΣΕΎΣ")); // final sigma
+        Assert.Equal([dmitry.Id], await FoundAsync("ДМИТ"));
+        Assert.Equal([elodie.Id], await FoundAsync("ＭＡＲＴＩＮ")); // full-width letters
+        Assert.Empty(await FoundAsync("elodie martin x"));
+
+        // The admin's user list matches the same way.
+        var users = (await world.Admin.Admin.ListUsersAsync(new ListUsersRequest { Query = "ΣΟΦΊΑ" })).Users;
+        Assert.Equal([sofia.Id], users.Select(u => u.Id));
+        Assert.Equal([elodie.Id], (await world.Admin.Admin.ListUsersAsync(new ListUsersRequest { Query = "élodie" })).Users.Select(u => u.Id));
+    }
+
+    [Theory]
+    [InlineData("\u0000")]
+    [InlineData("co\u0000co")]
+    [InlineData("co\nco")]
+    [InlineData("\u200B")]
+    public async Task A_query_with_a_control_character_or_nothing_visible_is_refused_not_matched(string query)
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        await CertifiedAsync(world, "coco", "可可老师");
+        var fan = await world.App.CreateUserAsync("xiaowang");
+
+        await Refusal.AssertAsync(StatusCode.InvalidArgument, "query", async () => await fan.Follows.SearchCreatorsAsync(new SearchCreatorsRequest { Query = query }));
+        if (query != "\u200B")
+        {
+            await Refusal.AssertAsync(StatusCode.InvalidArgument, "query", async () => await world.Admin.Admin.ListUsersAsync(new ListUsersRequest { Query = query }));
+        }
+    }
+
     private static async Task<TestUser> CertifiedAsync(FanBroadcastWorld world, string handle, string name)
     {
         var creator = await world.App.CreateNamedUserAsync(handle, name, "instructor");

@@ -128,7 +128,9 @@ public sealed class QuotaAndReviewTests
     [InlineData("经", 301, false)]
     [InlineData("👍🏽", 300, true)]
     [InlineData("👍🏽", 301, false)]
-    [InlineData("👨‍👩‍👧", 300, true)]
+    [InlineData("🇨🇳", 300, true)]
+    [InlineData("👨‍👩‍👧", 133, true)]
+    [InlineData("👨‍👩‍👧", 134, false)] // 134 characters but 2,412 bytes: past 8 bytes a character
     [InlineData("a", 301, false)]
     public async Task Text_is_one_to_three_hundred_characters_as_a_person_counts_them(string unit, int count, bool accepted)
     {

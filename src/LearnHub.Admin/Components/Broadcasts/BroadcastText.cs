@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Rpc;
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Core.Broadcasts;
 using LearnHub.Core.Common;
 using Microsoft.Extensions.Localization;
 using MudBlazor;
@@ -11,14 +12,14 @@ namespace LearnHub.Admin.Components.Broadcasts;
 /// <summary>How the broadcast pages count, name and colour things; the limits the client checks before the server does.</summary>
 public static class BroadcastText
 {
-    /// <summary>A text message: 1–300 characters as a person counts them.</summary>
-    public const int MaxTextLength = 300;
+    /// <summary>A text message: 1–300 characters as a person counts them (the server's rule, <see cref="BroadcastRules.Text"/>).</summary>
+    public const int MaxTextLength = BroadcastRules.MaxTextLength;
 
     /// <summary>An image message: at most 2 MiB (the server also checks its content and pixel size).</summary>
     public const long MaxImageBytes = 2 * 1024 * 1024;
 
-    /// <summary>Reject, takedown and report reasons: 1–200 characters.</summary>
-    public const int MaxReasonLength = 200;
+    /// <summary>Reject, takedown and report reasons: 1–200 characters, one line (<see cref="BroadcastRules.Reason"/>).</summary>
+    public const int MaxReasonLength = BroadcastRules.MaxReasonLength;
 
     public const string RequestIdReused = "REQUEST_ID_REUSED";
 
@@ -26,6 +27,27 @@ public static class BroadcastText
 
     /// <summary>Characters as a person counts them: a Chinese character or an emoji (even a ZWJ family) is one.</summary>
     public static int Count(string? text) => TextLength.Count(text ?? string.Empty);
+
+    /// <summary>
+    /// What the server's rule says of a text, in the user's language, or null when it passes: the console checks with the
+    /// same <see cref="TextRule"/> the API does, so it never lets through what the server refuses nor refuses what it takes.
+    /// </summary>
+    public static string? Problem(IStringLocalizer<BroadcastStrings> s, TextRule rule, TextInspection found, string tooManyCharacters)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(rule);
+        return found.Problem switch
+        {
+            TextProblem.None => null,
+            TextProblem.Empty => s["TextBlank"],
+            TextProblem.TooManyCharacters => tooManyCharacters,
+            TextProblem.TooManyBytes => string.Format(CultureInfo.CurrentCulture, s["TextTooManyBytes"], rule.MaxBytes, found.Bytes),
+            TextProblem.OverloadedCharacter => string.Format(CultureInfo.CurrentCulture, s["TextOverloaded"], found.Position),
+            TextProblem.ForbiddenCharacter when rule.Kind == TextKind.SingleLine && found.CodePoint is '\n' or '\r' or 0x2028 or 0x2029 => s["TextLineBreak"],
+            TextProblem.ForbiddenCharacter => string.Format(CultureInfo.CurrentCulture, s["TextControlCharacter"], $"U+{found.CodePoint:X4}"),
+            _ => s["TextInvalid"],
+        };
+    }
 
     /// <summary>A fresh client request id (32 hex characters) for one composer opening.</summary>
     public static string NewRequestId() => Guid.NewGuid().ToString("N");

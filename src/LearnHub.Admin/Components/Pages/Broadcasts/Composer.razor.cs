@@ -5,6 +5,8 @@ using Grpc.Core;
 using LearnHub.Admin.Components.Broadcasts;
 using LearnHub.Admin.Services;
 using LearnHub.Api.V1;
+using LearnHub.Core.Broadcasts;
+using LearnHub.Core.Common;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 
@@ -41,6 +43,12 @@ public partial class Composer
 
     private int TextLength => BroadcastText.Count(text);
 
+    /// <summary>The server's own rule on the text: characters, bytes, stacked marks, control characters, blank.</summary>
+    private TextInspection TextCheck => BroadcastRules.Text.Inspect(text);
+
+    /// <summary>Past the character or the byte bound: the counter turns red.</summary>
+    private bool TextTooLong => TextCheck.Problem is TextProblem.TooManyCharacters or TextProblem.TooManyBytes;
+
     /// <summary>Why the composer cannot be used now (暂无权限 / 本周群发次数不足~), or null.</summary>
     private string? DisabledReason =>
         quota is null ? null
@@ -50,14 +58,16 @@ public partial class Composer
 
     private string? TextError =>
         problem?.For("text")
-        ?? (TextLength > BroadcastText.MaxTextLength ? string.Format(CultureInfo.CurrentCulture, S["TextTooLong"], BroadcastText.MaxTextLength, TextLength) : null);
+        ?? (string.IsNullOrEmpty(text)
+            ? null
+            : BroadcastText.Problem(S, BroadcastRules.Text, TextCheck, string.Format(CultureInfo.CurrentCulture, S["TextTooLong"], BroadcastText.MaxTextLength, TextLength)));
 
     private string? ImageError => problem?.For("image") ?? imageProblem;
 
     private string? AgreementError => problem?.For("agreed_to_agreement") ?? problem?.For("agreement_version");
 
     private bool ContentReady => kind == BroadcastKind.Text
-        ? TextLength is >= 1 and <= BroadcastText.MaxTextLength && !string.IsNullOrWhiteSpace(text)
+        ? TextCheck.Accepted
         : image is not null && imageProblem is null && !readingImage;
 
     private bool CanSubmit => quota is not null && DisabledReason is null && agreed && ContentReady;
