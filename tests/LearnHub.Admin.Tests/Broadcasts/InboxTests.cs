@@ -227,6 +227,34 @@ public sealed class InboxTests
         [.. cut.FindAll("[data-testid^=inbox-row-]:not([data-testid^=inbox-row-unread-])").Select(r => r.GetAttribute("data-testid")!["inbox-row-".Length..])];
 
     [Fact]
+    public async Task Block_and_mute_flags_are_read_from_every_page_of_the_followed_creators_at_the_apis_page_size()
+    {
+        await using var context = Context();
+        _ = new FakeInbox(context, Message("m1", Text("b1", "第一条", creatorId: "u_far", creatorName: "远方老师")));
+        // 150 followed creators: the blocked one comes on the second page.
+        var creators = Enumerable.Range(0, 150)
+            .Select(i => new FollowedCreator { CreatorId = i == 149 ? "u_far" : $"u_{i}", DisplayName = $"老师{i}", Blocked = i == 149 })
+            .ToList();
+        context.Api.On<ListFollowingRequest, ListFollowingResponse>("ListFollowing", r =>
+        {
+            var skip = r.PageToken.Length == 0 ? 0 : int.Parse(r.PageToken, System.Globalization.CultureInfo.InvariantCulture);
+            var page = creators.Skip(skip).Take(r.PageSize).ToList();
+            return new ListFollowingResponse
+            {
+                Creators = { page },
+                NextPageToken = skip + page.Count < creators.Count ? (skip + page.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
+            };
+        });
+
+        var cut = context.RenderWithProviders<Inbox>();
+
+        cut.WaitForAssertion(() => Assert.True(cut.Has("inbox-blocked-m1")), Within);
+        var requests = context.Api.RequestsTo<ListFollowingRequest>("ListFollowing").ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.All(requests, r => Assert.InRange(r.PageSize, 1, 100));
+    }
+
+    [Fact]
     public async Task An_empty_inbox_says_so()
     {
         await using var context = Context();

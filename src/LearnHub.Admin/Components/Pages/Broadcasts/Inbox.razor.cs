@@ -73,15 +73,31 @@ public partial class Inbox : IDisposable
         await LoadAsync(append: false);
     }
 
+    /// <summary>ListFollowing's largest page.</summary>
+    private const int FollowingPageSize = 100;
+
+    private const int MaxFollowingPages = 10;
+
     /// <summary>Mute and block flags of the creators the caller follows (messages carry only their own muted flag).</summary>
     private async Task LoadPreferencesAsync()
     {
         try
         {
-            var following = await Api.Follows.ListFollowingAsync(new ListFollowingRequest { PageSize = 200 }, cancellationToken: closing.Token);
-            foreach (var creator in following.Creators)
+            // Page by page at the API's largest page size, up to a bound: a follower of thousands still opens at once.
+            var pageToken = "";
+            for (var pages = 0; pages < MaxFollowingPages; pages++)
             {
-                preferences[creator.CreatorId] = new CreatorPreference { CreatorId = creator.CreatorId, Muted = creator.Muted, Blocked = creator.Blocked };
+                var following = await Api.Follows.ListFollowingAsync(
+                    new ListFollowingRequest { PageSize = FollowingPageSize, PageToken = pageToken }, cancellationToken: closing.Token);
+                foreach (var creator in following.Creators)
+                {
+                    preferences[creator.CreatorId] = new CreatorPreference { CreatorId = creator.CreatorId, Muted = creator.Muted, Blocked = creator.Blocked };
+                }
+                pageToken = following.NextPageToken;
+                if (pageToken.Length == 0)
+                {
+                    break;
+                }
             }
         }
         catch (RpcException)
