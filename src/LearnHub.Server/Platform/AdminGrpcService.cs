@@ -12,22 +12,23 @@ namespace LearnHub.Server.Platform;
 /// <summary>Users, roles, certification and platform settings: admins only (checked first in every call, on the server).</summary>
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore settings) : AdminService.AdminServiceBase
+public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore settings, PageTokens pageTokens) : AdminService.AdminServiceBase
 {
     public override async Task<ListUsersResponse> ListUsers(ListUsersRequest request, ServerCallContext context)
     {
-        context.Caller().EnsureAdmin();
+        var caller = context.Caller();
+        caller.EnsureAdmin();
         var pageSize = PageToken.PageSize(request.PageSize);
         if (request.Query.Length > 100)
         {
             RpcErrors.ThrowInvalid("query", "搜索词最多 100 个字符 (query is too long).");
         }
-        var after = PageToken.Decode(request.PageToken, 1)?[0];
+        var after = pageTokens.Read(request.PageToken, nameof(ListUsers), caller.UserId)?.Key;
         var rows = await users.ListAsync(request.Query, after, pageSize + 1, context.CancellationToken);
         var response = new ListUsersResponse { Users = { rows.Take(pageSize).Select(IdentityGrpcService.ToProto) } };
         if (rows.Count > pageSize)
         {
-            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Handle);
+            response.NextPageToken = pageTokens.Issue(nameof(ListUsers), caller.UserId, new(0, rows[pageSize - 1].Handle));
         }
         return response;
     }
@@ -39,7 +40,7 @@ public sealed class AdminGrpcService(UserStore users, PlatformSettingsStore sett
         caller.EnsureAdmin();
         if (request.Roles.FirstOrDefault(r => !Roles.IsKnown(r)) is { } unknown)
         {
-            RpcErrors.ThrowInvalid("roles", $"未知角色 '{unknown}' (roles: {string.Join(", ", Roles.All)}).");
+            RpcErrors.ThrowInvalid("roles", $"未知角色 '{RpcErrors.Echo(unknown)}' (roles: {string.Join(", ", Roles.All)}).");
         }
         if (request.UserId == caller.UserId && !request.Roles.Contains(Roles.Admin))
         {

@@ -22,6 +22,7 @@ public sealed partial class SessionGrpcService(
     SessionTriggers triggers,
     ISessionEvents events,
     ILiveViewerCounts viewers,
+    PageTokens pageTokens,
     TimeProvider clock) : SessionService.SessionServiceBase
 {
     private const int MaxRequestIdLength = 64;
@@ -33,7 +34,7 @@ public sealed partial class SessionGrpcService(
         var instructorId = caller.ActingInstructorId(request.InstructorId);
         var now = clock.GetUtcNow();
         var timeZone = string.IsNullOrEmpty(request.TimeZone) ? TimeZones.PlatformDefault : request.TimeZone;
-        var start = ProtoTime.ToInstant(request.PlannedStart);
+        var (start, startError) = ProtoTime.Read(request.PlannedStart, "planned_start");
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -47,7 +48,7 @@ public sealed partial class SessionGrpcService(
         RpcErrors.ThrowIfAny(
             SessionRules.CheckTitle(request.Title),
             SessionRules.CheckDescription(request.Description),
-            SessionRules.CheckPlannedStart(start, now),
+            startError ?? SessionRules.CheckPlannedStart(start, now),
             SessionRules.CheckDurationMinutes(request.DurationMinutes),
             SessionRules.CheckTimeZone(timeZone),
             request.RequestId.Length > MaxRequestIdLength ? new FieldError("request_id", $"request_id 最多 {MaxRequestIdLength} 个字符.") : null,
@@ -97,7 +98,7 @@ public sealed partial class SessionGrpcService(
     {
         var caller = context.Caller();
         var pageSize = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListSessions), caller.UserId);
         var statusMask = 0;
         foreach (var status in request.Statuses)
         {
@@ -107,8 +108,9 @@ public sealed partial class SessionGrpcService(
             }
             statusMask |= 1 << (int)status;
         }
-        var from = ProtoTime.ToInstant(request.StartFrom);
-        var before = ProtoTime.ToInstant(request.StartBefore);
+        var (from, fromError) = ProtoTime.Read(request.StartFrom, "start_from");
+        var (before, beforeError) = ProtoTime.Read(request.StartBefore, "start_before");
+        RpcErrors.ThrowIfAny(fromError, beforeError);
         if (from is not null && before is not null && before <= from)
         {
             RpcErrors.ThrowInvalid("start_before", "结束时间须晚于开始时间 (start_before must be after start_from).");
@@ -116,14 +118,14 @@ public sealed partial class SessionGrpcService(
         var query = new SessionQuery(
             NullIfEmpty(request.InstructorId), NullIfEmpty(request.CourseId), statusMask,
             from?.ToUnixTimeMilliseconds(), before?.ToUnixTimeMilliseconds(),
-            after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, caller.UserId);
+            after?.Number, after?.Key, pageSize + 1, caller.UserId);
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var rows = await SessionStore.ListAsync(connection, query, context.CancellationToken);
         var response = new ListSessionsResponse { Sessions = { rows.Take(pageSize).Select(r => r.ToProto()) } };
         if (rows.Count > pageSize)
         {
             var last = rows[pageSize - 1];
-            response.NextPageToken = PageToken.Encode(last.PlannedStartMs, last.Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListSessions), caller.UserId, new(last.PlannedStartMs, last.Id));
         }
         return response;
     }
@@ -131,8 +133,9 @@ public sealed partial class SessionGrpcService(
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override Task<Session> UpdateSession(UpdateSessionRequest request, ServerCallContext context)
     {
-        var newStart = ProtoTime.ToInstant(request.PlannedStart);
+        var (newStart, startError) = ProtoTime.Read(request.PlannedStart, "planned_start");
         RpcErrors.ThrowIfAny(
+            startError,
             request.HasTitle ? SessionRules.CheckTitle(request.Title) : null,
             request.HasDescription ? SessionRules.CheckDescription(request.Description) : null,
             request.HasDurationMinutes ? SessionRules.CheckDurationMinutes(request.DurationMinutes) : null,
@@ -298,10 +301,10 @@ public sealed partial class SessionGrpcService(
     {
         var caller = context.Caller();
         var pageSize = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListMyReservations), caller.UserId);
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var rows = await SessionStore.ListReservationsAsync(connection, caller.UserId, request.IncludePast,
-            after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, context.CancellationToken);
+            after?.Number, after?.Key, pageSize + 1, context.CancellationToken);
         var response = new ListMyReservationsResponse
         {
             Reservations =
@@ -314,7 +317,7 @@ public sealed partial class SessionGrpcService(
         };
         if (rows.Count > pageSize)
         {
-            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].ReservedAtMs, rows[pageSize - 1].Session.Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListMyReservations), caller.UserId, new(rows[pageSize - 1].ReservedAtMs, rows[pageSize - 1].Session.Id));
         }
         return response;
     }
