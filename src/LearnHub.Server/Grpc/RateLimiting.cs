@@ -78,7 +78,7 @@ public static class RateLimitPolicies
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/grpc";
         response.Headers["grpc-status"] = ((int)Code.ResourceExhausted).ToString(CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+        response.Headers["grpc-message"] = GrpcStatusMessage.Encode(message);
         response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
         return ValueTask.CompletedTask;
     }
