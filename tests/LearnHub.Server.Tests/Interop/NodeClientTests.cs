@@ -48,7 +48,7 @@ public sealed class NodeClientTests
         await server.StartAsync("--RateLimits:ReadBurst=3", "--RateLimits:ReadsPerSecond=1");
 
         var (exitCode, output) = await ChildProcess.RunAsync(
-            "node", ["--test", "rate-limit.test.mjs"], clientFolder, NodeDeadline,
+            "node", ["--test", "rate-limit-check.mjs"], clientFolder, NodeDeadline,
             new Dictionary<string, string> { ["LEARNHUB_GRPC_ADDRESS"] = server.GrpcAddress, ["LEARNHUB_TOKEN"] = token });
 
         Assert.True(exitCode == 0, $"node --test exited with {exitCode}. Node's output:\n{output}\nServer output:\n{server.Output}");

@@ -4,7 +4,9 @@
 //   LEARNHUB_GRPC_ADDRESS  host:port of the gRPC (HTTP/2) endpoint
 //   LEARNHUB_TOKEN         a bearer token of any user
 //
-// Run: npm ci && LEARNHUB_GRPC_ADDRESS=… LEARNHUB_TOKEN=… node --test rate-limit.test.mjs
+// Run: npm ci && LEARNHUB_GRPC_ADDRESS=… LEARNHUB_TOKEN=… node --test rate-limit-check.mjs
+// Not named *.test.mjs on purpose: it spends the user's read bucket, so a plain `node --test` (the other checks, with
+// the same token) does not run it alongside them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
