@@ -110,11 +110,17 @@ public static class UndecodableRequests
 /// the implementation's override of each method, type attributes then method attributes as endpoint metadata, POST
 /// with CORS preflight accepted), with each method's request marshaller guarded by <see cref="UndecodableRequests.Guard"/>.
 /// </summary>
-internal sealed class GuardedServiceMethodProvider<TService> : IServiceMethodProvider<TService>
+internal sealed class GuardedServiceMethodProvider<TService>(IServiceProvider services) : IServiceMethodProvider<TService>
     where TService : class
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context)
     {
+        // An AddGrpc after RefuseUndecodableRequests puts grpc-dotnet's binder back: every method would be mapped twice.
+        if (services.GetServices<IServiceMethodProvider<TService>>().Any(p => p.GetType().Name.StartsWith("BinderServiceMethodProvider", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException(
+                $"grpc-dotnet's BinderServiceMethodProvider is registered again (AddGrpc was called after RefuseUndecodableRequests): call RefuseUndecodableRequests after every AddGrpc* registration.");
+        }
         for (var type = typeof(TService); type is not null; type = type.BaseType)
         {
             // The generated base carries the attribute; BindService's second parameter is that base.

@@ -4,14 +4,18 @@ using Grpc.Core;
 using LearnHub.Api.V1;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LearnHub.Server.Tests.Fuzz;
 
 /// <summary>
-/// The guard on every request's decoding must cost nothing measurable on the hot path: no allocation beyond what
-/// decoding the message allocates anyway (the speed work measures the whole pipeline with it in place).
+/// The guard on every request's decoding: it must cost nothing measurable on the hot path (no allocation beyond what
+/// decoding the message allocates anyway; the speed work measures the whole pipeline with it in place), and a host
+/// where grpc-dotnet's own binder came back must not start.
 /// </summary>
-public sealed class RequestGuardCostTests
+public sealed class RequestGuardTests
 {
     private const int Decodes = 2_000;
 
@@ -38,6 +42,29 @@ public sealed class RequestGuardCostTests
 
         Assert.True(withGuard <= withoutGuard, $"decoding {Decodes} requests allocated {withoutGuard} bytes unguarded and {withGuard} guarded");
         Assert.Equal("经济基础第21章考点梳理", guarded.RequestMarshaller.ContextualDeserializer(context).Title);
+    }
+
+    [Fact]
+    public void A_host_that_registers_grpc_again_after_the_guard_refuses_to_start()
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("learnhub-guard-").FullName;
+        try
+        {
+            using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+            {
+                builder.UseSetting("Storage:DataDirectory", dataDirectory);
+                builder.UseSetting("Storage:SeedDemoData", "false");
+                builder.ConfigureServices(services => services.AddGrpc());
+            });
+
+            var failure = Assert.ThrowsAny<Exception>(() => factory.Server);
+
+            Assert.Contains("BinderServiceMethodProvider is registered again", failure.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
     }
 
     private static long AllocatedBy(Func<DeserializationContext, CreateSessionRequest> decode, DeserializationContext context)
