@@ -20,7 +20,8 @@ internal sealed record WireFaultAt(string Path, WireFault Problem);
 /// <summary>
 /// Walks the protobuf wire format of a request, guided by its descriptor, to tell the client which field is at fault:
 /// after Google.Protobuf refused it, or when its bytes hold a 0x00 that may be a U+0000 in a string (which PostgreSQL
-/// text cannot store). Allocates only to name the field it finds, or for repeated fields' indexes.
+/// text cannot store). Allocates only for the paths it names (the field at fault, nested messages) and for repeated
+/// fields' indexes; every call without a 0x00 byte skips it.
 /// </summary>
 internal static class WireFormatCheck
 {
