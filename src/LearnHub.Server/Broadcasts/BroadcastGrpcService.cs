@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Dapper;
 using Google.Protobuf;
@@ -22,6 +21,7 @@ public sealed class BroadcastGrpcService(
     PlatformSettingsStore settings,
     BroadcastEvents events,
     [FromKeyedServices(BroadcastRegistration.CreatorLocks)] StripedLocks creatorLocks,
+    PageTokens pageTokens,
     TimeProvider clock) : BroadcastService.BroadcastServiceBase
 {
     public override async Task<BroadcastQuota> GetQuota(GetQuotaRequest request, ServerCallContext context)
@@ -133,16 +133,15 @@ public sealed class BroadcastGrpcService(
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var size = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListMyBroadcasts), caller.UserId);
         await using var connection = await database.OpenAsync(ct);
-        var rows = await BroadcastStore.ListByCreatorAsync(
-            connection, caller.UserId, after is null ? null : long.Parse(after[0], CultureInfo.InvariantCulture), after?[1], size + 1, ct);
+        var rows = await BroadcastStore.ListByCreatorAsync(connection, caller.UserId, after?.Number, after?.Key, size + 1, ct);
         var now = clock.GetUtcNow();
         var response = new ListMyBroadcastsResponse { Quota = await QuotaAsync(connection, caller.UserId, ct) };
         response.Broadcasts.AddRange(rows.Take(size).Select(r => r.ToProto(now)));
         if (rows.Count > size)
         {
-            response.NextPageToken = PageToken.Encode(rows[size - 1].SubmittedAtMs, rows[size - 1].Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListMyBroadcasts), caller.UserId, new(rows[size - 1].SubmittedAtMs, rows[size - 1].Id));
         }
         return response;
     }
@@ -166,12 +165,13 @@ public sealed class BroadcastGrpcService(
 
     public override async Task<ListReviewQueueResponse> ListReviewQueue(ListReviewQueueRequest request, ServerCallContext context)
     {
-        context.Caller().EnsureReviewer();
+        var caller = context.Caller();
+        caller.EnsureReviewer();
         var ct = context.CancellationToken;
         var size = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListReviewQueue), caller.UserId);
         await using var connection = await database.OpenAsync(ct);
-        var rows = await BroadcastStore.ListPendingAsync(connection, after is null ? null : long.Parse(after[0], CultureInfo.InvariantCulture), after?[1], size + 1, ct);
+        var rows = await BroadcastStore.ListPendingAsync(connection, after?.Number, after?.Key, size + 1, ct);
         var now = clock.GetUtcNow();
         var response = new ListReviewQueueResponse
         {
@@ -186,7 +186,7 @@ public sealed class BroadcastGrpcService(
         }));
         if (rows.Count > size)
         {
-            response.NextPageToken = PageToken.Encode(rows[size - 1].SubmittedAtMs, rows[size - 1].Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListReviewQueue), caller.UserId, new(rows[size - 1].SubmittedAtMs, rows[size - 1].Id));
         }
         return response;
     }
@@ -233,16 +233,14 @@ public sealed class BroadcastGrpcService(
 
     public override async Task<ListReportsResponse> ListReports(ListReportsRequest request, ServerCallContext context)
     {
-        context.Caller().EnsureReviewer();
+        var caller = context.Caller();
+        caller.EnsureReviewer();
         var ct = context.CancellationToken;
         var size = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 3);
+        var after = pageTokens.Read(request.PageToken, nameof(ListReports), caller.UserId);
         await using var connection = await database.OpenAsync(ct);
         var rows = await InboxStore.ListReportsAsync(
-            connection, request.IncludeClosed,
-            after is null ? null : int.Parse(after[0], CultureInfo.InvariantCulture),
-            after is null ? null : long.Parse(after[1], CultureInfo.InvariantCulture),
-            after?[2], size + 1, ct);
+            connection, request.IncludeClosed, after is null ? null : (int)after.Value.Group, after?.Number, after?.Key, size + 1, ct);
         var now = clock.GetUtcNow();
         var broadcasts = await BroadcastStore.FindManyAsync(connection, rows.Select(r => r.BroadcastId).Distinct().ToList(), ct);
         var response = new ListReportsResponse();
@@ -250,7 +248,7 @@ public sealed class BroadcastGrpcService(
         if (rows.Count > size)
         {
             var last = rows[size - 1];
-            response.NextPageToken = PageToken.Encode(last.Status, last.CreatedAtMs, last.Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListReports), caller.UserId, new(last.CreatedAtMs, last.Id, last.Status));
         }
         return response;
     }

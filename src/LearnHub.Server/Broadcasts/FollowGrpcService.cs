@@ -1,4 +1,3 @@
-using System.Globalization;
 using Grpc.Core;
 using LearnHub.Api.V1;
 using LearnHub.Core.Common;
@@ -13,7 +12,7 @@ namespace LearnHub.Server.Broadcasts;
 
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class FollowGrpcService(Database database, TimeProvider clock) : FollowService.FollowServiceBase
+public sealed class FollowGrpcService(Database database, PageTokens pageTokens, TimeProvider clock) : FollowService.FollowServiceBase
 {
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<FollowState> Follow(FollowRequest request, ServerCallContext context)
@@ -69,9 +68,9 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var size = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListFollowing), caller.UserId);
         await using var connection = await database.OpenAsync(ct);
-        var rows = await InboxStore.ListFollowingAsync(connection, caller.UserId, after is null ? null : long.Parse(after[0], CultureInfo.InvariantCulture), after?[1], size + 1, ct);
+        var rows = await InboxStore.ListFollowingAsync(connection, caller.UserId, after?.Number, after?.Key, size + 1, ct);
         var response = new ListFollowingResponse();
         response.Creators.AddRange(rows.Take(size).Select(r => new FollowedCreator
         {
@@ -84,7 +83,7 @@ public sealed class FollowGrpcService(Database database, TimeProvider clock) : F
         }));
         if (rows.Count > size)
         {
-            response.NextPageToken = PageToken.Encode(rows[size - 1].CreatedAtMs, rows[size - 1].CreatorId);
+            response.NextPageToken = pageTokens.Issue(nameof(ListFollowing), caller.UserId, new(rows[size - 1].CreatedAtMs, rows[size - 1].CreatorId));
         }
         return response;
     }

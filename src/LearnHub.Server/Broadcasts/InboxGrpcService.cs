@@ -1,4 +1,3 @@
-using System.Globalization;
 using Grpc.Core;
 using LearnHub.Api.V1;
 using LearnHub.Core.Broadcasts;
@@ -12,7 +11,7 @@ namespace LearnHub.Server.Broadcasts;
 
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class InboxGrpcService(Database database, InboxDelivery delivery, OpenConnections connections, TimeProvider clock) : InboxService.InboxServiceBase
+public sealed class InboxGrpcService(Database database, InboxDelivery delivery, PageTokens pageTokens, OpenConnections connections, TimeProvider clock) : InboxService.InboxServiceBase
 {
     private const int MaxIdsPerCall = 100;
 
@@ -24,10 +23,9 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var size = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListInbox), caller.UserId);
         await using var connection = await database.OpenAsync(ct);
-        var rows = await InboxStore.ListAsync(
-            connection, caller.UserId, request.UnreadOnly, after is null ? null : long.Parse(after[0], CultureInfo.InvariantCulture), after?[1], size + 1, ct);
+        var rows = await InboxStore.ListAsync(connection, caller.UserId, request.UnreadOnly, after?.Number, after?.Key, size + 1, ct);
         var page = rows.Take(size).ToList();
         var broadcasts = await BroadcastStore.FindManyAsync(connection, page.Select(r => r.BroadcastId).ToList(), ct);
         var now = clock.GetUtcNow();
@@ -35,7 +33,7 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
         response.Messages.AddRange(page.Select(r => ToProto(r, broadcasts[r.BroadcastId].ToProto(now))));
         if (rows.Count > size)
         {
-            response.NextPageToken = PageToken.Encode(page[^1].ReceivedAtMs, page[^1].BroadcastId);
+            response.NextPageToken = pageTokens.Issue(nameof(ListInbox), caller.UserId, new(page[^1].ReceivedAtMs, page[^1].BroadcastId));
         }
         return response;
     }

@@ -13,7 +13,7 @@ namespace LearnHub.Server.Courses;
 
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class CourseGrpcService(Database database, TimeProvider clock) : CourseService.CourseServiceBase
+public sealed class CourseGrpcService(Database database, PageTokens pageTokens, TimeProvider clock) : CourseService.CourseServiceBase
 {
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<Course> CreateCourse(CreateCourseRequest request, ServerCallContext context)
@@ -58,12 +58,13 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
     public override async Task<ListCoursesResponse> ListCourses(ListCoursesRequest request, ServerCallContext context)
     {
         RpcErrors.ThrowIfBadId(request.InstructorId, "instructor_id", required: false);
+        var caller = context.Caller();
         var ct = context.CancellationToken;
         var pageSize = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListCourses), caller.UserId);
         await using var connection = await database.OpenAsync(ct);
         var rows = await CourseStore.ListAsync(
-            connection, NullIfEmpty(request.InstructorId), after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, ct);
+            connection, NullIfEmpty(request.InstructorId), after?.Number, after?.Key, pageSize + 1, ct);
         var page = rows.Take(pageSize).ToList();
         var chapters = page.Count == 0 ? [] : await CourseStore.ChaptersOfAsync(connection, page.Select(c => c.Id).ToList(), ct);
         // A course may hold 200 chapters: the page ends early when its courses are large (see PageBudget).
@@ -72,7 +73,7 @@ public sealed class CourseGrpcService(Database database, TimeProvider clock) : C
         var response = new ListCoursesResponse { Courses = { courses.Take(fits) } };
         if (rows.Count > fits)
         {
-            response.NextPageToken = PageToken.Encode(page[fits - 1].CreatedAtMs, page[fits - 1].Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListCourses), caller.UserId, new(page[fits - 1].CreatedAtMs, page[fits - 1].Id));
         }
         return response;
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 
@@ -24,29 +23,7 @@ public static class GrpcTrailersOnly
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/grpc";
         response.Headers["grpc-status"] = ((int)code).ToString(CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = PercentEncode(message);
+        response.Headers["grpc-message"] = GrpcStatusMessage.Encode(message);
         response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
-    }
-
-    /// <summary>
-    /// The gRPC spec's encoding of grpc-message: UTF-8, with every byte outside printable ASCII (0x20–0x7E) and '%'
-    /// written as %XX. Nothing else is escaped, so every client decodes it to the same text.
-    /// </summary>
-    public static string PercentEncode(string message)
-    {
-        var bytes = Encoding.UTF8.GetBytes(message);
-        var encoded = new StringBuilder(bytes.Length);
-        foreach (var b in bytes)
-        {
-            if (b is >= 0x20 and <= 0x7E and not (byte)'%')
-            {
-                encoded.Append((char)b);
-            }
-            else
-            {
-                encoded.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
-            }
-        }
-        return encoded.ToString();
     }
 }

@@ -1,10 +1,14 @@
+using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Security.Cryptography;
 using System.Text;
+using Grpc.Core;
 using LearnHub.Core.Common;
+using LearnHub.Server.Identity;
 
 namespace LearnHub.Server.Grpc;
 
-/// <summary>Opaque page tokens: a keyset position (or offset) encoded so clients treat it as a black box.</summary>
+/// <summary>Page sizes shared by the list RPCs.</summary>
 public static class PageToken
 {
     public const int DefaultPageSize = 20;
@@ -18,33 +22,105 @@ public static class PageToken
         }
         return requested == 0 ? defaultSize : requested;
     }
+}
 
-    public static string Encode(params object[] parts) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Join('\n', parts.Select(p => Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture)))));
+/// <summary>
+/// Where the next page starts, in a list's order: a keyset (<see cref="Number"/>, <see cref="Key"/>), optionally
+/// after a <see cref="Group"/> that orders first (e.g. a report's status), or an offset in <see cref="Number"/>.
+/// </summary>
+public readonly record struct PagePosition(long Number, string Key = "", long Group = 0);
 
-    /// <summary>The token's parts, or null for an empty token; a token that is not ours is INVALID_ARGUMENT.</summary>
-    public static string[]? Decode(string token, int expectedParts)
+/// <summary>
+/// Opaque page tokens: a <see cref="PagePosition"/> signed with HMAC-SHA256 under a key derived from the server's
+/// signing key, bound to the list and the caller it was issued for. A token the server did not issue for this list and
+/// this caller (edited, forged, from another list or another user) is INVALID_ARGUMENT on <c>page_token</c>, before
+/// anything reads it; a valid one keeps working across restarts and on every node, which share the signing key.
+/// </summary>
+public sealed class PageTokens
+{
+    private const byte Version = 1;
+    private const int MacBytes = 16;
+    private const int MaxTokenChars = 1024;
+
+    private readonly byte[] key;
+
+    public PageTokens(SigningKeyStore signingKeys)
+    {
+        ArgumentNullException.ThrowIfNull(signingKeys);
+        // A key of its own: a page token's MAC can never pass for anything else signed with the signing key.
+        key = HKDF.DeriveKey(HashAlgorithmName.SHA256, signingKeys.Key.Key, 32, salt: [], info: "learnhub page tokens v1"u8.ToArray());
+    }
+
+    /// <summary>The token for <paramref name="position"/> in <paramref name="list"/> as <paramref name="userId"/> sees it.</summary>
+    public string Issue(string list, string userId, PagePosition position)
+    {
+        var keyBytes = Encoding.UTF8.GetBytes(position.Key);
+        var token = new byte[1 + 8 + 8 + keyBytes.Length + MacBytes];
+        token[0] = Version;
+        BinaryPrimitives.WriteInt64BigEndian(token.AsSpan(1), position.Group);
+        BinaryPrimitives.WriteInt64BigEndian(token.AsSpan(9), position.Number);
+        keyBytes.CopyTo(token.AsSpan(17));
+        var body = token.AsSpan(0, token.Length - MacBytes);
+        Sign(list, userId, body, token.AsSpan(body.Length));
+        return Base64Url.EncodeToString(token);
+    }
+
+    /// <summary>
+    /// The position a token of <paramref name="list"/> issued to <paramref name="userId"/> holds; null for an empty
+    /// token (the first page). Anything else is refused with INVALID_ARGUMENT on <c>page_token</c>.
+    /// </summary>
+    public PagePosition? Read(string token, string list, string userId)
     {
         if (string.IsNullOrEmpty(token))
         {
             return null;
         }
+        byte[] bytes;
         try
         {
-            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token)).Split('\n');
-            if (parts.Length == expectedParts)
-            {
-                return parts;
-            }
+            bytes = token.Length <= MaxTokenChars ? Base64Url.DecodeFromChars(token) : [];
         }
         catch (FormatException)
         {
+            throw Invalid();
         }
-        throw RpcErrors.Invalid([new FieldError("page_token", "无效的分页标记 (invalid page_token).")]);
+        if (bytes.Length < 1 + 8 + 8 + MacBytes || bytes[0] != Version)
+        {
+            throw Invalid();
+        }
+        var body = bytes.AsSpan(0, bytes.Length - MacBytes);
+        Span<byte> expected = stackalloc byte[MacBytes];
+        Sign(list, userId, body, expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, bytes.AsSpan(body.Length)))
+        {
+            throw Invalid();
+        }
+        return new PagePosition(
+            BinaryPrimitives.ReadInt64BigEndian(body[9..]),
+            Encoding.UTF8.GetString(body[17..]),
+            BinaryPrimitives.ReadInt64BigEndian(body[1..]));
     }
 
-    public static long DecodeLong(string value) =>
-        long.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw RpcErrors.Invalid([new FieldError("page_token", "无效的分页标记 (invalid page_token).")]);
+    /// <summary>HMAC over the list's name, the caller and the body, each length-prefixed so no two inputs read alike.</summary>
+    private void Sign(string list, string userId, ReadOnlySpan<byte> body, Span<byte> mac)
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        AppendWithLength(hmac, Encoding.UTF8.GetBytes(list));
+        AppendWithLength(hmac, Encoding.UTF8.GetBytes(userId));
+        hmac.AppendData(body);
+        Span<byte> full = stackalloc byte[32];
+        hmac.GetHashAndReset(full);
+        full[..mac.Length].CopyTo(mac);
+    }
+
+    private static void AppendWithLength(IncrementalHash hash, byte[] data)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        hash.AppendData(length);
+        hash.AppendData(data);
+    }
+
+    private static RpcException Invalid() =>
+        RpcErrors.Invalid([new FieldError("page_token", "无效的分页标记,请从第一页重新开始 (invalid page_token: start again from the first page).")]);
 }

@@ -1,13 +1,34 @@
 using Google.Protobuf.WellKnownTypes;
+using LearnHub.Core.Common;
 
 namespace LearnHub.Server.Grpc;
 
 /// <summary>Conversions between stored Unix milliseconds and protobuf timestamps.</summary>
 public static class ProtoTime
 {
+    /// <summary>google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (its own comment).</summary>
+    private const long MinSeconds = -62_135_596_800;
+    private const long MaxSeconds = 253_402_300_799;
+
     public static Timestamp FromMs(long ms) => Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(ms));
 
     public static Timestamp? FromMs(long? ms) => ms is { } value ? FromMs(value) : null;
 
-    public static DateTimeOffset? ToInstant(Timestamp? timestamp) => timestamp?.ToDateTimeOffset();
+    /// <summary>
+    /// The instant a request's Timestamp field holds (null when unset), or the field's violation when the client sent
+    /// seconds or nanos outside Timestamp's range (any int64 decodes, so this is checked before every conversion).
+    /// </summary>
+    public static (DateTimeOffset? Instant, FieldError? Error) Read(Timestamp? timestamp, string field)
+    {
+        if (timestamp is null)
+        {
+            return (null, null);
+        }
+        if (timestamp.Seconds is < MinSeconds or > MaxSeconds || timestamp.Nanos is < 0 or > 999_999_999)
+        {
+            return (null, new FieldError(field,
+                $"{field} 不是有效的时间 ({field} must be a Timestamp from 0001-01-01 to 9999-12-31 UTC with nanos 0–999999999)."));
+        }
+        return (timestamp.ToDateTimeOffset(), null);
+    }
 }

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -67,19 +65,8 @@ public static class RateLimitPolicies
     private static ValueTask WriteResourceExhausted(HttpContext http, RateLimitLease lease)
     {
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        const string message = "请求过于频繁,请稍后再试 (rate limit exceeded).";
-        var status = new Google.Rpc.Status
-        {
-            Code = (int)Code.ResourceExhausted,
-            Message = message,
-            Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }) },
-        };
-        var response = http.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/grpc";
-        response.Headers["grpc-status"] = ((int)Code.ResourceExhausted).ToString(CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = Uri.EscapeDataString(message);
-        response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
+        GrpcTrailersOnly.Write(http.Response, Code.ResourceExhausted, "请求过于频繁,请稍后再试 (rate limit exceeded).",
+            new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) });
         return ValueTask.CompletedTask;
     }
 }

@@ -40,15 +40,35 @@ public static class RpcErrors
         }
     }
 
-    public static RpcException Invalid(IReadOnlyCollection<FieldError> errors) =>
-        Build(Code.InvalidArgument, string.Join(" ", errors.Select(e => $"{e.Field}: {e.Message}")), BadRequest(errors));
+    public static RpcException Invalid(IReadOnlyCollection<FieldError> errors)
+    {
+        // A refusal must fit in what clients accept as metadata (gRPC C-core: 8 KiB), however many fields are bad.
+        var shown = errors.Take(MaxViolations).ToList();
+        var message = string.Join(" ", shown.Select(e => $"{e.Field}: {e.Message}"));
+        if (errors.Count > shown.Count)
+        {
+            message = $"{Bound(message, MaxMessageChars - 40)} 另有 {errors.Count - shown.Count} 处错误 (and {errors.Count - shown.Count} more).";
+        }
+        return Build(Code.InvalidArgument, message, BadRequest(shown));
+    }
 
     public static RpcException NotFound(string field, string resourceType, string id) =>
         Build(
             Code.NotFound,
-            $"{resourceType} '{id}' 不存在 (not found).",
-            BadRequest([new FieldError(field, $"{resourceType} '{id}' 不存在 (not found).")]),
-            Any.Pack(new ResourceInfo { ResourceType = resourceType, ResourceName = id, Description = "not found" }));
+            $"{resourceType} '{Echo(id)}' 不存在 (not found).",
+            BadRequest([new FieldError(field, $"{resourceType} '{Echo(id)}' 不存在 (not found).")]),
+            Any.Pack(new ResourceInfo { ResourceType = resourceType, ResourceName = Echo(id), Description = "not found" }));
+
+    /// <summary>
+    /// A client's value quoted in a refusal: at most 64 characters, with control characters shown as U+FFFD, so that
+    /// any value keeps the refusal small and readable.
+    /// </summary>
+    public static string Echo(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var bounded = Bound(value, MaxEchoChars);
+        return bounded.Any(char.IsControl) ? string.Concat(bounded.Select(c => char.IsControl(c) ? '\uFFFD' : c)) : bounded;
+    }
 
     public static RpcException PermissionDenied(string field, string message) =>
         Build(Code.PermissionDenied, message, BadRequest([new FieldError(field, message)]),
@@ -88,11 +108,27 @@ public static class RpcErrors
         Build(Code.ResourceExhausted, message,
             Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
 
+    private const int MaxViolations = 10;
+    private const int MaxDescriptionChars = 300;
+    private const int MaxMessageChars = 600;
+    private const int MaxEchoChars = 64;
+
     private static Any BadRequest(IReadOnlyCollection<FieldError> errors) => Any.Pack(new BadRequest
     {
-        FieldViolations = { errors.Select(e => new BadRequest.Types.FieldViolation { Field = e.Field, Description = e.Message }) },
+        FieldViolations = { errors.Select(e => new BadRequest.Types.FieldViolation { Field = e.Field, Description = Bound(e.Message, MaxDescriptionChars) }) },
     });
 
     private static RpcException Build(Code code, string message, params Any[] details) =>
-        new Google.Rpc.Status { Code = (int)code, Message = message, Details = { details } }.ToRpcException();
+        new Google.Rpc.Status { Code = (int)code, Message = Bound(message, MaxMessageChars), Details = { details } }.ToRpcException();
+
+    /// <summary>At most <paramref name="max"/> characters, never splitting a surrogate pair.</summary>
+    private static string Bound(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+        var cut = char.IsHighSurrogate(text[max - 2]) ? max - 2 : max - 1;
+        return string.Concat(text.AsSpan(0, cut), "…");
+    }
 }

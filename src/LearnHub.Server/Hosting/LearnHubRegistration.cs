@@ -71,6 +71,8 @@ public static class LearnHubRegistration
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        // After every AddGrpc*: undecodable requests and foreign page tokens are INVALID_ARGUMENT naming the field.
+        services.AddMalformedRequestRefusals();
 
         services.AddLearnHubAdmin();
         services.AddSingleton<AdminAccounts>();

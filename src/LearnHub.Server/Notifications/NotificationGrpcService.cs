@@ -13,7 +13,7 @@ namespace LearnHub.Server.Notifications;
 /// <summary>The caller's own notifications; nobody reads another user's.</summary>
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class NotificationGrpcService(Database database, TimeProvider clock) : NotificationService.NotificationServiceBase
+public sealed class NotificationGrpcService(Database database, PageTokens pageTokens, TimeProvider clock) : NotificationService.NotificationServiceBase
 {
     private const int MaxIdsPerMark = 500;
 
@@ -22,7 +22,7 @@ public sealed class NotificationGrpcService(Database database, TimeProvider cloc
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var pageSize = PageToken.PageSize(request.PageSize);
-        var before = PageToken.Decode(request.PageToken, 1) is { } token ? PageToken.DecodeLong(token[0]) : (long?)null;
+        var before = pageTokens.Read(request.PageToken, nameof(ListNotifications), caller.UserId)?.Number;
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<NotificationRow>(new CommandDefinition(
             """
@@ -59,7 +59,7 @@ public sealed class NotificationGrpcService(Database database, TimeProvider cloc
         };
         if (rows.Count > pageSize)
         {
-            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListNotifications), caller.UserId, new(rows[pageSize - 1].Id));
         }
         return response;
     }

@@ -13,19 +13,20 @@ namespace LearnHub.Server.Platform;
 /// <summary>Users, roles, certification and platform settings: admins only (checked first in every call, on the server).</summary>
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed accessChanges, PlatformSettingsStore settings) : AdminService.AdminServiceBase
+public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed accessChanges, PlatformSettingsStore settings, PageTokens pageTokens) : AdminService.AdminServiceBase
 {
     public override async Task<ListUsersResponse> ListUsers(ListUsersRequest request, ServerCallContext context)
     {
-        context.Caller().EnsureAdmin();
+        var caller = context.Caller();
+        caller.EnsureAdmin();
         var pageSize = PageToken.PageSize(request.PageSize);
         RpcErrors.ThrowIfAny(UserRules.UserQuery.Check(request.Query));
-        var after = PageToken.Decode(request.PageToken, 1)?[0];
+        var after = pageTokens.Read(request.PageToken, nameof(ListUsers), caller.UserId)?.Key;
         var rows = await users.ListAsync(request.Query, after, pageSize + 1, context.CancellationToken);
         var response = new ListUsersResponse { Users = { rows.Take(pageSize).Select(IdentityGrpcService.ToProto) } };
         if (rows.Count > pageSize)
         {
-            response.NextPageToken = PageToken.Encode(rows[pageSize - 1].Handle);
+            response.NextPageToken = pageTokens.Issue(nameof(ListUsers), caller.UserId, new(0, rows[pageSize - 1].Handle));
         }
         return response;
     }

@@ -22,7 +22,7 @@ public sealed partial class SessionGrpcService
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var pageSize = PageToken.PageSize(request.PageSize, RecommendationsDefaultPageSize, RecommendationsMaxPageSize);
-        var offset = PageToken.Decode(request.PageToken, 1) is { } token ? PageToken.DecodeLong(token[0]) : 0;
+        var offset = pageTokens.Read(request.PageToken, nameof(ListRecommendations), caller.UserId)?.Number ?? 0;
         if (offset is < 0 or > int.MaxValue)
         {
             RpcErrors.ThrowInvalid("page_token", "无效的分页标记 (invalid page_token).");
@@ -67,7 +67,7 @@ public sealed partial class SessionGrpcService
         }
         if (live.Count > position + pageSize || upcoming.Count > wanted)
         {
-            response.NextPageToken = PageToken.Encode(position + pageSize);
+            response.NextPageToken = pageTokens.Issue(nameof(ListRecommendations), caller.UserId, new(position + pageSize));
         }
         return response;
     }

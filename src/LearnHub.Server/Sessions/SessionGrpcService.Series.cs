@@ -22,7 +22,7 @@ public sealed partial class SessionGrpcService
         var caller = context.Caller();
         var ct = context.CancellationToken;
         var now = clock.GetUtcNow();
-        var series = ParseSeries(request);
+        var series = ParseSeries(request, now);
 
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -126,7 +126,7 @@ public sealed partial class SessionGrpcService
     }
 
     /// <summary>Checks every field of a series request and turns it into the planner's input.</summary>
-    private static CourseSeriesRequest ParseSeries(PlanCourseSeriesRequest request)
+    private static CourseSeriesRequest ParseSeries(PlanCourseSeriesRequest request, DateTimeOffset now)
     {
         var errors = new List<FieldError>();
         if (request.Weekdays.Count == 0 || request.Weekdays.Any(d => d is < 1 or > 7) || request.Weekdays.Distinct().Count() != request.Weekdays.Count)
@@ -140,6 +140,12 @@ public sealed partial class SessionGrpcService
         if (!DateOnly.TryParseExact(request.StartDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var startDate))
         {
             errors.Add(new("start_date", "日期格式为 yyyy-MM-dd (start_date must be yyyy-MM-dd)."));
+        }
+        else if (startDate < DateOnly.FromDateTime(now.UtcDateTime).AddDays(-1) || startDate > DateOnly.FromDateTime((now + SessionRules.MaxPlanningHorizon).UtcDateTime).AddDays(1))
+        {
+            // Checked before planning: dates near 0001 or 9999 would overflow the calendar while slots are placed
+            // (a day of slack each way for the zones; the slots themselves are checked exactly below).
+            errors.Add(new("start_date", "开始日期须在今天至两年内 (start_date must be from today to two years ahead)."));
         }
         var zoneId = request.TimeZone.Length == 0 ? TimeZones.PlatformDefault : request.TimeZone;
         if (SessionRules.CheckTimeZone(zoneId) is { } zoneError)

@@ -22,6 +22,7 @@ public sealed partial class SessionGrpcService(
     SessionTriggers triggers,
     ISessionEvents events,
     ILiveViewerCounts viewers,
+    PageTokens pageTokens,
     TimeProvider clock) : SessionService.SessionServiceBase
 {
     [EnableRateLimiting(RateLimitPolicies.Writes)]
@@ -35,7 +36,7 @@ public sealed partial class SessionGrpcService(
         var instructorId = caller.ActingInstructorId(request.InstructorId);
         var now = clock.GetUtcNow();
         var timeZone = string.IsNullOrEmpty(request.TimeZone) ? TimeZones.PlatformDefault : request.TimeZone;
-        var start = ProtoTime.ToInstant(request.PlannedStart);
+        var (start, startError) = ProtoTime.Read(request.PlannedStart, "planned_start");
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -49,7 +50,7 @@ public sealed partial class SessionGrpcService(
         RpcErrors.ThrowIfAny(
             SessionRules.CheckTitle(request.Title),
             SessionRules.CheckDescription(request.Description),
-            SessionRules.CheckPlannedStart(start, now),
+            startError ?? SessionRules.CheckPlannedStart(start, now),
             SessionRules.CheckDurationMinutes(request.DurationMinutes),
             SessionRules.CheckTimeZone(timeZone),
             request.ChapterId.Length > 0 && request.CourseId.Length == 0 ? new FieldError("chapter_id", "指定章节时须指定课程 (chapter_id needs course_id).") : null);
@@ -101,7 +102,7 @@ public sealed partial class SessionGrpcService(
         RpcErrors.ThrowIfBadId(request.CourseId, "course_id", required: false);
         var caller = context.Caller();
         var pageSize = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListSessions), caller.UserId);
         var statusMask = 0;
         foreach (var status in request.Statuses)
         {
@@ -111,8 +112,9 @@ public sealed partial class SessionGrpcService(
             }
             statusMask |= 1 << (int)status;
         }
-        var from = ProtoTime.ToInstant(request.StartFrom);
-        var before = ProtoTime.ToInstant(request.StartBefore);
+        var (from, fromError) = ProtoTime.Read(request.StartFrom, "start_from");
+        var (before, beforeError) = ProtoTime.Read(request.StartBefore, "start_before");
+        RpcErrors.ThrowIfAny(fromError, beforeError);
         if (from is not null && before is not null && before <= from)
         {
             RpcErrors.ThrowInvalid("start_before", "结束时间须晚于开始时间 (start_before must be after start_from).");
@@ -120,7 +122,7 @@ public sealed partial class SessionGrpcService(
         var query = new SessionQuery(
             NullIfEmpty(request.InstructorId), NullIfEmpty(request.CourseId), statusMask,
             from?.ToUnixTimeMilliseconds(), before?.ToUnixTimeMilliseconds(),
-            after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, caller.UserId);
+            after?.Number, after?.Key, pageSize + 1, caller.UserId);
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var rows = await SessionStore.ListAsync(connection, query, context.CancellationToken);
         // Sessions with full descriptions are large: the page may end before page_size (see PageBudget).
@@ -130,7 +132,7 @@ public sealed partial class SessionGrpcService(
         if (rows.Count > fits)
         {
             var last = rows[fits - 1];
-            response.NextPageToken = PageToken.Encode(last.PlannedStartMs, last.Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListSessions), caller.UserId, new(last.PlannedStartMs, last.Id));
         }
         return response;
     }
@@ -138,8 +140,9 @@ public sealed partial class SessionGrpcService(
     [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override Task<Session> UpdateSession(UpdateSessionRequest request, ServerCallContext context)
     {
-        var newStart = ProtoTime.ToInstant(request.PlannedStart);
+        var (newStart, startError) = ProtoTime.Read(request.PlannedStart, "planned_start");
         RpcErrors.ThrowIfAny(
+            startError,
             request.HasTitle ? SessionRules.CheckTitle(request.Title) : null,
             request.HasDescription ? SessionRules.CheckDescription(request.Description) : null,
             request.HasDurationMinutes ? SessionRules.CheckDurationMinutes(request.DurationMinutes) : null,
@@ -304,10 +307,10 @@ public sealed partial class SessionGrpcService(
     {
         var caller = context.Caller();
         var pageSize = PageToken.PageSize(request.PageSize);
-        var after = PageToken.Decode(request.PageToken, 2);
+        var after = pageTokens.Read(request.PageToken, nameof(ListMyReservations), caller.UserId);
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var rows = await SessionStore.ListReservationsAsync(connection, caller.UserId, request.IncludePast,
-            after is null ? null : PageToken.DecodeLong(after[0]), after?[1], pageSize + 1, context.CancellationToken);
+            after?.Number, after?.Key, pageSize + 1, context.CancellationToken);
         var page = rows.Take(pageSize).Select(r => new Reservation
         {
             SessionId = r.Session.Id, UserId = caller.UserId, CreateTime = ProtoTime.FromMs(r.ReservedAtMs), Session = r.Session.ToProto(),
@@ -316,7 +319,7 @@ public sealed partial class SessionGrpcService(
         var response = new ListMyReservationsResponse { Reservations = { page.Take(fits) } };
         if (rows.Count > fits)
         {
-            response.NextPageToken = PageToken.Encode(rows[fits - 1].ReservedAtMs, rows[fits - 1].Session.Id);
+            response.NextPageToken = pageTokens.Issue(nameof(ListMyReservations), caller.UserId, new(rows[fits - 1].ReservedAtMs, rows[fits - 1].Session.Id));
         }
         return response;
     }

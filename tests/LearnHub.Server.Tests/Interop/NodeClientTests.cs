@@ -33,6 +33,29 @@ public sealed class NodeClientTests
         Assert.Contains("# fail 0", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_node_client_reads_the_rate_limit_message_exactly()
+    {
+        var clientFolder = NodeClientFolder();
+        Assert.True(
+            Directory.Exists(Path.Combine(clientFolder, "node_modules", "@grpc", "grpc-js")),
+            $"The Node client's packages are not installed: run `npm ci` in {clientFolder} (scripts/test.sh does it for you).");
+
+        await using var server = ServerChildProcess.Prepare();
+        await server.RunCliAsync("user", "add", "--handle", "interop-viewer", "--name", "互通学员", "--roles", "viewer");
+        var token = await server.RunCliAsync("token", "--user", "interop-viewer");
+        // A small read bucket: the client's back-to-back reads run out within a few calls.
+        await server.StartAsync("--RateLimits:ReadBurst=3", "--RateLimits:ReadsPerSecond=1");
+
+        var (exitCode, output) = await ChildProcess.RunAsync(
+            "node", ["--test", "rate-limit-check.mjs"], clientFolder, NodeDeadline,
+            new Dictionary<string, string> { ["LEARNHUB_GRPC_ADDRESS"] = server.GrpcAddress, ["LEARNHUB_TOKEN"] = token });
+
+        Assert.True(exitCode == 0, $"node --test exited with {exitCode}. Node's output:\n{output}\nServer output:\n{server.Output}");
+        Assert.Matches(@"# pass [1-9]", output);
+        Assert.Contains("# fail 0", output, StringComparison.Ordinal);
+    }
+
     /// <summary>tests/interop/node, found by walking up from the test assembly to the folder holding LearnHub.sln.</summary>
     internal static string NodeClientFolder()
     {

@@ -150,6 +150,32 @@ test('a refusal names the fields at fault in google.rpc.BadRequest', async () =>
   assert.deepEqual(badRequestFields(error).sort(), ['duration_minutes', 'planned_start', 'time_zone', 'title']);
 });
 
+test('an undecodable request (a title that is not UTF-8) is INVALID_ARGUMENT naming the field', async () => {
+  // A client of its own making: the request is sent as raw bytes, as a broken or hostile client could.
+  const raw = grpc.makeGenericClientConstructor({
+    createSession: {
+      path: '/learnhub.v1.SessionService/CreateSession',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (bytes) => bytes,
+      requestDeserialize: (bytes) => bytes,
+      responseSerialize: (bytes) => bytes,
+      responseDeserialize: (bytes) => bytes,
+    },
+  }, 'RawSessionService');
+  const client = new raw(address, insecure);
+  try {
+    // Field 1 (title), 3 bytes: 'a', then 0xC3 0x28, which is not UTF-8.
+    const error = await unary(client, 'createSession', Buffer.from([0x0a, 0x03, 0x61, 0xc3, 0x28]))
+      .then(() => assert.fail('an undecodable request was accepted'), (e) => e);
+    assert.equal(error.code, grpc.status.INVALID_ARGUMENT, error.details);
+    assert.equal(error.details, 'title: 请求无法解码:title 不是有效的 UTF-8 文本 (the request could not be decoded: title is not valid UTF-8).');
+    assert.deepEqual(badRequestFields(error), ['title']);
+  } finally {
+    client.close();
+  }
+});
+
 test('a session created by an instructor shows in 直播推荐 with its badge', async () => {
   const me = await unary(identity, 'getMe', {});
   assert.ok(me.roles.includes('instructor'), `the token's user ${me.handle} must be an instructor (roles: ${me.roles})`);
