@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Google.Rpc;
 using LearnHub.Server.Grpc;
 using Microsoft.AspNetCore.Authentication;
@@ -17,7 +18,17 @@ public static class CurrentAccessEvents
     public static async Task OnTokenValidated(TokenValidatedContext context)
     {
         var cache = context.HttpContext.RequestServices.GetRequiredService<UserAccessCache>();
-        var outcome = await PrincipalAccess.CheckAsync(cache, context.Principal!, context.HttpContext.RequestAborted);
+        PrincipalAccess.Outcome outcome;
+        try
+        {
+            outcome = await PrincipalAccess.CheckAsync(cache, context.Principal!, context.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (e is DbException or TimeoutException)
+        {
+            // The store cannot say who the caller is now: the call is refused as UNAVAILABLE (see OnChallenge), not let through.
+            context.Fail(new AccessUnknownException(e));
+            return;
+        }
         if (outcome.Refusal is { } refusal)
         {
             context.Fail(new AccessRefusedException(refusal));
@@ -34,6 +45,13 @@ public static class CurrentAccessEvents
             return Task.CompletedTask;
         }
         context.HandleResponse();
+        if (context.AuthenticateFailure is AccessUnknownException)
+        {
+            GrpcTrailersOnly.Write(context.Response, Code.Unavailable, "服务暂时不可用,请稍后重试 (the service is briefly unavailable; retry shortly).",
+                new RetryInfo { RetryDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) },
+                new ErrorInfo { Reason = "STORE_UNAVAILABLE", Domain = "learnhub" });
+            return Task.CompletedTask;
+        }
         var (reason, message) = context.AuthenticateFailure switch
         {
             AccessRefusedException { Refusal: AccessRefusal.Deleted } => ("ACCOUNT_DELETED", "账号不存在 (this account no longer exists)."),
@@ -49,7 +67,17 @@ public static class CurrentAccessEvents
     public static async Task OnValidatePrincipal(CookieValidatePrincipalContext context)
     {
         var cache = context.HttpContext.RequestServices.GetRequiredService<UserAccessCache>();
-        var outcome = await PrincipalAccess.CheckAsync(cache, context.Principal!, context.HttpContext.RequestAborted);
+        PrincipalAccess.Outcome outcome;
+        try
+        {
+            outcome = await PrincipalAccess.CheckAsync(cache, context.Principal!, context.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (e is DbException or TimeoutException)
+        {
+            // The store is away: the sign-in is kept (signing everyone out for an outage would be worse); every API call
+            // the console makes is checked again, and refused with UNAVAILABLE, until the store is back.
+            return;
+        }
         if (outcome.Principal is not { } current)
         {
             context.RejectPrincipal();
@@ -64,6 +92,9 @@ public static class CurrentAccessEvents
         }
     }
 }
+
+/// <summary>The account's current state could not be read (the store is away): the call is refused as UNAVAILABLE.</summary>
+public sealed class AccessUnknownException(Exception inner) : Exception("The caller's access could not be read from the store.", inner);
 
 /// <summary>A credential refused because of the account's current state (not its signature or lifetime).</summary>
 public sealed class AccessRefusedException(AccessRefusal refusal) : Exception($"Access refused: {refusal}.")
