@@ -18,6 +18,7 @@ namespace LearnHub.Server.Tests.Fuzz;
 /// after a full GC) flat after warm-up. The seed is printed; <c>LEARNHUB_FUZZ_SEED</c> replays it (<c>LEARNHUB_FUZZ_METHODS</c> narrows the run
 /// to methods whose full name contains one of its comma-separated parts, <c>LEARNHUB_FUZZ_CALLS</c> sets calls per method).
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class ApiFuzzTests(ITestOutputHelper output)
 {
     private const int DefaultCallsPerMethod = 2_010;
@@ -26,11 +27,13 @@ public sealed class ApiFuzzTests(ITestOutputHelper output)
 
     /// <summary>
     /// Growth allowed from the end of warm-up (a tenth of the calls) to the end, and over the second half alone. Some
-    /// growth is data (the sessions and chapters the fuzz creates are cached or pooled); a leak of 300 bytes a call
-    /// over the second half's 57,000 calls would exceed the second bound.
+    /// growth is data (the sessions and chapters the fuzz creates are cached or pooled), and pooled buffers (ArrayPool,
+    /// Kestrel's pinned blocks, the store client's) make two samples of a flat heap differ by up to about 12 MiB (seen:
+    /// 20.7 → 32.9 MiB over one second half, 49.4 → 43.1 MiB over another with three times the calls). A leak of 600
+    /// bytes a call over the second half's 57,000 calls would still exceed the second bound.
     /// </summary>
-    private const long HeapGrowthLimitBytes = 48L * 1024 * 1024;
-    private const long SecondHalfGrowthLimitBytes = 16L * 1024 * 1024;
+    private const long HeapGrowthLimitBytes = 64L * 1024 * 1024;
+    private const long SecondHalfGrowthLimitBytes = 32L * 1024 * 1024;
     private static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -247,4 +250,14 @@ public sealed class ApiFuzzTests(ITestOutputHelper output)
             return text.ToString();
         }
     }
+}
+
+/// <summary>
+/// The fuzz test runs alone: its memory check reads this process's managed heap, which tests running beside it (each
+/// with its own host) would fill.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FuzzCollection
+{
+    public const string Name = "Fuzz";
 }
