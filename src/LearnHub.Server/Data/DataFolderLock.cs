@@ -1,4 +1,3 @@
-using System.Globalization;
 using LearnHub.Server.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -9,14 +8,14 @@ namespace LearnHub.Server.Data;
 /// <c>data/learnhub.db.lock</c>), held from start to stop. A second server on the same folder is refused at start;
 /// without it both would run a scheduler on the same triggers and count viewers apart. On Linux the lock is flock(2),
 /// which the kernel drops when the process ends however it ends (kill -9 included), so a crash leaves no stale lock; the
-/// file itself stays (deleting it would let two processes hold locks on two different files). The operator commands
+/// file itself stays, empty (deleting it would let two processes hold locks on two different files). The operator commands
 /// (<c>user</c>, <c>token</c>) do not take it: they work beside a running server.
 /// </summary>
 /// <remarks>
 /// Taken by <see cref="StartupGuard"/>, released when the host's services are disposed (its stop), so an in-process host
 /// stopped and started again on the same folder (the tests' restarts) gets it back.
 /// </remarks>
-public sealed class DataFolderLock(IOptions<StorageOptions> storage, TimeProvider clock) : IDisposable
+public sealed class DataFolderLock(IOptions<StorageOptions> storage) : IDisposable
 {
     /// <summary>
     /// What .NET reports when another open holds the lock: ERROR_SHARING_VIOLATION on Windows, the errno of flock's
@@ -53,8 +52,10 @@ public sealed class DataFolderLock(IOptions<StorageOptions> storage, TimeProvide
             FileStream stream;
             try
             {
-                // FileShare.None is an exclusive, non-blocking flock(2) on Unix (a sharing mode on Windows).
-                stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                // FileShare.None is an exclusive, non-blocking flock(2) on Unix (a sharing mode on Windows). Opened for
+                // reading only: the lock needs no write access, and an open writer would keep the file system from being
+                // remounted read-only.
+                stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.None);
             }
             catch (IOException e) when (e.GetType() == typeof(IOException) && HeldElsewhere.Contains(e.HResult))
             {
@@ -63,22 +64,7 @@ public sealed class DataFolderLock(IOptions<StorageOptions> storage, TimeProvide
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new StartupRefusedException($"the lock file {path} cannot be created or opened for writing: {e.Message}", e);
-            }
-            try
-            {
-                // For whoever looks (cat works while it is locked): which process holds it, since when.
-                using (var writer = new StreamWriter(stream, leaveOpen: true))
-                {
-                    stream.SetLength(0);
-                    writer.Write(string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId} on {Environment.MachineName} since {clock.GetUtcNow():O}\n"));
-                }
-                stream.Flush();
-            }
-            catch (IOException e)
-            {
-                stream.Dispose();
-                throw new StartupRefusedException($"the lock file {path} cannot be written: {e.Message}", e);
+                throw new StartupRefusedException($"the lock file {path} cannot be created or opened: {e.Message}", e);
             }
             held = stream;
         }
