@@ -2,18 +2,27 @@ using Dapper;
 using LearnHub.Server.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace LearnHub.Server.Faults;
 
 /// <summary>
 /// Readiness of the store for writes. NOT_SERVING while writes fail: when a small write probe (one row of
 /// <c>store_probe</c> rewritten in place, at most every <see cref="ProbeInterval"/>) fails, and for
-/// <see cref="FaultHold"/> after any store fault reported by a call or a background job — a probe row can still fit on
-/// a disk too full for a new session. SERVING again by itself once a probe made after the last fault succeeds and the
-/// hold has passed.
+/// <see cref="FaultHold"/> after any store fault reported by a call or a background job. SERVING again by itself once
+/// a probe made after the last fault succeeds and the hold has passed.
 /// </summary>
-public sealed partial class StoreHealth(Database database, TimeProvider clock, IConfiguration configuration, ILogger<StoreHealth> logger)
+/// <remarks>
+/// On SQLite the probe first asks the file system for free space: a row rewritten in place fits into the WAL file's
+/// existing space even on a full disk, while a new session needs the database to grow, so below
+/// <see cref="MinimumFreeBytes"/> the store counts as full without writing.
+/// </remarks>
+public sealed partial class StoreHealth(
+    Database database, IOptions<StorageOptions> storage, TimeProvider clock, IConfiguration configuration, ILogger<StoreHealth> logger)
 {
+    /// <summary>Below this much free space on the SQLite file's file system, readiness says disk_full.</summary>
+    public const long MinimumFreeBytes = 1024 * 1024;
+
     public static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(5);
 
     public static readonly TimeSpan FaultHold = TimeSpan.FromSeconds(5);
@@ -96,6 +105,11 @@ public sealed partial class StoreHealth(Database database, TimeProvider clock, I
         using var timeout = new CancellationTokenSource(ProbeTimeout, clock);
         try
         {
+            if (database.Provider == StorageProvider.Sqlite && FreeBytes() is { } free && free < MinimumFreeBytes)
+            {
+                LogLowSpace(free);
+                return new ProbeResult(atMs, new StoreFault(StoreFaultKind.DiskFull));
+            }
             await using var connection = await database.OpenAsync(timeout.Token);
             await connection.ExecuteAsync(new CommandDefinition(ProbeSql, new { node, at = atMs }, cancellationToken: timeout.Token));
             return new ProbeResult(atMs, null);
@@ -114,6 +128,18 @@ public sealed partial class StoreHealth(Database database, TimeProvider clock, I
         }
     }
 
+    private long? FreeBytes()
+    {
+        try
+        {
+            return new DriveInfo(Path.GetDirectoryName(storage.Value.DatabasePath)!).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null; // the write below says what is wrong
+        }
+    }
+
     private static string NodeName(IConfiguration configuration)
     {
         var name = configuration["Cluster:NodeId"] is { Length: > 0 } id ? id : $"{Environment.MachineName}-{Environment.ProcessId}";
@@ -127,6 +153,9 @@ public sealed partial class StoreHealth(Database database, TimeProvider clock, I
 
     [LoggerMessage(EventId = 9011, Level = LogLevel.Warning, Message = "The store takes writes again: readiness is SERVING")]
     private partial void LogRecovered();
+
+    [LoggerMessage(EventId = 9014, Level = LogLevel.Debug, Message = "The data folder's file system has {FreeBytes} bytes free: the store counts as full")]
+    private partial void LogLowSpace(long freeBytes);
 
     [LoggerMessage(EventId = 9012, Level = LogLevel.Debug, Message = "Store write probe failed ({Cause})")]
     private partial void LogProbeFailed(string cause, Exception exception);
