@@ -88,8 +88,12 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Whether this server was started here (and so can be stopped and started again), not given by <c>LEARNHUB_TEST_POSTGRES</c>.</summary>
     public bool IsPrivate => folder is not null;
 
-    /// <summary>Stops the server at once, as a crash or an operator would (connections break); <see cref="StartAgainAsync"/> brings it back.</summary>
-    public Task StopAsync() => PgCtlAsync("stop", "-m", "immediate");
+    /// <summary>
+    /// Stops the server as an operator or a failover does (pg_ctl's fast mode: open connections are ended, what was
+    /// committed is written out); <see cref="StartAgainAsync"/> brings it back. Not "immediate": with this server's
+    /// synchronous_commit=off an immediate stop forgets the last commits, which no test of durability wants.
+    /// </summary>
+    public Task StopAsync() => PgCtlAsync("stop", "-m", "fast");
 
     /// <summary>Starts a server stopped by <see cref="StopAsync"/> on the same port and data.</summary>
     public Task StartAgainAsync() => PgCtlAsync("start");

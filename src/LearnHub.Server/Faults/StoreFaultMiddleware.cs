@@ -71,10 +71,15 @@ public sealed partial class StoreFaultMiddleware(RequestDelegate next, StoreHeal
         return Task.CompletedTask;
     }
 
+    /// <summary>A trailers-only gRPC response carrying the refusal's status and its details as they are.</summary>
     private static void WriteGrpc(HttpResponse response, RpcException refusal)
     {
         var status = refusal.GetRpcStatus()!;
-        GrpcTrailersOnly.Write(response, (Google.Rpc.Code)status.Code, status.Message, [.. status.Details.Select(d => (IMessage)d)]);
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/grpc";
+        response.Headers["grpc-status"] = status.Code.ToString(CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = GrpcTrailersOnly.PercentEncode(status.Message);
+        response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
     }
 
     [LoggerMessage(EventId = 9003, Level = LogLevel.Debug, Message = "{Path}: store fault ({Cause}), answered unavailable")]
