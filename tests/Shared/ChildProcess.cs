@@ -14,6 +14,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
     private readonly StringBuilder errors = new();
+    private readonly StringBuilder standardOutput = new();
 
     private ChildProcess(Process process)
     {
@@ -32,6 +33,18 @@ public sealed class ChildProcess : IAsyncDisposable
             lock (output)
             {
                 return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the child wrote to stdout alone, so far.</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (output)
+            {
+                return standardOutput.ToString();
             }
         }
     }
@@ -162,10 +175,7 @@ public sealed class ChildProcess : IAsyncDisposable
         lock (output)
         {
             output.AppendLine(line);
-            if (toErrors)
-            {
-                errors.AppendLine(line);
-            }
+            (toErrors ? errors : standardOutput).AppendLine(line);
         }
     }
 }

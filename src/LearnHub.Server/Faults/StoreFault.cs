@@ -50,8 +50,11 @@ public readonly record struct StoreFault(StoreFaultKind Kind)
         _ => TimeSpan.FromSeconds(5),
     };
 
-    /// <summary>Whether the fault says the store cannot take writes now (readiness goes NOT_SERVING).</summary>
-    public bool AffectsStore => Kind != StoreFaultKind.Backplane;
+    /// <summary>
+    /// Whether the fault says the store cannot take writes now (readiness goes NOT_SERVING). Not a transaction the
+    /// database broke off (a deadlock, a serialization failure: the next one goes through), nor Redis.
+    /// </summary>
+    public bool AffectsStore => Kind is not (StoreFaultKind.Transient or StoreFaultKind.Backplane);
 
     /// <summary>Stable machine-readable cause, the <c>cause</c> of the ErrorInfo clients receive.</summary>
     public string Cause => Kind switch

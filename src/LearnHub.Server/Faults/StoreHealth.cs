@@ -34,11 +34,11 @@ public sealed partial class StoreHealth(
         ON CONFLICT (id) DO UPDATE SET node = excluded.node, probed_at_ms = excluded.probed_at_ms
         """;
 
+    private const long NoFault = long.MinValue;
+
     private readonly string node = NodeName(configuration);
     private readonly Lock gate = new();
     private Task<ProbeResult>? probe;
-    private const long NoFault = long.MinValue;
-
     private long lastFaultAtMs = NoFault;
     private int lastFaultKind;
     private int unavailable;
@@ -77,7 +77,7 @@ public sealed partial class StoreHealth(
         var faultAtMs = Interlocked.Read(ref lastFaultAtMs);
         if (faultAtMs != NoFault && (faultAtMs >= result.AtMs || nowMs - faultAtMs < FaultHold.TotalMilliseconds))
         {
-            return new StoreReadiness(false, $"a write failed {nowMs - faultAtMs} ms ago: {new StoreFault((StoreFaultKind)Volatile.Read(ref lastFaultKind)).Cause}");
+            return new StoreReadiness(false, $"a store fault {nowMs - faultAtMs} ms ago: {new StoreFault((StoreFaultKind)Volatile.Read(ref lastFaultKind)).Cause}");
         }
         if (Interlocked.Exchange(ref unavailable, 0) == 1)
         {

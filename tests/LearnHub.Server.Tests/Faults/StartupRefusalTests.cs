@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using LearnHub.Api.V1;
 using LearnHub.Server.Tests.Interop;
 using LearnHub.Testing;
 
@@ -51,6 +52,22 @@ public sealed class StartupRefusalTests
         using var channel = GrpcChannel.ForAddress($"http://{first.GrpcAddress}");
         var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+
+        // The operator commands take no lock: they work on the folder while its server runs, and the server sees their work.
+        await CliAsync(first.DataDirectory, "user", "add", "--handle", "lilaoshi", "--name", "李老师", "--roles", "instructor");
+        var token = await CliAsync(first.DataDirectory, "token", "--user", "lilaoshi");
+        var me = await new IdentityService.IdentityServiceClient(channel).GetMeAsync(
+            new GetMeRequest(), new global::Grpc.Core.Metadata { { "authorization", $"Bearer {token}" } }, DateTime.UtcNow.AddSeconds(10));
+        Assert.Equal("lilaoshi", me.Handle);
+    }
+
+    /// <summary>An operator command on the SQLite data folder (no store settings from the environment); returns its stdout.</summary>
+    private static async Task<string> CliAsync(string dataDirectory, params string[] arguments)
+    {
+        await using var cli = ChildProcess.Start("dotnet", [ServerChildProcess.ServerDll, .. arguments, "--data-dir", dataDirectory], Path.GetDirectoryName(ServerChildProcess.ServerDll)!);
+        var exitCode = await cli.WaitForExitAsync(ExitDeadline);
+        Assert.True(exitCode == 0, $"{string.Join(' ', arguments)} exited {exitCode}:\n{cli.Output}");
+        return cli.StandardOutput.Trim();
     }
 
     [Fact]

@@ -118,6 +118,8 @@ public sealed class StoreFaultInterceptorTests : IAsyncLifetime
         var refusal = await ThrowThroughAsync(new PostgresException("fault", "FATAL", "FATAL", sqlState));
 
         Assert.Equal(cause, refusal.AssertStoreUnavailable());
+        // A deadlock or serialization failure broken off says nothing about the store taking writes.
+        Assert.Equal(cause != "transient", app.Services.GetRequiredService<StoreHealth>().Unavailable);
     }
 
     [Fact]
