@@ -13,6 +13,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private readonly StringBuilder errors = new();
+    private readonly StringBuilder standardOutput = new();
 
     private ChildProcess(Process process)
     {
@@ -31,6 +33,30 @@ public sealed class ChildProcess : IAsyncDisposable
             lock (output)
             {
                 return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the child wrote to stdout alone, so far.</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (output)
+            {
+                return standardOutput.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the child wrote to stderr alone, so far.</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (output)
+            {
+                return errors.ToString();
             }
         }
     }
@@ -65,7 +91,7 @@ public sealed class ChildProcess : IAsyncDisposable
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process);
         process.OutputDataReceived += (_, e) => child.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Append(e.Data, toErrors: true);
         try
         {
             process.Start();
@@ -105,6 +131,21 @@ public sealed class ChildProcess : IAsyncDisposable
         return (child.ExitCode, child.Output);
     }
 
+    /// <summary>Waits for the child to exit by itself (and its output to drain); past the deadline, a TimeoutException.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan deadline)
+    {
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(deadline);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"'{process.StartInfo.FileName}' did not exit within {deadline}. Output:\n{Output}");
+        }
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -125,7 +166,7 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool toErrors = false)
     {
         if (line is null)
         {
@@ -134,6 +175,7 @@ public sealed class ChildProcess : IAsyncDisposable
         lock (output)
         {
             output.AppendLine(line);
+            (toErrors ? errors : standardOutput).AppendLine(line);
         }
     }
 }

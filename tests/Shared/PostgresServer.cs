@@ -19,11 +19,13 @@ public sealed class PostgresServer : IAsyncDisposable
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartSharedAsync, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly string? folder;
+    private readonly string? startOptions;
 
-    private PostgresServer(string serverConnectionString, string? folder)
+    private PostgresServer(string serverConnectionString, string? folder, string? startOptions = null)
     {
         ServerConnectionString = serverConnectionString;
         this.folder = folder;
+        this.startOptions = startOptions;
     }
 
     /// <summary>Connection string of the server's maintenance database (postgres).</summary>
@@ -47,13 +49,10 @@ public sealed class PostgresServer : IAsyncDisposable
             await RunAsync("chown", ["-R", "postgres:postgres", folder]);
             await RunAsync("runuser", ["-u", "postgres", "--", $"{BinDirectory}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C"]);
             var port = LoopbackPorts.FreePair().Grpc;
-            await RunAsync("runuser",
-            [
-                "-u", "postgres", "--", $"{BinDirectory}/pg_ctl", "-D", data, "-l", Path.Combine(folder, "postgres.log"), "-w",
-                "-o", $"-p {port} -k {socket} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-                "start",
-            ]);
-            return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", folder);
+            var options = $"-p {port} -k {socket} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
+            var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", folder, options);
+            await server.PgCtlAsync("start");
+            return server;
         }
         catch
         {
@@ -84,6 +83,29 @@ public sealed class PostgresServer : IAsyncDisposable
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Whether this server was started here (and so can be stopped and started again), not given by <c>LEARNHUB_TEST_POSTGRES</c>.</summary>
+    public bool IsPrivate => folder is not null;
+
+    /// <summary>
+    /// Stops the server as an operator or a failover does (pg_ctl's fast mode: open connections are ended, what was
+    /// committed is written out); <see cref="StartAgainAsync"/> brings it back. Not "immediate": with this server's
+    /// synchronous_commit=off an immediate stop forgets the last commits, which no test of durability wants.
+    /// </summary>
+    public Task StopAsync() => PgCtlAsync("stop", "-m", "fast");
+
+    /// <summary>Starts a server stopped by <see cref="StopAsync"/> on the same port and data.</summary>
+    public Task StartAgainAsync() => PgCtlAsync("start");
+
+    private Task PgCtlAsync(string action, params string[] arguments)
+    {
+        if (folder is null)
+        {
+            throw new InvalidOperationException($"An external server ({ExternalServerVariable}) is not started or stopped by the tests.");
+        }
+        string[] start = action == "start" ? ["-l", Path.Combine(folder, "postgres.log"), "-o", startOptions!] : [];
+        return RunAsync("runuser", ["-u", "postgres", "--", $"{BinDirectory}/pg_ctl", "-D", Path.Combine(folder, "data"), "-w", .. start, .. arguments, action]);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using LearnHub.Server.Data;
+using LearnHub.Server.Faults;
 using Quartz;
 
 namespace LearnHub.Server.Broadcasts;
@@ -9,13 +10,27 @@ namespace LearnHub.Server.Broadcasts;
 /// conditional update in its own transaction, so a broadcast a reviewer decides at the same moment is never both.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed partial class BroadcastExpiryJob(Database database, TimeProvider clock, ILogger<BroadcastExpiryJob> logger) : IJob
+public sealed partial class BroadcastExpiryJob(Database database, StoreHealth health, TimeProvider clock, ILogger<BroadcastExpiryJob> logger) : IJob
 {
     public static readonly JobKey Key = new("broadcast-expiry", "broadcasts");
 
     private const int Batch = 500;
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExpireOverdueAsync(cancellationToken);
+        }
+        catch (Exception e) when (StoreFaults.TryClassify(e, out var fault))
+        {
+            // The next run (every minute, repeating forever) expires what this one could not.
+            health.ReportFault(fault);
+            throw new JobExecutionException($"Broadcast expiry met a store fault ({fault.Cause}); the next run retries.", e);
+        }
+    }
+
+    private async Task ExpireOverdueAsync(CancellationToken cancellationToken)
     {
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(cancellationToken);

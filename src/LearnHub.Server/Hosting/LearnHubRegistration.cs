@@ -5,6 +5,7 @@ using LearnHub.Server.Calendar;
 using LearnHub.Server.Courses;
 using LearnHub.Server.Data;
 using LearnHub.Server.Diagnostics;
+using LearnHub.Server.Faults;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
 using LearnHub.Server.Notifications;
@@ -44,11 +45,17 @@ public static class LearnHubRegistration
 
     public static WebApplicationBuilder AddLearnHub(this WebApplicationBuilder builder)
     {
+        StartupRefusal.ThrowIfInvalid(builder.Configuration);
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
 
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        // First hosted service: the data folder is checked and locked before anything uses it.
+        services.AddSingleton<DataFolderLock>();
+        services.AddSingleton<StartupGuard>();
+        services.AddHostedService(sp => sp.GetRequiredService<StartupGuard>());
+        services.AddStoreFaultHandling();
         services.AddSingleton<Database>();
         services.AddSingleton<Migrator>();
         services.AddHostedService<StartupTasks>();
@@ -70,7 +77,7 @@ public static class LearnHubRegistration
             o.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         // After every AddGrpc*: undecodable requests and foreign page tokens are INVALID_ARGUMENT naming the field.
         services.AddMalformedRequestRefusals();
 
@@ -204,6 +211,7 @@ public static class LearnHubRegistration
 
     public static WebApplication MapLearnHub(this WebApplication app)
     {
+        app.UseStoreFaultHandling();
         app.UseWatchStreamBodyRate();
         app.UseAuthentication();
         app.UseAuthorization();

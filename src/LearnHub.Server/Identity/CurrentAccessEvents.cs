@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Google.Rpc;
 using LearnHub.Server.Grpc;
 using Microsoft.AspNetCore.Authentication;
@@ -18,17 +17,8 @@ public static class CurrentAccessEvents
     public static async Task OnTokenValidated(TokenValidatedContext context)
     {
         var cache = context.HttpContext.RequestServices.GetRequiredService<UserAccessCache>();
-        PrincipalAccess.Outcome outcome;
-        try
-        {
-            outcome = await PrincipalAccess.CheckAsync(cache, context.Principal!, context.HttpContext.RequestAborted);
-        }
-        catch (Exception e) when (e is DbException or TimeoutException)
-        {
-            // The store cannot say who the caller is now: the call is refused as UNAVAILABLE (see OnChallenge), not let through.
-            context.Fail(new AccessUnknownException(e));
-            return;
-        }
+        // A store fault here propagates: StoreFaultMiddleware answers UNAVAILABLE (and readiness hears of it).
+        var outcome = await PrincipalAccess.CheckAsync(cache, context.Principal!, context.HttpContext.RequestAborted);
         if (outcome.Refusal is { } refusal)
         {
             context.Fail(new AccessRefusedException(refusal));
@@ -45,13 +35,6 @@ public static class CurrentAccessEvents
             return Task.CompletedTask;
         }
         context.HandleResponse();
-        if (context.AuthenticateFailure is AccessUnknownException)
-        {
-            GrpcTrailersOnly.Write(context.Response, Code.Unavailable, "服务暂时不可用,请稍后重试 (the service is briefly unavailable; retry shortly).",
-                new RetryInfo { RetryDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) },
-                new ErrorInfo { Reason = "STORE_UNAVAILABLE", Domain = "learnhub" });
-            return Task.CompletedTask;
-        }
         var (reason, message) = context.AuthenticateFailure switch
         {
             AccessRefusedException { Refusal: AccessRefusal.Deleted } => ("ACCOUNT_DELETED", "账号不存在 (this account no longer exists)."),
@@ -67,17 +50,7 @@ public static class CurrentAccessEvents
     public static async Task OnValidatePrincipal(CookieValidatePrincipalContext context)
     {
         var cache = context.HttpContext.RequestServices.GetRequiredService<UserAccessCache>();
-        PrincipalAccess.Outcome outcome;
-        try
-        {
-            outcome = await PrincipalAccess.CheckAsync(cache, context.Principal!, context.HttpContext.RequestAborted);
-        }
-        catch (Exception e) when (e is DbException or TimeoutException)
-        {
-            // The store is away: the sign-in is kept (signing everyone out for an outage would be worse); every API call
-            // the console makes is checked again, and refused with UNAVAILABLE, until the store is back.
-            return;
-        }
+        var outcome = await PrincipalAccess.CheckAsync(cache, context.Principal!, context.HttpContext.RequestAborted);
         if (outcome.Principal is not { } current)
         {
             context.RejectPrincipal();
@@ -92,9 +65,6 @@ public static class CurrentAccessEvents
         }
     }
 }
-
-/// <summary>The account's current state could not be read (the store is away): the call is refused as UNAVAILABLE.</summary>
-public sealed class AccessUnknownException(Exception inner) : Exception("The caller's access could not be read from the store.", inner);
 
 /// <summary>A credential refused because of the account's current state (not its signature or lifetime).</summary>
 public sealed class AccessRefusedException(AccessRefusal refusal) : Exception($"Access refused: {refusal}.")

@@ -10,6 +10,9 @@ public sealed class SigningKeyStore
 {
     private const int KeyBytes = 64;
 
+    /// <summary>HS256 needs a key of at least 256 bits; a shorter file is refused at start (StartupGuard loads it then).</summary>
+    public const int MinimumKeyBytes = 32;
+
     public SigningKeyStore(IOptions<StorageOptions> storage, IOptions<IdentityOptions> identity)
     {
         var path = Path.Combine(storage.Value.DataDirectory, identity.Value.SigningKeyFile);
@@ -23,11 +26,13 @@ public sealed class SigningKeyStore
         if (File.Exists(path))
         {
             var existing = File.ReadAllBytes(path);
-            if (existing.Length >= 32)
+            if (existing.Length >= MinimumKeyBytes)
             {
                 return existing;
             }
-            throw new InvalidOperationException($"The signing key at {path} is shorter than 32 bytes.");
+            throw new SigningKeyException(
+                $"the signing key {Path.GetFullPath(path)} is {existing.Length} bytes; it must be at least {MinimumKeyBytes} " +
+                "(put 32 or more random bytes in it, or delete it to have a new key made, which retires every token issued).");
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var key = RandomNumberGenerator.GetBytes(KeyBytes);
@@ -56,3 +61,6 @@ public sealed class SigningKeyStore
         }
     }
 }
+
+/// <summary>The signing key file exists but cannot be used.</summary>
+public sealed class SigningKeyException(string message) : InvalidOperationException(message);

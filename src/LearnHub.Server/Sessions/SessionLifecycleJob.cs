@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Data.Common;
+using LearnHub.Server.Faults;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Quartz;
@@ -11,7 +12,7 @@ namespace LearnHub.Server.Sessions;
 /// (recovery after a crash) or late (after a reschedule that raced it) changes nothing a second time.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class SessionLifecycleJob(SessionLifecycle lifecycle) : IJob
+public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth health) : IJob
 {
     private const int SQLiteBusy = 5;
     private const int SQLiteLocked = 6;
@@ -53,6 +54,14 @@ public sealed class SessionLifecycleJob(SessionLifecycle lifecycle) : IJob
             // sessions due at once never went live). The store was only busy (SQLite) or the failure is transient
             // (PostgreSQL: a dropped connection, a deadlock broken) and the step is idempotent: run it again.
             throw new JobExecutionException(e) { RefireImmediately = true };
+        }
+        catch (Exception e) when (StoreFaults.TryClassify(e, out var fault))
+        {
+            // The store cannot take the step now (a full disk, a read-only file, the database gone). Refiring at once
+            // would spin while the fault lasts; the trigger ends here and the reconciler's overdue pass runs the step
+            // once the store takes writes again (SessionTriggerReconciler).
+            health.ReportFault(fault);
+            throw new JobExecutionException($"Session {sessionId}: {step} met a store fault ({fault.Cause}); the overdue pass retries it.", e);
         }
     }
 }

@@ -1,23 +1,27 @@
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
+using LearnHub.Server.Faults;
 using LearnHub.Server.Platform;
 
 namespace LearnHub.Server.Sessions;
 
 /// <summary>
 /// Re-syncs the triggers of sessions whose row is ahead of its triggers: at start-up (a crash between commit and
-/// scheduling) and then every <see cref="Interval"/> (a scheduling call that failed). On a cluster (PostgreSQL) it also
-/// catches up, every <see cref="OverdueInterval"/>, sessions whose reminder, go-live or auto-end is more than
-/// <see cref="OverdueGrace"/> overdue: a node killed while running a step can lose it to Quartz's cluster recovery
-/// (seen: 1 go-live of 250 never run by the surviving node; in another run, 1 reminder). It runs the overdue step itself rather than rewriting the
-/// triggers (deleting a job Quartz is firing lost steps): the steps are idempotent and write only the version they
-/// read, so a step Quartz runs as well changes nothing a second time.
+/// scheduling) and then every <see cref="Interval"/> (a scheduling call that failed). It also catches up, every
+/// <see cref="OverdueInterval"/>, sessions whose reminder, go-live or auto-end is more than <see cref="OverdueGrace"/>
+/// overdue: on a cluster (PostgreSQL) a node killed while running a step can lose it to Quartz's cluster recovery
+/// (seen: 1 go-live of 250 never run by the surviving node; in another run, 1 reminder), and on either store a step
+/// whose job failed on a store fault (a full disk) is gone with its one-shot trigger, so it runs once the store takes
+/// writes again. It runs the overdue step itself rather than rewriting the triggers (deleting a job Quartz is firing
+/// lost steps): the steps are idempotent and write only the version they read, so a step Quartz runs as well changes
+/// nothing a second time.
 /// </summary>
 public sealed partial class SessionTriggerReconciler(
     Database database,
     SessionTriggers triggers,
     SessionLifecycle lifecycle,
     PlatformSettingsStore settings,
+    StoreHealth health,
     TimeProvider clock,
     ILogger<SessionTriggerReconciler> logger)
     : BackgroundService
@@ -39,17 +43,13 @@ public sealed partial class SessionTriggerReconciler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var clustered = database.Provider == StorageProvider.Postgres;
-        using var timer = new PeriodicTimer(clustered ? OverdueInterval : Interval, clock);
-        var ticksPerPass = clustered ? (int)(Interval / OverdueInterval) : 1;
+        using var timer = new PeriodicTimer(OverdueInterval, clock);
+        var ticksPerPass = (int)(Interval / OverdueInterval);
         for (var tick = 1; await timer.WaitForNextTickAsync(stoppingToken); tick++)
         {
             try
             {
-                if (clustered)
-                {
-                    await RunOverdueStepsAsync(stoppingToken);
-                }
+                await RunOverdueStepsAsync(stoppingToken);
                 if (tick % ticksPerPass == 0)
                 {
                     await ReconcileAsync(stoppingToken);
@@ -58,6 +58,10 @@ public sealed partial class SessionTriggerReconciler(
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // Whatever went wrong, the next pass tries again: a faulted background service would stop the node.
+                if (StoreFaults.TryClassify(e, out var fault))
+                {
+                    health.ReportFault(fault);
+                }
                 LogPassFailed(e);
             }
         }

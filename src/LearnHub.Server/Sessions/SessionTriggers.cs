@@ -1,6 +1,7 @@
 using System.Data.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
+using LearnHub.Server.Faults;
 using LearnHub.Server.Platform;
 using Quartz;
 
@@ -30,6 +31,7 @@ public sealed partial class SessionTriggers(
     ISchedulerFactory schedulerFactory,
     Database database,
     PlatformSettingsStore settings,
+    StoreHealth health,
     TimeProvider clock,
     ILogger<SessionTriggers> logger)
 {
@@ -61,6 +63,10 @@ public sealed partial class SessionTriggers(
         }
         catch (Exception e) when (e is SchedulerException or DbException)
         {
+            if (StoreFaults.TryClassify(e, out var fault))
+            {
+                health.ReportFault(fault);
+            }
             LogSyncFailed(sessionId, e);
         }
     }

@@ -49,10 +49,12 @@ public sealed class LearnHubApp : IAsyncDisposable
 
     /// <summary>
     /// Starts a host. Pass the <paramref name="dataDirectory"/> and <paramref name="clock"/> of a stopped host to
-    /// "restart" it on the same store; settings override appsettings (e.g. "RateLimits:WriteBurst").
+    /// "restart" it on the same store; settings override appsettings (e.g. "RateLimits:WriteBurst");
+    /// <paramref name="services"/> changes the host's services after the product registered them.
     /// </summary>
     public static async Task<LearnHubApp> StartAsync(
-        IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTimeProvider? clock = null)
+        IDictionary<string, string?>? settings = null, string? dataDirectory = null, FakeTimeProvider? clock = null,
+        Action<IServiceCollection>? services = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("learnhub-test-").FullName;
@@ -83,7 +85,11 @@ public sealed class LearnHubApp : IAsyncDisposable
             {
                 builder.UseSetting(key, value);
             }
-            builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(fakeClock)));
+            builder.ConfigureServices(collection =>
+            {
+                collection.Replace(ServiceDescriptor.Singleton<TimeProvider>(fakeClock));
+                services?.Invoke(collection);
+            });
             builder.ConfigureLogging(logging => RecentLogs.AddTo(logging, logs));
         });
         _ = factory.Server; // starts the host: migrations, Quartz, reconciler

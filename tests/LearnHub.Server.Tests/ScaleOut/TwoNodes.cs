@@ -1,3 +1,4 @@
+using LearnHub.Server.Data;
 using LearnHub.Server.Presence;
 using LearnHub.Server.Tests.Infrastructure;
 using LearnHub.Testing;
@@ -13,6 +14,13 @@ namespace LearnHub.Server.Tests.ScaleOut;
 /// own Quartz scheduler (not clustered), so these tests never move the shared fake clock onto a session trigger.
 /// Count pushes are not paced (PushInterval 0): every change is pushed at once.
 /// </summary>
+/// <remarks>
+/// A server holds its SQLite data folder alone (<see cref="DataFolderLock"/>): a second server process is refused. Node
+/// B is a second host inside this process, so it is handed node A's lock, already held, instead of a lock of its own —
+/// a test-only seam through the host's services, which no setting or command line can reach. B does not own the lock
+/// and does not release it when it stops; A does, when the test ends. (Two nodes on one SQLite store is not a setup the
+/// product supports: it is how these tests share one store between in-process hosts.)
+/// </remarks>
 public sealed class TwoNodes : IAsyncDisposable
 {
     private ConnectionMultiplexer? inspector;
@@ -46,7 +54,10 @@ public sealed class TwoNodes : IAsyncDisposable
             var clock = new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero };
             a = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-a", settings), clock: clock);
             clock.Advance(bStartsLater ?? TimeSpan.Zero);
-            var b = await LearnHubApp.StartAsync(Settings(redis, prefix, "node-b", settings), a.DataDirectory, clock);
+            var folderLockOfA = a.Services.GetRequiredService<DataFolderLock>();
+            var b = await LearnHubApp.StartAsync(
+                Settings(redis, prefix, "node-b", settings), a.DataDirectory, clock,
+                services => services.AddSingleton(folderLockOfA));
             return new TwoNodes(redis, prefix, a, b);
         }
         catch
