@@ -235,13 +235,14 @@ public sealed class BroadcastGrpcService(
 
     public override async Task<ListReportsResponse> ListReports(ListReportsRequest request, ServerCallContext context)
     {
-        context.Caller().EnsureReviewer();
+        var caller = context.Caller();
+        caller.EnsureReviewer();
         var ct = context.CancellationToken;
         var size = PageToken.PageSize(request.PageSize);
         var after = PageToken.Decode(request.PageToken, 3);
         await using var connection = await database.OpenAsync(ct);
         var rows = await InboxStore.ListReportsAsync(
-            connection, request.IncludeClosed,
+            connection, caller.UserId, request.IncludeClosed,
             after is null ? null : int.Parse(after[0], CultureInfo.InvariantCulture),
             after is null ? null : long.Parse(after[1], CultureInfo.InvariantCulture),
             after?[2], size + 1, ct);
@@ -265,6 +266,7 @@ public sealed class BroadcastGrpcService(
         RpcErrors.ThrowIfAny(BroadcastRules.CheckReason(request.Reason));
         return await DecideAsync(request.BroadcastId, context, async (connection, tx, row, nowMs, ct) =>
         {
+            RefuseOwn(row, caller);
             await MoveAsync(connection, tx, row, BroadcastState.Approved, BroadcastState.TakenDown, nowMs, caller.UserId, request.Reason.Trim(), "只能下架已通过的群发 (only approved broadcasts can be taken down).", ct);
             await InboxStore.ResolveReportsOfAsync(connection, tx, row.Id, caller.UserId, nowMs, ct);
             await BroadcastStore.AuditAsync(connection, tx, row.Id, caller.UserId, "taken_down", request.Reason.Trim(), nowMs, ct);
@@ -282,6 +284,11 @@ public sealed class BroadcastGrpcService(
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var report = await InboxStore.FindReportAsync(connection, request.ReportId, ct, tx) ?? throw RpcErrors.NotFound("report_id", "report", request.ReportId);
+        // Checked before the report's state, so the reported creator learns nothing about a report on their broadcast.
+        if (await BroadcastStore.FindAsync(connection, report.BroadcastId, ct, tx) is { } reported && reported.CreatorId == caller.UserId)
+        {
+            throw RpcErrors.PermissionDenied("report_id", OwnBroadcastRefusal);
+        }
         if (!await InboxStore.CloseReportAsync(connection, tx, report.Id, 3, caller.UserId, nowMs, ct))
         {
             throw RpcErrors.FailedPrecondition("report_id", "该举报已处理 (the report is already closed).", "REPORT_CLOSED", report.Id);
@@ -359,11 +366,14 @@ public sealed class BroadcastGrpcService(
         }
     }
 
+    private const string OwnBroadcastRefusal = "不能审核自己的群发,也不能处理针对它的举报 (a reviewer never decides their own broadcast or the reports about it).";
+
+    /// <summary>Approval, rejection and takedown are never decided by the broadcast's creator, reviewer or admin alike.</summary>
     private static void RefuseOwn(BroadcastRow row, Caller caller)
     {
         if (row.CreatorId == caller.UserId)
         {
-            throw RpcErrors.PermissionDenied("broadcast_id", "不能审核自己的群发 (reviewers never review their own broadcasts).");
+            throw RpcErrors.PermissionDenied("broadcast_id", OwnBroadcastRefusal);
         }
     }
 
