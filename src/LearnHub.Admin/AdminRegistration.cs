@@ -84,7 +84,9 @@ public static class AdminRegistration
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/account/login");
         });
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // The host's security headers send frame-ancestors 'none' with the whole policy on every response; the framework's
+        // own "frame-ancestors 'self'" (its guard for compressed WebSockets) would only add a weaker second policy.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 }

@@ -202,6 +202,7 @@ public static class LearnHubRegistration
 
     public static WebApplication MapLearnHub(this WebApplication app)
     {
+        app.UseWebSecurityHeaders();
         app.UseWatchStreamBodyRate();
         app.UseAuthentication();
         app.UseAuthorization();
