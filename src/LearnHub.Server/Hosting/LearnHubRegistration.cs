@@ -57,6 +57,7 @@ public static class LearnHubRegistration
         services.AddSingleton<PlatformSettingsStore>();
         builder.AddSessionScheduling();
         services.AddBroadcasts();
+        builder.AddCalendarFeeds();
         services.AddLivePresence();
         builder.AddRedisScaleOut();
         // Kestrel reads only its endpoints from the "Kestrel" section by itself: its limits, among them the HTTP/2
