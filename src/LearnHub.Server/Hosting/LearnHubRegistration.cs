@@ -45,6 +45,7 @@ public static class LearnHubRegistration
     public static WebApplicationBuilder AddLearnHub(this WebApplicationBuilder builder)
     {
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+        builder.UseLogLineConsoleFormat();
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
 
