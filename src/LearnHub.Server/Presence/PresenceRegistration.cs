@@ -23,8 +23,9 @@ public static class PresenceRegistration
         {
             o.EnableDetailedErrors = false;
             o.MaximumReceiveMessageSize = 16 * 1024;
-            o.AddFilter<LiveHubInvocationFilter>();
-        });
+        })
+            // This hub only: the console's Blazor circuits are SignalR hubs too, and their traffic is not a dashboard's.
+            .AddHubOptions<LiveDashboardHub>(o => o.AddFilter<LiveHubInvocationFilter>());
         // The dispatcher would log each refusal (a HubException) as an error; the filter logs invocations instead.
         services.AddLogging(logging => logging.AddFilter(LiveHubInvocationFilter.DispatcherLogCategory, LogLevel.Critical));
         return services;
