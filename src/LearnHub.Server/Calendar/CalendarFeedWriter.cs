@@ -14,21 +14,21 @@ namespace LearnHub.Server.Calendar;
 /// </summary>
 /// <remarks>
 /// Text values pass through <see cref="IcsText"/> (no control characters, a byte budget each), so with the feed's
-/// event limit the whole document stays bounded: about 3 KB per event at most.
+/// event limit the whole document stays bounded: about 4 KB per event at most.
 /// </remarks>
 public static class CalendarFeedWriter
 {
-    /// <summary>UTF-8 bytes of a summary or the calendar's name (a 100-character title fits whole).</summary>
-    public const int MaxLineBytes = 400;
+    /// <summary>UTF-8 bytes of a summary or the calendar's name (above what any valid title or name takes).</summary>
+    public const int MaxSummaryBytes = 1024;
 
-    /// <summary>UTF-8 bytes of an event's description; the event's URL leads to the whole text.</summary>
-    public const int MaxDescriptionBytes = 2048;
+    /// <summary>UTF-8 bytes of one event's description; the event's URL leads to the whole text.</summary>
+    public const int MaxEventDescriptionBytes = 2048;
 
     /// <param name="baseUri">The public base URL (<see cref="PublicWebOptions.PublicBaseUrl"/>), without a trailing slash.</param>
     public static string Write(string name, IReadOnlyList<SessionRow> sessions, string baseUri, DateTimeOffset now)
     {
         var calendar = new Ical.Net.Calendar { ProductId = "-//LearnHub//Calendar Feed//ZH", Method = "PUBLISH" };
-        calendar.AddProperty("X-WR-CALNAME", IcsText.SingleLine(name, MaxLineBytes));
+        calendar.AddProperty("X-WR-CALNAME", IcsText.SingleLine(name, MaxSummaryBytes));
         calendar.AddProperty("X-PUBLISHED-TTL", "PT1H");
         foreach (var zone in sessions.GroupBy(s => s.TimeZone, StringComparer.Ordinal))
         {
@@ -55,8 +55,8 @@ public static class CalendarFeedWriter
         return new CalendarEvent
         {
             Uid = session.Id,
-            Summary = IcsText.SingleLine(session.Title, MaxLineBytes),
-            Description = IcsText.MultiLine(description, MaxDescriptionBytes),
+            Summary = IcsText.SingleLine(session.Title, MaxSummaryBytes),
+            Description = IcsText.MultiLine(description, MaxEventDescriptionBytes),
             DtStart = Local(session.PlannedStart, zone, session.TimeZone),
             DtEnd = Local(session.PlannedEnd, zone, session.TimeZone),
             Status = session.Status == SessionStatus.Cancelled ? EventStatus.Cancelled : EventStatus.Confirmed,

@@ -178,8 +178,8 @@ public sealed class CalendarFeedHardeningTests
         var upcoming = Ical.Net.Calendar.Load(Encoding.UTF8.GetString(ahead))!.Events;
         Assert.Equal(Ids(sessions.Take(3)), Uids(upcoming));
         var first = upcoming.Single(e => e.Uid == sessions[0].Id);
-        Assert.InRange(Encoding.UTF8.GetByteCount(first.Summary!), 1, CalendarFeedWriter.MaxLineBytes);
-        Assert.InRange(Encoding.UTF8.GetByteCount(first.Description!), 1, CalendarFeedWriter.MaxDescriptionBytes);
+        Assert.InRange(Encoding.UTF8.GetByteCount(first.Summary!), 1, CalendarFeedWriter.MaxSummaryBytes);
+        Assert.InRange(Encoding.UTF8.GetByteCount(first.Description!), 1, CalendarFeedWriter.MaxEventDescriptionBytes);
         Assert.InRange(ahead.Length, 1, 3 * 4096 + 4096);
 
         // All past: the most recent ones; those that ended more than 30 days ago are gone.
