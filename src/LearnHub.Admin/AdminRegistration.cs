@@ -2,10 +2,12 @@ using System.Security.Claims;
 using LearnHub.Admin.Components;
 using LearnHub.Admin.Services;
 using LearnHub.Admin.Services.Live;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
@@ -48,14 +50,15 @@ public static class AdminRegistration
         });
         app.UseAntiforgery();
         app.MapStaticAssets();
-        app.MapGet("/account/culture", async (string culture, string? returnUrl, HttpContext http, IUserPreferences preferences) =>
+        // A POST with the antiforgery token (form binding demands it): another site cannot change a user's saved language.
+        app.MapPost("/account/culture", async ([FromForm] string culture, [FromForm] string? returnUrl, HttpContext http, IUserPreferences preferences) =>
         {
             CultureCookie.Write(http, culture);
             if (http.User.FindFirst(AdminClaims.Subject)?.Value is { } userId && CultureCookie.Supported.Contains(culture))
             {
                 await preferences.SaveLanguageAsync(userId, culture, http.RequestAborted);
             }
-            return Results.LocalRedirect(LocalPath(returnUrl));
+            return Results.LocalRedirect(LocalReturnUrl.Or(returnUrl));
         }).AllowAnonymous();
         // After a settings change made through the API (e.g. the time zone): the cookie's claims are read again from the
         // user's record. Takes nothing but where to go back to, so a forged link can only re-sync a user's own claims.
@@ -69,20 +72,21 @@ public static class AdminRegistration
                 return Results.LocalRedirect("/account/login");
             }
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, auth.Properties);
-            return Results.LocalRedirect(LocalPath(returnUrl));
+            return Results.LocalRedirect(LocalReturnUrl.Or(returnUrl));
         }).RequireAuthorization();
-        app.MapPost("/account/logout", async (HttpContext http) =>
+        // No form fields to bind, so the token is checked here: another site's form must not sign the user out.
+        app.MapPost("/account/logout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.BadRequest();
+            }
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/account/login");
         });
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // The host's security headers send frame-ancestors 'none' with the whole policy on every response; the framework's
+        // own "frame-ancestors 'self'" (its guard for compressed WebSockets) would only add a weaker second policy.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
-
-    /// <summary>A return address on this site, or the home page: never another host (open redirect).</summary>
-    private static string LocalPath(string? returnUrl) =>
-        returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-            ? returnUrl
-            : "/";
 }

@@ -240,7 +240,7 @@ public sealed class BroadcastGrpcService(
         var after = pageTokens.Read(request.PageToken, nameof(ListReports), caller.UserId);
         await using var connection = await database.OpenAsync(ct);
         var rows = await InboxStore.ListReportsAsync(
-            connection, request.IncludeClosed, after is null ? null : (int)after.Value.Group, after?.Number, after?.Key, size + 1, ct);
+            connection, caller.UserId, request.IncludeClosed, after is null ? null : (int)after.Value.Group, after?.Number, after?.Key, size + 1, ct);
         var now = clock.GetUtcNow();
         var broadcasts = await BroadcastStore.FindManyAsync(connection, rows.Select(r => r.BroadcastId).Distinct().ToList(), ct);
         var response = new ListReportsResponse();
@@ -261,6 +261,7 @@ public sealed class BroadcastGrpcService(
         RpcErrors.ThrowIfAny(BroadcastRules.CheckReason(request.Reason));
         return await DecideAsync(request.BroadcastId, context, async (connection, tx, row, nowMs, ct) =>
         {
+            RefuseOwn(row, caller);
             await MoveAsync(connection, tx, row, BroadcastState.Approved, BroadcastState.TakenDown, nowMs, caller.UserId, request.Reason.Trim(), "只能下架已通过的群发 (only approved broadcasts can be taken down).", ct);
             await InboxStore.ResolveReportsOfAsync(connection, tx, row.Id, caller.UserId, nowMs, ct);
             await BroadcastStore.AuditAsync(connection, tx, row.Id, caller.UserId, "taken_down", request.Reason.Trim(), nowMs, ct);
@@ -278,6 +279,11 @@ public sealed class BroadcastGrpcService(
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var report = await InboxStore.FindReportAsync(connection, request.ReportId, ct, tx) ?? throw RpcErrors.NotFound("report_id", "report", request.ReportId);
+        // Checked before the report's state, so the reported creator learns nothing about a report on their broadcast.
+        if (await BroadcastStore.FindAsync(connection, report.BroadcastId, ct, tx) is { } reported && reported.CreatorId == caller.UserId)
+        {
+            throw RpcErrors.PermissionDenied("report_id", OwnBroadcastRefusal);
+        }
         if (!await InboxStore.CloseReportAsync(connection, tx, report.Id, 3, caller.UserId, nowMs, ct))
         {
             throw RpcErrors.FailedPrecondition("report_id", "该举报已处理 (the report is already closed).", "REPORT_CLOSED", report.Id);
@@ -355,11 +361,14 @@ public sealed class BroadcastGrpcService(
         }
     }
 
+    private const string OwnBroadcastRefusal = "不能审核自己的群发,也不能处理针对它的举报 (a reviewer never decides their own broadcast or the reports about it).";
+
+    /// <summary>Approval, rejection and takedown are never decided by the broadcast's creator, reviewer or admin alike.</summary>
     private static void RefuseOwn(BroadcastRow row, Caller caller)
     {
         if (row.CreatorId == caller.UserId)
         {
-            throw RpcErrors.PermissionDenied("broadcast_id", "不能审核自己的群发 (reviewers never review their own broadcasts).");
+            throw RpcErrors.PermissionDenied("broadcast_id", OwnBroadcastRefusal);
         }
     }
 

@@ -15,6 +15,8 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
 {
     private const int MaxIdsPerCall = 100;
 
+    // Checking in writes the messages it receives: a write, on the write bucket (as WatchInbox, which checks in first).
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task<InboxSummary> CheckIn(CheckInRequest request, ServerCallContext context) =>
         (await delivery.CheckInAsync(context.Caller().UserId, context.CancellationToken)).Summary;
 
@@ -111,6 +113,7 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
         return BroadcastGrpcService.ToProto(stored!, null);
     }
 
+    [EnableRateLimiting(RateLimitPolicies.Writes)]
     public override async Task WatchInbox(WatchInboxRequest request, IServerStreamWriter<InboxEvent> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();

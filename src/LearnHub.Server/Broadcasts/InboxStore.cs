@@ -258,17 +258,22 @@ public static class InboxStore
             $"{SelectReport} WHERE r.broadcast_id = @broadcastId AND r.reporter_id = @reporterId",
             new { broadcastId, reporterId }, tx, cancellationToken: ct));
 
+    /// <summary>
+    /// The reports a reviewer may decide: never those about the reviewer's own broadcasts (a reviewer never decides
+    /// their own broadcast, and the reported creator never learns who reported them).
+    /// </summary>
     public static async Task<IReadOnlyList<ReportRow>> ListReportsAsync(
-        DbConnection connection, bool includeClosed, int? afterStatus, long? afterMs, string? afterId, int limit, CancellationToken ct) =>
+        DbConnection connection, string reviewerId, bool includeClosed, int? afterStatus, long? afterMs, string? afterId, int limit, CancellationToken ct) =>
         (await connection.QueryAsync<ReportRow>(new CommandDefinition(
             $"""
             {SelectReport}
             WHERE (@includeClosed = 1 OR r.status = 1)
+              AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.id = r.broadcast_id AND b.creator_id <> @reviewerId)
               AND (@afterStatus IS NULL OR r.status > @afterStatus OR (r.status = @afterStatus AND (r.created_at_ms > @afterMs OR (r.created_at_ms = @afterMs AND r.id > @afterId))))
             ORDER BY r.status, r.created_at_ms, r.id
             LIMIT @limit
             """,
-            new { includeClosed = includeClosed ? 1 : 0, afterStatus, afterMs, afterId, limit }, cancellationToken: ct))).AsList();
+            new { reviewerId, includeClosed = includeClosed ? 1 : 0, afterStatus, afterMs, afterId, limit }, cancellationToken: ct))).AsList();
 
     /// <summary>Closes a report (2 resolved, 3 dismissed); false when it was not open.</summary>
     public static async Task<bool> CloseReportAsync(DbConnection connection, DbTransaction tx, string id, int status, string actorId, long nowMs, CancellationToken ct) =>

@@ -1,11 +1,13 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Courses;
 using LearnHub.Server.Data;
 using LearnHub.Server.Identity;
 using LearnHub.Server.Sessions;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace LearnHub.Server.Calendar;
 
@@ -18,17 +20,59 @@ public static class CalendarFeedEndpoints
     /// <summary>Past sessions stay in the feed this long, so last week's entries do not vanish from the calendar.</summary>
     public static readonly TimeSpan WindowBack = TimeSpan.FromDays(30);
 
-    public static readonly TimeSpan WindowAhead = TimeSpan.FromDays(2 * 365);
+    /// <summary>As far ahead as a session can be scheduled.</summary>
+    public static readonly TimeSpan WindowAhead = SessionRules.MaxPlanningHorizon;
 
-    public const int MaxEvents = 1000;
+    /// <summary>The largest <see cref="CalendarFeedOptions.MaxEvents"/> accepted.</summary>
+    public const int MaxEventsLimit = 1000;
 
     private const int Scheduled = 1 << (int)SessionStatus.Scheduled;
     private const int Live = 1 << (int)SessionStatus.Live;
     private const int AnyStatus = Scheduled | Live | (1 << (int)SessionStatus.Ended) | (1 << (int)SessionStatus.Cancelled);
 
+    public static WebApplicationBuilder AddCalendarFeeds(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        builder.Services.AddOptions<CalendarFeedOptions>().BindConfiguration(CalendarFeedOptions.Section)
+            .Validate(o => o.RequestsPerMinute >= 1 && o.RequestsPerMinutePerAddress >= 1, "CalendarFeeds:RequestsPerMinute and RequestsPerMinutePerAddress must be at least 1.")
+            .Validate(o => o.MaxEvents is >= 1 and <= MaxEventsLimit, $"CalendarFeeds:MaxEvents must be 1–{MaxEventsLimit}.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<PublicWebOptions>().BindConfiguration(PublicWebOptions.Section)
+            .PostConfigure(o =>
+            {
+                if (string.IsNullOrWhiteSpace(o.PublicBaseUrl))
+                {
+                    // The web endpoint's own URL; a wildcard host means this machine.
+                    o.PublicBaseUrl = (configuration["Kestrel:Endpoints:Web:Url"] is { Length: > 0 } web ? web : "http://127.0.0.1:5081")
+                        .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+                        .Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
+                        .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
+                        .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal);
+                }
+                o.PublicBaseUrl = o.PublicBaseUrl.Trim().TrimEnd('/');
+            })
+            .Validate(o => PublicWebOptions.IsValid(o.PublicBaseUrl), "Web:PublicBaseUrl must be an absolute http:// or https:// URL without credentials, query or fragment (e.g. https://learn.example.com).")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<CalendarFeedLimits>();
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapCalendarFeeds(this IEndpointRouteBuilder app)
     {
-        var feeds = app.MapGroup("/calendar").AllowAnonymous().RequireRateLimiting(new CalendarFeedRateLimitPolicy());
+        var feeds = app.MapGroup("/calendar").AllowAnonymous()
+            .AddEndpointFilter(async (context, next) =>
+            {
+                var http = context.HttpContext;
+                using var lease = http.RequestServices.GetRequiredService<CalendarFeedLimits>().Limiter.AttemptAcquire(http);
+                if (!lease.IsAcquired)
+                {
+                    var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
+                    http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                    return Results.StatusCode(StatusCodes.Status429TooManyRequests);
+                }
+                return await next(context);
+            });
         // A viewer's reservations that are still ahead or on air.
         feeds.MapGet("/me.ics", (string? key, HttpContext http, CancellationToken ct) =>
             FeedAsync(http, key, async (owner, connection) =>
@@ -72,7 +116,7 @@ public static class CalendarFeedEndpoints
         {
             return Results.NotFound();
         }
-        var baseUri = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
+        var baseUri = http.RequestServices.GetRequiredService<IOptions<PublicWebOptions>>().Value.PublicBaseUrl;
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         http.Response.Headers.CacheControl = "private, max-age=300";
         return Results.Text(CalendarFeedWriter.Write(feed.Name, feed.Sessions, baseUri, now), "text/calendar; charset=utf-8");
@@ -83,38 +127,60 @@ public static class CalendarFeedEndpoints
         string? instructorId = null, string? courseId = null, string? reservedBy = null)
     {
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var maxEvents = http.RequestServices.GetRequiredService<IOptions<CalendarFeedOptions>>().Value.MaxEvents;
         return SessionStore.ListForFeedAsync(
             connection, instructorId, courseId, reservedBy, statusMask,
-            (now - WindowBack).ToUnixTimeMilliseconds(), (now + WindowAhead).ToUnixTimeMilliseconds(), MaxEvents, ct);
+            (now - WindowBack).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), (now + WindowAhead).ToUnixTimeMilliseconds(), maxEvents, ct);
     }
+}
 
-    /// <summary>
-    /// Per key (a leaked URL polled from many places) or, without one, per client address. Calendar apps poll every
-    /// few minutes at most; <c>CalendarFeeds:RequestsPerMinute</c> sets the budget.
-    /// </summary>
-    private sealed class CalendarFeedRateLimitPolicy : IRateLimiterPolicy<string>
+/// <summary>
+/// The feeds' token buckets, both of which a request must pass: one per client address (guessing many keys from one
+/// place) and one per key (a leaked URL polled from many places).
+/// </summary>
+public sealed class CalendarFeedLimits : IDisposable
+{
+    public CalendarFeedLimits(IOptions<CalendarFeedOptions> options)
     {
-        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = (context, _) =>
-        {
-            var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
-            context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return ValueTask.CompletedTask;
-        };
-
-        public RateLimitPartition<string> GetPartition(HttpContext httpContext)
-        {
-            var key = httpContext.Request.Query["key"].ToString();
-            var partition = key is { Length: > 0 and <= 128 } ? "feed-key:" + key : "feed-ip:" + httpContext.Connection.RemoteIpAddress;
-            var perMinute = httpContext.RequestServices.GetRequiredService<IConfiguration>().GetValue("CalendarFeeds:RequestsPerMinute", 30);
-            return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(1, perMinute),
-                TokensPerPeriod = Math.Max(1, perMinute),
-                ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
-        }
+        var o = options.Value;
+        Limiter = PartitionedRateLimiter.CreateChained(
+            PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetTokenBucketLimiter(AddressOf(http), _ => PerMinute(o.RequestsPerMinutePerAddress))),
+            PartitionedRateLimiter.Create<HttpContext, string>(http => http.Request.Query["key"].ToString() is { Length: > 0 and <= 128 } key
+                ? RateLimitPartition.GetTokenBucketLimiter("key:" + key, _ => PerMinute(o.RequestsPerMinute))
+                : RateLimitPartition.GetNoLimiter("no key")));
     }
+
+    public PartitionedRateLimiter<HttpContext> Limiter { get; }
+
+    /// <summary>The client's address; an IPv6 client by its /64, the block one subscriber usually holds.</summary>
+    public static string AddressOf(HttpContext http)
+    {
+        var address = http.Connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return "address:unknown";
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            var bytes = address.GetAddressBytes();
+            Array.Clear(bytes, 8, 8);
+            address = new IPAddress(bytes);
+        }
+        return "address:" + address;
+    }
+
+    private static TokenBucketRateLimiterOptions PerMinute(int perMinute) => new()
+    {
+        TokenLimit = perMinute,
+        TokensPerPeriod = perMinute,
+        ReplenishmentPeriod = TimeSpan.FromMinutes(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    public void Dispose() => Limiter.Dispose();
 }

@@ -12,6 +12,10 @@ namespace LearnHub.Server.Calendar;
 /// Writes sessions as an iCalendar document. Each event keeps the zone its session was announced in (DTSTART;TZID=…
 /// and a VTIMEZONE for it), so a calendar app shows the wall-clock time the instructor announced and follows DST.
 /// </summary>
+/// <remarks>
+/// Text values pass through <see cref="IcsText"/> (no control characters, a byte budget each), so with the feed's
+/// event limit the whole document stays bounded: about 4 KB per event at most.
+/// </remarks>
 public static class CalendarFeedWriter
 {
     /// <summary>
@@ -22,10 +26,17 @@ public static class CalendarFeedWriter
     /// </summary>
     public const int MaxDescriptionBytes = 512 * 1024;
 
+    /// <summary>UTF-8 bytes of a summary or the calendar's name (above what any valid title or name takes).</summary>
+    public const int MaxSummaryBytes = 1024;
+
+    /// <summary>UTF-8 bytes of one event's description; the event's URL leads to the whole text.</summary>
+    public const int MaxEventDescriptionBytes = 2048;
+
+    /// <param name="baseUri">The public base URL (<see cref="PublicWebOptions.PublicBaseUrl"/>), without a trailing slash.</param>
     public static string Write(string name, IReadOnlyList<SessionRow> sessions, string baseUri, DateTimeOffset now)
     {
         var calendar = new Ical.Net.Calendar { ProductId = "-//LearnHub//Calendar Feed//ZH", Method = "PUBLISH" };
-        calendar.AddProperty("X-WR-CALNAME", name);
+        calendar.AddProperty("X-WR-CALNAME", IcsText.SingleLine(name, MaxSummaryBytes));
         calendar.AddProperty("X-PUBLISHED-TTL", "PT1H");
         foreach (var zone in sessions.GroupBy(s => s.TimeZone, StringComparer.Ordinal))
         {
@@ -53,17 +64,18 @@ public static class CalendarFeedWriter
     private static CalendarEvent ToEvent(SessionRow session, string baseUri, DateTimeOffset now)
     {
         var zone = TimeZones.FindOrDefault(session.TimeZone);
+        // The session's own description last: when the byte budget cuts, it cuts that.
         var description = string.Join("\n", new[]
         {
-            session.Description,
-            $"讲师 Instructor: {session.InstructorName}",
             session.Status == SessionStatus.Cancelled && !string.IsNullOrEmpty(session.CancelReason) ? $"已取消 Cancelled: {session.CancelReason}" : null,
+            $"讲师 Instructor: {session.InstructorName}",
+            session.Description,
         }.Where(line => !string.IsNullOrWhiteSpace(line)));
         return new CalendarEvent
         {
             Uid = session.Id,
-            Summary = session.Title,
-            Description = description,
+            Summary = IcsText.SingleLine(session.Title, MaxSummaryBytes),
+            Description = IcsText.MultiLine(description, MaxEventDescriptionBytes),
             DtStart = Local(session.PlannedStart, zone, session.TimeZone),
             DtEnd = Local(session.PlannedEnd, zone, session.TimeZone),
             Status = session.Status == SessionStatus.Cancelled ? EventStatus.Cancelled : EventStatus.Confirmed,

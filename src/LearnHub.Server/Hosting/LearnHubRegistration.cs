@@ -47,6 +47,7 @@ public static class LearnHubRegistration
     {
         StartupRefusal.ThrowIfInvalid(builder.Configuration);
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+        builder.UseLogLineConsoleFormat();
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
 
@@ -64,6 +65,7 @@ public static class LearnHubRegistration
         services.AddSingleton<PlatformSettingsStore>();
         builder.AddSessionScheduling();
         services.AddBroadcasts();
+        builder.AddCalendarFeeds();
         services.AddLivePresence();
         builder.AddRedisScaleOut();
         // Kestrel reads only its endpoints from the "Kestrel" section by itself: its limits, among them the HTTP/2
@@ -211,6 +213,7 @@ public static class LearnHubRegistration
 
     public static WebApplication MapLearnHub(this WebApplication app)
     {
+        app.UseWebSecurityHeaders();
         app.UseStoreFaultHandling();
         app.UseWatchStreamBodyRate();
         app.UseAuthentication();

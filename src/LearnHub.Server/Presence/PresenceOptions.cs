@@ -22,4 +22,13 @@ public sealed class PresenceOptions
     /// several nodes sampling the same session write the same rows (set when presence is shared through Redis).
     /// </summary>
     public bool SampleOnIntervalGrid { get; set; }
+
+    /// <summary>
+    /// Sustained live hub invocations per second per user (all their dashboard connections on this node together); a
+    /// dashboard calls a few times when it opens or reconnects, so only a runaway or hostile client meets the limit.
+    /// </summary>
+    public int HubInvocationsPerSecond { get; set; } = 5;
+
+    /// <summary>Live hub invocations a user may make at once before <see cref="HubInvocationsPerSecond"/> applies.</summary>
+    public int HubInvocationBurst { get; set; } = 20;
 }

@@ -1,6 +1,7 @@
 using LearnHub.Api.Live;
 using LearnHub.Core.Presence;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
 
 namespace LearnHub.Server.Presence;
 
@@ -17,11 +18,16 @@ public static class PresenceRegistration
         services.AddSingleton<LivePublisher>();
         services.AddSingleton<AudienceRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<AudienceRecorder>());
+        services.AddSingleton<LiveHubInvocationFilter>();
         services.AddSignalR(o =>
         {
             o.EnableDetailedErrors = false;
             o.MaximumReceiveMessageSize = 16 * 1024;
-        });
+        })
+            // This hub only: the console's Blazor circuits are SignalR hubs too, and their traffic is not a dashboard's.
+            .AddHubOptions<LiveDashboardHub>(o => o.AddFilter<LiveHubInvocationFilter>());
+        // The dispatcher would log each refusal (a HubException) as an error; the filter logs invocations instead.
+        services.AddLogging(logging => logging.AddFilter(LiveHubInvocationFilter.DispatcherLogCategory, LogLevel.Critical));
         return services;
     }
 

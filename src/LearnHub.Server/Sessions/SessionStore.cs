@@ -217,8 +217,12 @@ public static class SessionStore
     /// The sessions of a calendar feed overlapping [fromMs, toMs), soonest first: one instructor's, one course's or those
     /// <paramref name="reservedBy"/> reserved (null: no such filter). <paramref name="statusMask"/> has bit (1 &lt;&lt; status).
     /// </summary>
+    /// <summary>
+    /// A calendar feed's sessions in <c>[fromMs, toMs)</c>, at most <paramref name="limit"/>: those not yet over first,
+    /// soonest first, then past ones, most recent first, so a full feed drops the oldest past sessions.
+    /// </summary>
     public static async Task<IReadOnlyList<SessionRow>> ListForFeedAsync(
-        DbConnection connection, string? instructorId, string? courseId, string? reservedBy, int statusMask, long fromMs, long toMs, int limit, CancellationToken ct) =>
+        DbConnection connection, string? instructorId, string? courseId, string? reservedBy, int statusMask, long fromMs, long nowMs, long toMs, int limit, CancellationToken ct) =>
         (await connection.QueryAsync<SessionRow>(new CommandDefinition(
             $"""
             SELECT {SelectColumns}, 0 AS reserved_by_me
@@ -228,10 +232,12 @@ public static class SessionStore
               AND (@reservedBy IS NULL OR EXISTS (SELECT 1 FROM reservations r WHERE r.session_id = s.id AND r.user_id = @reservedBy))
               AND (@statusMask & (1 << CAST(s.status AS INTEGER))) <> 0
               AND s.planned_end_ms > @fromMs AND s.planned_start_ms < @toMs
-            ORDER BY s.planned_start_ms, s.id
+            ORDER BY CASE WHEN s.planned_end_ms > @nowMs THEN 0 ELSE 1 END,
+                     CASE WHEN s.planned_end_ms > @nowMs THEN s.planned_start_ms ELSE -s.planned_start_ms END,
+                     s.id
             LIMIT @limit
             """,
-            new { instructorId, courseId, reservedBy, statusMask, fromMs, toMs, limit }, cancellationToken: ct))).AsList();
+            new { instructorId, courseId, reservedBy, statusMask, fromMs, nowMs, toMs, limit }, cancellationToken: ct))).AsList();
 
     /// <summary>Adds a reservation once; keeps the session's count in the same transaction.</summary>
     public static async Task<bool> ReserveAsync(DbConnection connection, DbTransaction tx, string sessionId, string userId, long nowMs, CancellationToken ct)

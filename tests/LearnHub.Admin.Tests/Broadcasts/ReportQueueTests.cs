@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
 using LearnHub.Admin.Components.Pages.Broadcasts;
 using LearnHub.Admin.Tests.Schedule;
 using LearnHub.Api.V1;
@@ -85,6 +86,48 @@ public sealed class ReportQueueTests
         var cut = context.RenderWithProviders<ReportQueue>();
 
         cut.WaitForAssertion(() => Assert.Equal("暂无举报", cut.Text("reports-empty")), Within);
+    }
+
+    [Fact]
+    public async Task A_report_about_the_reviewers_own_broadcast_offers_no_decision()
+    {
+        await using var context = Context("reviewer", "instructor");
+        var own = OpenReport("r_own", "b_mine", "广告", "u_fan");
+        own.Broadcast = Text("b_mine", "我的群发", creatorId: Me, creatorName: "tester").Decided(BroadcastStatus.Approved, Now.AddHours(-5));
+        context.Api.On<ListReportsRequest, ListReportsResponse>("ListReports", _ => new() { Reports = { own, OpenReport("r_other", "b1", "骚扰", "u_fan2") } });
+
+        var cut = context.RenderWithProviders<ReportQueue>();
+        cut.WaitForElement("[data-testid=report-row-r_own]", Within);
+
+        Assert.Equal("针对自己群发的举报,需由其他审核员处理", cut.Text("report-own-r_own"));
+        Assert.False(cut.Has("report-takedown-r_own"));
+        Assert.False(cut.Has("report-dismiss-r_own"));
+        Assert.True(cut.Has("report-dismiss-r_other"));
+        Assert.False(cut.Has("report-own-r_other"));
+    }
+
+    [Fact]
+    public async Task A_refused_dismissal_shows_the_servers_reason_and_reloads_the_queue()
+    {
+        await using var context = Context("reviewer");
+        const string refusal = "不能审核自己的群发,也不能处理针对它的举报 (a reviewer never decides their own broadcast or the reports about it).";
+        var listed = new List<Report> { OpenReport("r1", "b1", "看不惯", "u_fan") };
+        context.Api.On<ListReportsRequest, ListReportsResponse>("ListReports", _ => new() { Reports = { listed } });
+        context.Api.On<DismissReportRequest, Report>("DismissReport", _ =>
+        {
+            // As the server: the report is not this reviewer's to decide and no longer in their queue.
+            listed.Clear();
+            throw Refused(Code.PermissionDenied, refusal, "NOT_OWNER_OR_ROLE");
+        });
+        var cut = context.RenderWithProviders<ReportQueue>();
+        cut.WaitForElement("[data-testid=report-dismiss-r1]", Within);
+
+        ScheduleUi.Click(cut, "report-dismiss-r1");
+        cut.Confirm();
+
+        cut.WaitForAssertion(() => Assert.Equal(refusal, cut.Text("reports-error")), Within);
+        cut.WaitForAssertion(() => Assert.False(cut.Has("report-row-r1")), Within);
+        Assert.Equal(2, context.Api.RequestsTo<ListReportsRequest>("ListReports").Count());
     }
 
     private static Report OpenReport(string id, string broadcastId, string reason, string reporter) => new()

@@ -191,4 +191,81 @@ public sealed class ReportAndTakedownTests
         var again = await fan.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = approved.Id, Reason = "再次举报" });
         Assert.Equal((report.Id, ReportStatus.Dismissed), (again.Id, again.Status));
     }
+
+    [Fact]
+    public async Task A_reviewer_never_acts_on_reports_about_their_own_broadcast_nor_learns_who_reported_it()
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        // A certified creator who is also a reviewer; their broadcast was approved by the other reviewer.
+        var reviewerCreator = await world.CreatorAsync("shenhe-coco", "reviewer");
+        var otherCreator = await world.CreatorAsync("wanhongcoco");
+        var fan = await world.FanAsync("xiaowang", reviewerCreator, otherCreator);
+        var own = await world.PublishTextAsync(reviewerCreator, "审核员自己的群发");
+        var others = await world.PublishTextAsync(otherCreator, "别人的群发");
+        await CheckInAsync(fan);
+        var aboutOwn = await fan.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = own.Id, Reason = "广告" });
+        var aboutOthers = await fan.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = others.Id, Reason = "骚扰" });
+
+        // Their queue leaves out the reports about their own broadcast, open or closed; the other reviewer's has both.
+        Assert.Equal([aboutOthers.Id], (await reviewerCreator.Broadcasts.ListReportsAsync(new ListReportsRequest())).Reports.Select(r => r.Id));
+        Assert.Equal([aboutOthers.Id], (await reviewerCreator.Broadcasts.ListReportsAsync(new ListReportsRequest { IncludeClosed = true })).Reports.Select(r => r.Id));
+        Assert.Equal(
+            new[] { aboutOwn.Id, aboutOthers.Id }.Order(),
+            (await world.Reviewer.Broadcasts.ListReportsAsync(new ListReportsRequest())).Reports.Select(r => r.Id).Order());
+
+        // Dismissing the report or taking their broadcast down is refused, and the refusal names nobody.
+        var dismiss = await Refusal.AssertAsync(StatusCode.PermissionDenied, "report_id",
+            () => reviewerCreator.Broadcasts.DismissReportAsync(new DismissReportRequest { ReportId = aboutOwn.Id }).ResponseAsync);
+        var takeDown = await Refusal.AssertAsync(StatusCode.PermissionDenied, "broadcast_id",
+            () => reviewerCreator.Broadcasts.TakeDownBroadcastAsync(new TakeDownBroadcastRequest { BroadcastId = own.Id, Reason = "自己下架" }).ResponseAsync);
+        foreach (var refusal in new[] { dismiss, takeDown })
+        {
+            Assert.Contains("不能审核自己的群发", refusal.Status.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(fan.Handle, refusal.Status.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(fan.Id, refusal.Status.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("广告", refusal.Status.Detail, StringComparison.Ordinal);
+        }
+
+        // Nothing changed: the report is open, the broadcast approved and still in the fan's inbox.
+        var stillOpen = (await world.Reviewer.Broadcasts.ListReportsAsync(new ListReportsRequest())).Reports.Single(r => r.Id == aboutOwn.Id);
+        Assert.Equal(ReportStatus.Open, stillOpen.Status);
+        Assert.Equal(BroadcastStatus.Approved, (await RecordAsync(reviewerCreator, own.Id)).Status);
+        Assert.Contains(own.Id, (await InboxAsync(fan)).Select(m => m.Id));
+
+        // They still decide reports about other creators' broadcasts.
+        var dismissed = await reviewerCreator.Broadcasts.DismissReportAsync(new DismissReportRequest { ReportId = aboutOthers.Id });
+        Assert.Equal(ReportStatus.Dismissed, dismissed.Status);
+
+        // Another reviewer decides the report about theirs.
+        var down = await world.Reviewer.Broadcasts.TakeDownBroadcastAsync(new TakeDownBroadcastRequest { BroadcastId = own.Id, Reason = "违规广告" });
+        Assert.Equal(BroadcastStatus.TakenDown, down.Status);
+        Assert.Equal([aboutOthers.Id], (await reviewerCreator.Broadcasts.ListReportsAsync(new ListReportsRequest { IncludeClosed = true })).Reports.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task An_admin_who_created_a_broadcast_decides_neither_it_nor_its_reports()
+    {
+        await using var world = await FanBroadcastWorld.StartAsync();
+        await world.Admin.Admin.SetCertifiedAsync(new SetCertifiedRequest { UserId = world.Admin.Id, Certified = true });
+        var fan = await world.FanAsync("xiaowang", world.Admin);
+        var pending = await world.SubmitTextAsync(world.Admin, "平台公告");
+
+        await Refusal.AssertAsync(StatusCode.PermissionDenied, "broadcast_id",
+            () => world.Admin.Broadcasts.ApproveBroadcastAsync(new ApproveBroadcastRequest { BroadcastId = pending.Id }).ResponseAsync);
+        await Refusal.AssertAsync(StatusCode.PermissionDenied, "broadcast_id",
+            () => world.Admin.Broadcasts.RejectBroadcastAsync(new RejectBroadcastRequest { BroadcastId = pending.Id, Reason = "自审" }).ResponseAsync);
+        Assert.Equal(BroadcastStatus.Pending, (await RecordAsync(world.Admin, pending.Id)).Status);
+
+        var approved = await world.ApproveAsync(pending);
+        await CheckInAsync(fan);
+        var report = await fan.Inbox.ReportBroadcastAsync(new ReportBroadcastRequest { MessageId = approved.Id, Reason = "广告" });
+
+        Assert.Empty((await world.Admin.Broadcasts.ListReportsAsync(new ListReportsRequest { IncludeClosed = true })).Reports);
+        await Refusal.AssertAsync(StatusCode.PermissionDenied, "report_id",
+            () => world.Admin.Broadcasts.DismissReportAsync(new DismissReportRequest { ReportId = report.Id }).ResponseAsync);
+        await Refusal.AssertAsync(StatusCode.PermissionDenied, "broadcast_id",
+            () => world.Admin.Broadcasts.TakeDownBroadcastAsync(new TakeDownBroadcastRequest { BroadcastId = approved.Id, Reason = "自己下架" }).ResponseAsync);
+        Assert.Equal(BroadcastStatus.Approved, (await RecordAsync(world.Admin, approved.Id)).Status);
+        Assert.Equal(ReportStatus.Open, (await world.Reviewer.Broadcasts.ListReportsAsync(new ListReportsRequest())).Reports.Single().Status);
+    }
 }

@@ -109,4 +109,68 @@ public sealed class LiveHubTests
         var badSignature = await Assert.ThrowsAnyAsync<Exception>(() => forged.StartAsync().DefaultTimeout());
         Assert.Contains("401", badSignature.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Refused_invocations_are_logged_as_information_never_as_errors()
+    {
+        await using var app = await Scenario.StartAsync();
+        var owner = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var other = await app.CreateUserAsync("zhanglaoshi", "instructor");
+        var session = await owner.LiveSessionAsync();
+        await using var dashboard = await Dashboard.ConnectAsync(other);
+
+        await Assert.ThrowsAsync<HubException>(() => dashboard.WatchSessionAsync(session.Id));
+        await Assert.ThrowsAsync<HubException>(() => dashboard.WatchSessionAsync("s_missing"));
+        await Assert.ThrowsAsync<HubException>(() => dashboard.WatchSessionAsync(""));
+
+        var lines = await Wait.UntilAsync(
+            () => Task.FromResult(app.Logs.Describe().Split('\n')),
+            l => l.Count(line => line.Contains("Live hub refused WatchSession", StringComparison.Ordinal)) == 3,
+            what: "three refusals logged");
+        Assert.All(lines.Where(line => line.Contains("Live hub refused", StringComparison.Ordinal)),
+            line => Assert.Contains($" Information {typeof(LiveHubInvocationFilter).FullName}: ", line, StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains(" Error ", StringComparison.Ordinal) && (line.Contains("SignalR", StringComparison.Ordinal) || line.Contains("LiveHub", StringComparison.Ordinal)));
+        // The connection is still usable.
+        Assert.Empty(await dashboard.WatchLiveSessionsAsync());
+    }
+
+    [Fact]
+    public async Task A_flood_of_invocations_is_refused_per_user_and_logged_as_a_warning()
+    {
+        const int burst = 5;
+        await using var app = await LearnHubApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Presence:HubInvocationBurst"] = burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Presence:HubInvocationsPerSecond"] = "1",
+        });
+        var flooder = await app.CreateUserAsync("flooder", "instructor");
+        var colleague = await app.CreateUserAsync("zhanglaoshi", "instructor");
+        await using var flooding = await Dashboard.ConnectAsync(flooder);
+        await using var calm = await Dashboard.ConnectAsync(colleague);
+
+        // One token comes back per second of wall time; calls taking milliseconds run out long before 50.
+        var served = 0;
+        HubException? refused = null;
+        while (refused is null && served < 50)
+        {
+            try
+            {
+                await flooding.WatchLiveSessionsAsync();
+                served++;
+            }
+            catch (HubException e)
+            {
+                refused = e;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("rate limit exceeded", refused.Message, StringComparison.Ordinal);
+        Assert.InRange(served, burst, 49);
+        // Another user's dashboard has its own bucket.
+        Assert.Empty(await calm.WatchLiveSessionsAsync());
+        var lines = app.Logs.Describe().Split('\n');
+        Assert.Contains(lines, line => line.Contains($" Warning {typeof(LiveHubInvocationFilter).FullName}: Live hub rate limit: refused WatchLiveSessions for {flooder.Id}", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains(" Error ", StringComparison.Ordinal) && line.Contains("SignalR", StringComparison.Ordinal));
+    }
 }

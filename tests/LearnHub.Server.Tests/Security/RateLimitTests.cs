@@ -1,7 +1,10 @@
+using System.Reflection;
 using Google.Rpc;
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Server.Grpc;
 using LearnHub.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace LearnHub.Server.Tests.Security;
 
@@ -85,5 +88,75 @@ public sealed class RateLimitTests
         await other.Identity.GetMeAsync(new GetMeRequest());
         var updated = await viewer.Identity.UpdateMyTimeZoneAsync(new UpdateMyTimeZoneRequest { TimeZone = "Europe/Berlin" });
         Assert.Equal("Europe/Berlin", updated.TimeZone);
+    }
+
+    [Fact]
+    public async Task Checking_in_is_a_write_and_shares_the_write_bucket()
+    {
+        await using var app = await LearnHubApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["RateLimits:WriteBurst"] = "2",
+            ["RateLimits:WritesPerMinute"] = "1",
+        });
+        var viewer = await app.CreateUserAsync("viewer");
+        var creator = await app.CreateUserAsync("creator");
+
+        await viewer.Inbox.CheckInAsync(new CheckInRequest());
+        await viewer.Inbox.CheckInAsync(new CheckInRequest());
+        var checkIn = await Assert.ThrowsAsync<RpcException>(() => viewer.Inbox.CheckInAsync(new CheckInRequest()).ResponseAsync);
+        var follow = await Assert.ThrowsAsync<RpcException>(() => viewer.Follows.FollowAsync(new FollowRequest { CreatorId = creator.Id }).ResponseAsync);
+        // Holding the inbox stream checks in first: it is a write too.
+        using var watch = viewer.Inbox.WatchInbox(new WatchInboxRequest());
+        var stream = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Equal(
+            (StatusCode.ResourceExhausted, StatusCode.ResourceExhausted, StatusCode.ResourceExhausted),
+            (checkIn.StatusCode, follow.StatusCode, stream.StatusCode));
+        Assert.NotNull(checkIn.GetRpcStatus()?.GetDetail<RetryInfo>());
+        // Reads have their own bucket.
+        await viewer.Inbox.GetInboxSummaryAsync(new GetInboxSummaryRequest());
+        Assert.Equal(0, (await creator.Follows.GetFollowCountsAsync(new GetFollowCountsRequest())).Followers);
+    }
+
+    /// <summary>Every method that changes something is on the write bucket; only those listed here only read.</summary>
+    [Fact]
+    public void Every_method_but_the_pure_reads_is_on_the_write_bucket()
+    {
+        string[] reads =
+        [
+            "AdminService.ListUsers", "AdminService.GetPlatformSettings",
+            "FollowService.GetFollowCounts", "FollowService.ListFollowing", "FollowService.SearchCreators",
+            "BroadcastService.GetQuota", "BroadcastService.ListMyBroadcasts", "BroadcastService.GetBroadcastImage",
+            "BroadcastService.ListReviewQueue", "BroadcastService.ListReports",
+            "InboxService.ListInbox", "InboxService.GetInboxSummary",
+            "DiagnosticsService.Ping", "IdentityService.GetMe", "NotificationService.ListNotifications",
+            "PresenceService.WatchSession", "PresenceService.GetSessionStats",
+            "CourseService.GetCourse", "CourseService.ListCourses",
+            "SessionService.GetSession", "SessionService.ListSessions", "SessionService.ListMyReservations", "SessionService.ListRecommendations",
+        ];
+        var services = typeof(Program).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && t.BaseType?.GetCustomAttribute<BindServiceMethodAttribute>() is not null)
+            .ToList();
+        var policies = new Dictionary<string, string?>();
+        foreach (var service in services)
+        {
+            var bound = service.BaseType!.GetCustomAttribute<BindServiceMethodAttribute>()!.BindType;
+            var descriptor = (Google.Protobuf.Reflection.ServiceDescriptor)bound.GetProperty("Descriptor")!.GetValue(null)!;
+            foreach (var method in descriptor.Methods)
+            {
+                var implementation = service.GetMethod(method.Name, BindingFlags.Public | BindingFlags.Instance)!;
+                policies[$"{descriptor.Name}.{method.Name}"] =
+                    (implementation.GetCustomAttribute<EnableRateLimitingAttribute>() ?? service.GetCustomAttribute<EnableRateLimitingAttribute>())?.PolicyName;
+            }
+        }
+
+        Assert.Equal(10, services.Count);
+        Assert.Empty(reads.Except(policies.Keys));
+        Assert.All(policies, p =>
+        {
+            var expected = reads.Contains(p.Key) ? RateLimitPolicies.Reads : RateLimitPolicies.Writes;
+            Assert.True(expected == p.Value, $"{p.Key} is on {p.Value ?? "no bucket"}, expected {expected}");
+        });
+        Assert.Contains("InboxService.CheckIn", policies.Keys);
     }
 }
