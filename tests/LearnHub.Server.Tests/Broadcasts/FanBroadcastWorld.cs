@@ -113,6 +113,7 @@ public sealed class InboxWatcher : IAsyncDisposable
     private readonly Channel<InboxEvent> received = Channel.CreateUnbounded<InboxEvent>();
     private readonly List<InboxEvent> all = [];
     private readonly Task reading;
+    private RpcException? refusal;
 
     private InboxWatcher(TestUser user)
     {
@@ -124,7 +125,15 @@ public sealed class InboxWatcher : IAsyncDisposable
     public static async Task<InboxWatcher> OpenAsync(TestUser user)
     {
         var watcher = new InboxWatcher(user);
-        watcher.First = await watcher.received.Reader.ReadAsync().AsTask().DefaultTimeout();
+        try
+        {
+            watcher.First = await watcher.received.Reader.ReadAsync().AsTask().DefaultTimeout();
+        }
+        catch (ChannelClosedException)
+        {
+            // Refused before any event (e.g. RESOURCE_EXHAUSTED while a closed stream's slot is still being freed).
+            throw watcher.refusal ?? new RpcException(new Status(StatusCode.Unknown, "the inbox stream ended before its first event"));
+        }
         return watcher;
     }
 
@@ -176,9 +185,10 @@ public sealed class InboxWatcher : IAsyncDisposable
                 received.Writer.TryWrite(call.ResponseStream.Current);
             }
         }
-        catch (RpcException)
+        catch (RpcException e)
         {
-            // Cancelled by DisposeAsync.
+            // Cancelled by DisposeAsync, or refused.
+            refusal = e;
         }
         finally
         {
