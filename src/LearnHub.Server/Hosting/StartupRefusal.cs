@@ -43,7 +43,11 @@ public static class StartupRefusal
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Services.GetRequiredService<StartupGuard>().Enter();
-        ThrowIfEndpointsTaken(app.Configuration);
+        // Only when Kestrel listens: a host under test serves in memory, and the configured ports mean nothing to it.
+        if (app.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?.GetType().Assembly == typeof(KestrelServerOptions).Assembly)
+        {
+            ThrowIfEndpointsTaken(app.Configuration);
+        }
         try
         {
             await app.RunAsync();

@@ -30,17 +30,7 @@ public sealed partial class RedisBroadcastRelay(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         forwarding?.Dispose();
-        try
-        {
-            if (subscription is not null)
-            {
-                await subscription.UnsubscribeAsync();
-            }
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            // Stopping anyway: the connection goes with the node.
-        }
+        await RedisKeys.UnsubscribeQuietlyAsync(subscription);
     }
 
     private async Task ForwardAsync(string creatorId)

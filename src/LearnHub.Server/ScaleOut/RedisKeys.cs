@@ -49,4 +49,20 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>The SignalR backplane's own channel prefix.</summary>
     public string SignalRPrefix => $"{Prefix}:signalr";
+
+    /// <summary>Unsubscribes a node's channel when it stops; a Redis already gone is no reason to fail the stop.</summary>
+    public static async Task UnsubscribeQuietlyAsync(ChannelMessageQueue? subscription)
+    {
+        try
+        {
+            if (subscription is not null)
+            {
+                await subscription.UnsubscribeAsync();
+            }
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Stopping anyway: the connection goes with the node.
+        }
+    }
 }

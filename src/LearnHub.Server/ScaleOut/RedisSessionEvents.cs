@@ -42,17 +42,7 @@ public sealed partial class RedisSessionEvents(IConnectionMultiplexer redis, Red
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            if (subscription is not null)
-            {
-                await subscription.UnsubscribeAsync();
-            }
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            // Stopping anyway: the connection goes with the node.
-        }
+        await RedisKeys.UnsubscribeQuietlyAsync(subscription);
     }
 
     private async Task RelayAsync(Task<long> publishing, string sessionId)

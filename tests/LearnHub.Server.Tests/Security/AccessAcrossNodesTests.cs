@@ -5,10 +5,6 @@ using LearnHub.Server.Identity;
 using LearnHub.Server.Tests.Infrastructure;
 using LearnHub.Server.Tests.Presence;
 using LearnHub.Server.Tests.ScaleOut;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using static LearnHub.Server.Tests.Security.AccessRevocationTests;
 
 namespace LearnHub.Server.Tests.Security;
@@ -64,11 +60,8 @@ public sealed class AccessAcrossNodesTests
         await using var nodes = await TwoNodes.StartAsync();
         var root = await nodes.A.CreateUserAsync("root", "admin");
         var viewer = await nodes.A.CreateUserAsync("xiaowang");
-        var principal = await nodes.A.Services.GetRequiredService<AdminAccounts>().RefreshAsync(viewer.Id, CancellationToken.None);
-        var properties = new AuthenticationProperties { IssuedUtc = nodes.A.Now(), ExpiresUtc = nodes.A.Now().AddHours(8) };
         // Both nodes share the Data Protection keys (in Redis), so B reads the cookie A's sign-in page wrote.
-        var cookie = nodes.A.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieAuthenticationDefaults.AuthenticationScheme)
-            .TicketDataFormat.Protect(new AuthenticationTicket(principal!, properties, CookieAuthenticationDefaults.AuthenticationScheme));
+        var cookie = await ConsoleCookies.ForAsync(nodes.A, viewer);
         Assert.Equal(HttpStatusCode.OK, await InboxPageStatusAsync(nodes.B, cookie));
 
         await root.Admin.SetUserActiveAsync(new SetUserActiveRequest { UserId = viewer.Id, Active = false });
@@ -78,10 +71,7 @@ public sealed class AccessAcrossNodesTests
 
     private static async Task<HttpStatusCode> InboxPageStatusAsync(LearnHubApp node, string cookie)
     {
-        using var web = node.CreateWebClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/inbox");
-        request.Headers.Add("Cookie", $"{AuthSchemes.AdminCookieName}={cookie}");
-        using var response = await web.SendAsync(request);
+        using var response = await ConsoleCookies.GetAsync(node, "/inbox", cookie);
         return response.StatusCode;
     }
 }

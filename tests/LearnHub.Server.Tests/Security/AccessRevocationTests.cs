@@ -8,10 +8,7 @@ using LearnHub.Server.Data;
 using LearnHub.Server.Identity;
 using LearnHub.Server.Tests.Infrastructure;
 using LearnHub.Server.Tests.Presence;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using static LearnHub.Server.Tests.Infrastructure.Scenario;
 
 namespace LearnHub.Server.Tests.Security;
@@ -219,21 +216,21 @@ public sealed class AccessRevocationTests
         await using var app = await Scenario.StartAsync();
         var root = await app.CreateUserAsync("root", "admin");
         var demoted = await app.CreateUserAsync("second-admin", "admin");
-        var cookie = await ConsoleCookieAsync(app, demoted);
-        using (var before = await GetPageAsync(app, "/admin/users", cookie))
+        var cookie = await ConsoleCookies.ForAsync(app, demoted);
+        using (var before = await ConsoleCookies.GetAsync(app, "/admin/users", cookie))
         {
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
 
         await root.Admin.SetUserRolesAsync(new SetUserRolesRequest { UserId = demoted.Id, Roles = { "viewer" } });
 
-        using var after = await GetPageAsync(app, "/admin/users", cookie);
+        using var after = await ConsoleCookies.GetAsync(app, "/admin/users", cookie);
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.Contains("/account/denied", after.Headers.Location!.ToString(), StringComparison.Ordinal);
         // Pages the viewer role allows still open, and the cookie is written again with the current roles.
-        using var inbox = await GetPageAsync(app, "/inbox", cookie);
+        using var inbox = await ConsoleCookies.GetAsync(app, "/inbox", cookie);
         Assert.Equal(HttpStatusCode.OK, inbox.StatusCode);
-        var renewed = Format(app).Unprotect(NewCookie(inbox));
+        var renewed = ConsoleCookies.Format(app).Unprotect(ConsoleCookies.NewCookie(inbox));
         Assert.Equal(["viewer"], renewed!.Principal.FindAll(AdminClaims.Role).Select(c => c.Value));
     }
 
@@ -248,8 +245,8 @@ public sealed class AccessRevocationTests
         var accounts = app.Services.GetRequiredService<AdminAccounts>();
         var users = app.Services.GetRequiredService<UserStore>();
         await accounts.SetPasswordAsync((await users.FindAsync(user.Id, CancellationToken.None))!, "first-password-1", CancellationToken.None);
-        var cookie = await ConsoleCookieAsync(app, user);
-        using (var before = await GetPageAsync(app, "/inbox", cookie))
+        var cookie = await ConsoleCookies.ForAsync(app, user);
+        using (var before = await ConsoleCookies.GetAsync(app, "/inbox", cookie))
         {
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
@@ -264,7 +261,7 @@ public sealed class AccessRevocationTests
             await app.Services.GetRequiredService<UserAccessChangeFeed>().CatchUpAsync(CancellationToken.None);
         }
 
-        using var after = await GetPageAsync(app, "/inbox", cookie);
+        using var after = await ConsoleCookies.GetAsync(app, "/inbox", cookie);
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.Contains("/account/login", after.Headers.Location!.ToString(), StringComparison.Ordinal);
         Assert.Contains(after.Headers.GetValues("Set-Cookie"), c => c.StartsWith(AuthSchemes.AdminCookieName + "=;", StringComparison.Ordinal));
@@ -341,31 +338,5 @@ public sealed class AccessRevocationTests
     {
         await using var connection = await app.Services.GetRequiredService<Database>().OpenAsync(CancellationToken.None);
         await connection.ExecuteAsync(sql, parameters);
-    }
-
-    private static ISecureDataFormat<AuthenticationTicket> Format(LearnHubApp app) =>
-        app.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieAuthenticationDefaults.AuthenticationScheme).TicketDataFormat;
-
-    /// <summary>The console cookie as the sign-in page writes it (principal, issue and expiry times) for the user as they stand now.</summary>
-    private static async Task<string> ConsoleCookieAsync(LearnHubApp app, TestUser user)
-    {
-        var principal = await app.Services.GetRequiredService<AdminAccounts>().RefreshAsync(user.Id, CancellationToken.None);
-        var properties = new AuthenticationProperties { IssuedUtc = app.Now(), ExpiresUtc = app.Now().AddHours(8) };
-        return Format(app).Protect(new AuthenticationTicket(principal!, properties, CookieAuthenticationDefaults.AuthenticationScheme));
-    }
-
-    private static async Task<HttpResponseMessage> GetPageAsync(LearnHubApp app, string path, string cookie)
-    {
-        using var web = app.CreateWebClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add("Cookie", $"{AuthSchemes.AdminCookieName}={cookie}");
-        return await web.SendAsync(request);
-    }
-
-    private static string NewCookie(HttpResponseMessage response)
-    {
-        var prefix = AuthSchemes.AdminCookieName + "=";
-        var header = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(prefix, StringComparison.Ordinal));
-        return header[prefix.Length..header.IndexOf(';', StringComparison.Ordinal)];
     }
 }

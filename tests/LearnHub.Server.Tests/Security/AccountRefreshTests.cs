@@ -21,14 +21,14 @@ public sealed class AccountRefreshTests
     {
         await using var app = await LearnHubApp.StartAsync();
         var user = await app.CreateUserAsync("xiaowang");
-        var cookie = await ConsoleCookieAsync(app, user);
+        var cookie = await ConsoleCookies.ForAsync(app, user);
         await user.Identity.UpdateMyTimeZoneAsync(new UpdateMyTimeZoneRequest { TimeZone = "America/New_York" });
 
-        using var refreshed = await GetAsync(app, "/account/refresh?returnUrl=%2Fsettings%3Fsaved%3Dtrue", cookie);
+        using var refreshed = await ConsoleCookies.GetAsync(app, "/account/refresh?returnUrl=%2Fsettings%3Fsaved%3Dtrue", cookie);
 
         Assert.Equal(HttpStatusCode.Redirect, refreshed.StatusCode);
         Assert.Equal("/settings?saved=true", refreshed.Headers.Location!.ToString());
-        var ticket = Format(app).Unprotect(NewCookie(refreshed));
+        var ticket = ConsoleCookies.Format(app).Unprotect(ConsoleCookies.NewCookie(refreshed));
         Assert.Equal("America/New_York", ticket!.Principal.FindFirst(AdminClaims.TimeZone)?.Value);
         Assert.Equal(user.Id, ticket.Principal.FindFirst(AdminClaims.Subject)?.Value);
     }
@@ -38,46 +38,18 @@ public sealed class AccountRefreshTests
     {
         await using var app = await LearnHubApp.StartAsync();
         var user = await app.CreateUserAsync("xiaowang");
-        var cookie = await ConsoleCookieAsync(app, user);
+        var cookie = await ConsoleCookies.ForAsync(app, user);
 
         foreach (var elsewhere in new[] { "https://evil.example/", "//evil.example/", "/\\evil.example/" })
         {
-            using var response = await GetAsync(app, $"/account/refresh?returnUrl={Uri.EscapeDataString(elsewhere)}", cookie);
+            using var response = await ConsoleCookies.GetAsync(app, $"/account/refresh?returnUrl={Uri.EscapeDataString(elsewhere)}", cookie);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
             Assert.Equal("/", response.Headers.Location!.ToString());
         }
 
-        using var anonymous = await GetAsync(app, "/account/refresh?returnUrl=%2F", cookie: null);
+        using var anonymous = await ConsoleCookies.GetAsync(app, "/account/refresh?returnUrl=%2F", cookie: null);
         Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
         Assert.Contains("/account/login", anonymous.Headers.Location!.ToString(), StringComparison.Ordinal);
         Assert.False(anonymous.Headers.TryGetValues("Set-Cookie", out var set) && set.Any(c => c.StartsWith(AuthSchemes.AdminCookieName + "=", StringComparison.Ordinal)));
-    }
-
-    private static ISecureDataFormat<AuthenticationTicket> Format(LearnHubApp app) =>
-        app.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieAuthenticationDefaults.AuthenticationScheme).TicketDataFormat;
-
-    /// <summary>The console cookie as its sign-in page writes it, for the user as they stand now.</summary>
-    private static async Task<string> ConsoleCookieAsync(LearnHubApp app, TestUser user)
-    {
-        var principal = await app.Services.GetRequiredService<AdminAccounts>().RefreshAsync(user.Id, CancellationToken.None);
-        return Format(app).Protect(new AuthenticationTicket(principal!, CookieAuthenticationDefaults.AuthenticationScheme));
-    }
-
-    private static async Task<HttpResponseMessage> GetAsync(LearnHubApp app, string path, string? cookie)
-    {
-        using var web = app.CreateWebClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (cookie is not null)
-        {
-            request.Headers.Add("Cookie", $"{AuthSchemes.AdminCookieName}={cookie}");
-        }
-        return await web.SendAsync(request);
-    }
-
-    private static string NewCookie(HttpResponseMessage response)
-    {
-        var prefix = AuthSchemes.AdminCookieName + "=";
-        var header = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(prefix, StringComparison.Ordinal));
-        return header[prefix.Length..header.IndexOf(';', StringComparison.Ordinal)];
     }
 }

@@ -38,7 +38,9 @@ public sealed class LogLineTests
         var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         var entry = Assert.Single(lines, l => l.Contains("Live hub refused WatchSession", StringComparison.Ordinal));
         Assert.StartsWith("info: LearnHub.Server.Presence.LiveHubInvocationFilter[4401] ", entry, StringComparison.Ordinal);
-        Assert.Contains(@"x\ninfo: LearnHub.Forged[0] role admin granted\r\nfail: y", entry, StringComparison.Ordinal);
+        // The id rule refuses the value before anything quotes it: the entry names the code point, not the raw text.
+        // (Values that do reach a message are escaped by the formatter: the test below.)
+        Assert.Contains("U+000A", entry, StringComparison.Ordinal);
         Assert.DoesNotContain(lines, l => l.Contains("role admin granted", StringComparison.Ordinal) && l != entry);
         Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("fail: y", StringComparison.Ordinal));
     }
