@@ -162,6 +162,7 @@ public static class LearnHubRegistration
         var services = builder.Services;
         services.AddOptions<SessionSchedulingOptions>().BindConfiguration(SessionSchedulingOptions.Section);
         services.AddSingleton<ISessionEvents, InProcessSessionEvents>();
+        services.AddSessionReads();
         services.AddSingleton<SessionTriggers>();
         services.AddSingleton<SessionLifecycle>();
         services.AddTransient<SessionLifecycleJob>();

@@ -9,7 +9,7 @@ namespace LearnHub.Server.Identity;
 
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class IdentityGrpcService(UserStore users) : IdentityService.IdentityServiceBase
+public sealed class IdentityGrpcService(UserStore users, UserAccessChangeFeed accessChanges) : IdentityService.IdentityServiceBase
 {
     public override async Task<User> GetMe(GetMeRequest request, ServerCallContext context)
     {
@@ -26,6 +26,8 @@ public sealed class IdentityGrpcService(UserStore users) : IdentityService.Ident
         var caller = context.Caller();
         var user = await users.UpdateTimeZoneAsync(caller.UserId, request.TimeZone, context.CancellationToken)
             ?? throw RpcErrors.NotFound("sub", "user", caller.UserId);
+        // The zone is in the change log (0009): every node's cached zone for this user is dropped, this node's at once.
+        await accessChanges.ChangedHereAsync(context.CancellationToken);
         return ToProto(user);
     }
 

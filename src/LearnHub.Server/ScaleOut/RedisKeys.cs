@@ -35,7 +35,7 @@ public sealed class RedisKeys(string prefix)
     /// <summary>"total sequence origin sessionId" after every count change.</summary>
     public RedisChannel CountsChannel => RedisChannel.Literal($"{Prefix}:presence:counts");
 
-    /// <summary>"origin status sessionId" after every committed session change.</summary>
+    /// <summary>"origin status sessionId" after every committed session change; "origin R sessionId userId" after a reservation or its cancellation.</summary>
     public RedisChannel SessionsChannel => RedisChannel.Literal($"{Prefix}:events:sessions");
 
     /// <summary>"origin" after a change to a user's access (roles, deactivation) made through that node.</summary>

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Collections.Frozen;
 using Grpc.Core;
 using LearnHub.Api.V1;
 using LearnHub.Core.Common;
@@ -15,7 +15,8 @@ public sealed partial class SessionGrpcService
 
     /// <summary>
     /// 直播推荐: live sessions by current viewers (most first), then Scheduled ones by start (soonest first).
-    /// Pages by position; live counts move between pages, which a panel tolerates.
+    /// Pages by position; live counts move between pages, which a panel tolerates. Served from
+    /// <see cref="RecommendationsSnapshot"/>: per call only the page, the caller's zone and their reserved_by_me flags.
     /// </summary>
     public override async Task<ListRecommendationsResponse> ListRecommendations(ListRecommendationsRequest request, ServerCallContext context)
     {
@@ -31,55 +32,56 @@ public sealed partial class SessionGrpcService
         {
             RpcErrors.ThrowIfAny(SessionRules.CheckTimeZone(request.TimeZone));
         }
-        // One connection for the whole panel: this is the busiest read of the product.
-        await using var connection = await database.OpenAsync(ct);
-        var zoneId = request.TimeZone.Length > 0
-            ? request.TimeZone
-            : await UserStore.TimeZoneOfAsync(connection, caller.UserId, ct);
-        var zone = TimeZones.FindOrDefault(zoneId);
-        var live = (await SessionStore.ListLiveAsync(connection, caller.UserId, ct))
-            .Select(s => (Session: s, Viewers: viewers.CurrentViewers(s.Id)))
-            .OrderByDescending(x => x.Viewers).ThenBy(x => x.Session.PlannedStartMs).ThenBy(x => x.Session.Id, StringComparer.Ordinal)
-            .ToList();
+        var zone = TimeZones.FindOrDefault(request.TimeZone.Length > 0 ? request.TimeZone : await reads.TimeZoneOfAsync(caller.UserId, ct));
+        var reserved = await reads.ReservedByAsync(caller.UserId, ct);
+        var panel = await recommendations.GetAsync(ct);
+        var live = recommendations.LiveOf(panel);
+
         var response = new ListRecommendationsResponse();
         var position = (int)offset;
-        foreach (var (session, count) in live.Skip(position).Take(pageSize))
+        for (var i = position; i < live.Length && response.Items.Count < pageSize; i++)
         {
-            response.Items.Add(new Recommendation
-            {
-                Session = PanelSession(session),
-                ViewerCount = count,
-                Badge = string.Create(CultureInfo.InvariantCulture, $"直播中 {count}"),
-            });
+            response.Items.Add(ForCaller(live[i], reserved));
         }
         var wanted = pageSize - response.Items.Count;
-        var upcomingOffset = Math.Max(0, position - live.Count);
-        var upcoming = await SessionStore.ListUpcomingAsync(connection, caller.UserId, upcomingOffset, wanted + 1, ct);
-        foreach (var session in upcoming.Take(wanted))
+        var upcomingOffset = Math.Max(0, position - live.Length);
+        bool more;
+        if (panel.UpcomingComplete || upcomingOffset + wanted < panel.Upcoming.Length)
         {
-            var local = TimeZoneInfo.ConvertTime(session.PlannedStart, zone).ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
-            response.Items.Add(new Recommendation
+            var end = Math.Min(panel.Upcoming.Length, upcomingOffset + wanted);
+            for (var i = upcomingOffset; i < end; i++)
             {
-                Session = PanelSession(session),
-                DisplayTime = local,
-                Badge = string.Create(CultureInfo.InvariantCulture, $"{local} · {session.ReservationCount}"),
-            });
+                response.Items.Add(ForCaller(panel.UpcomingIn(zone, i), reserved));
+            }
+            more = live.Length > position + pageSize || panel.Upcoming.Length > upcomingOffset + wanted;
         }
-        if (live.Count > position + pageSize || upcoming.Count > wanted)
+        else
+        {
+            // 更多 > past the sessions the panel keeps: this page reads the store.
+            await using var connection = await database.OpenAsync(ct);
+            var upcoming = await SessionStore.ListUpcomingAsync(connection, caller.UserId, upcomingOffset, wanted + 1, ct);
+            foreach (var session in upcoming.Take(wanted))
+            {
+                response.Items.Add(ForCaller(RecommendationPanel.Format(new SessionRowEntry(session), zone), reserved));
+            }
+            more = live.Length > position + pageSize || upcoming.Count > wanted;
+        }
+        if (more)
         {
             response.NextPageToken = pageTokens.Issue(nameof(ListRecommendations), caller.UserId, new(position + pageSize));
         }
         return response;
     }
 
-    /// <summary>
-    /// A session as the panel shows it: without its description (up to 2,000 characters the panel never shows), so that
-    /// 直播推荐, which every user loads, stays a few kilobytes whatever instructors write. GetSession has the description.
-    /// </summary>
-    private static Session PanelSession(SessionRow row)
+    /// <summary>A panel item as this caller sees it: shared unless they reserved the session (then a copy saying so).</summary>
+    private static Recommendation ForCaller(Recommendation item, FrozenSet<string> reserved)
     {
-        var session = row.ToProto();
-        session.Description = "";
-        return session;
+        if (!reserved.Contains(item.Session.Id))
+        {
+            return item;
+        }
+        var copy = item.Clone();
+        copy.Session.ReservedByMe = true;
+        return copy;
     }
 }

@@ -122,6 +122,8 @@ public sealed partial class SessionGrpcService
             await triggers.SyncAfterCommitAsync(session.Id);
             events.Publish(new SessionChanged(session.Id, CoreStatus.Scheduled));
         }
+        // One rebuild covers the whole series (see PublishAsync).
+        await recommendations.RebuiltAsync(ct);
         return response;
     }
 

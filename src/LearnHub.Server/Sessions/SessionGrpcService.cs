@@ -8,7 +8,6 @@ using LearnHub.Server.Courses;
 using LearnHub.Server.Data;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
-using LearnHub.Server.Presence;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using CoreStatus = LearnHub.Core.Sessions.SessionStatus;
@@ -21,8 +20,9 @@ public sealed partial class SessionGrpcService(
     Database database,
     SessionTriggers triggers,
     ISessionEvents events,
-    ILiveViewerCounts viewers,
     PageTokens pageTokens,
+    SessionReadCache reads,
+    RecommendationsSnapshot recommendations,
     TimeProvider clock) : SessionService.SessionServiceBase
 {
     [EnableRateLimiting(RateLimitPolicies.Writes)]
@@ -82,18 +82,20 @@ public sealed partial class SessionGrpcService(
         var created = await SessionStore.FindAsync(connection, row.Id, caller.UserId, ct, tx);
         await tx.CommitAsync(ct);
         await triggers.SyncAfterCommitAsync(row.Id);
-        events.Publish(new SessionChanged(row.Id, CoreStatus.Scheduled));
+        await PublishAsync(new SessionChanged(row.Id, CoreStatus.Scheduled), ct);
         return created!.ToProto();
     }
 
+    /// <summary>Any session by id, to any signed-in caller, from <see cref="SessionReadCache"/> (no store read when cached).</summary>
     public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context)
     {
         RpcErrors.ThrowIfBadId(request.SessionId, "session_id");
         var caller = context.Caller();
-        await using var connection = await database.OpenAsync(context.CancellationToken);
-        var session = await SessionStore.FindAsync(connection, request.SessionId, caller.UserId, context.CancellationToken)
+        var ct = context.CancellationToken;
+        var session = await reads.FindAsync(request.SessionId, ct)
             ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
-        return session.ToProto();
+        var reserved = await reads.ReservedByAsync(caller.UserId, ct);
+        return session.For(reserved.Contains(session.Row.Id));
     }
 
     public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
@@ -280,10 +282,14 @@ public sealed partial class SessionGrpcService(
                 : $"直播已{StatusName(session.Status)},不能预约 (an {session.Status} session cannot be reserved).");
         }
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await SessionStore.ReserveAsync(connection, tx, session.Id, caller.UserId, nowMs, ct);
+        var added = await SessionStore.ReserveAsync(connection, tx, session.Id, caller.UserId, nowMs, ct);
         var reservedAt = await SessionStore.FindReservationTimeAsync(connection, tx, session.Id, caller.UserId, ct);
         var reserved = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
         await tx.CommitAsync(ct);
+        if (added)
+        {
+            await PublishAsync(new ReservationChanged(session.Id, caller.UserId), ct);
+        }
         return new Reservation { SessionId = session.Id, UserId = caller.UserId, CreateTime = ProtoTime.FromMs(reservedAt!.Value), Session = reserved.ToProto() };
     }
 
@@ -300,6 +306,10 @@ public sealed partial class SessionGrpcService(
             ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
         var cancelled = await SessionStore.CancelReservationAsync(connection, tx, request.SessionId, caller.UserId, ct);
         await tx.CommitAsync(ct);
+        if (cancelled)
+        {
+            await PublishAsync(new ReservationChanged(request.SessionId, caller.UserId), ct);
+        }
         return new CancelReservationResponse { Cancelled = cancelled };
     }
 
@@ -324,6 +334,23 @@ public sealed partial class SessionGrpcService(
         return response;
     }
 
+    /// <summary>
+    /// Tells every node (its caches drop the session at once here), then waits until this node's panel was rebuilt
+    /// after the change: the caller's next look at 直播推荐 through this node shows it.
+    /// </summary>
+    private Task PublishAsync(SessionChanged change, CancellationToken ct)
+    {
+        events.Publish(change);
+        return recommendations.RebuiltAsync(ct);
+    }
+
+    /// <inheritdoc cref="PublishAsync(SessionChanged, CancellationToken)"/>
+    private Task PublishAsync(ReservationChanged change, CancellationToken ct)
+    {
+        events.PublishReservation(change);
+        return recommendations.RebuiltAsync(ct);
+    }
+
     private delegate Task SessionChange(DbConnection connection, DbTransaction tx, SessionRow session, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
@@ -344,7 +371,7 @@ public sealed partial class SessionGrpcService(
         var changed = (await SessionStore.FindAsync(connection, session.Id, caller.UserId, ct, tx))!;
         await tx.CommitAsync(ct);
         await triggers.SyncAfterCommitAsync(session.Id);
-        events.Publish(new SessionChanged(session.Id, changed.Status));
+        await PublishAsync(new SessionChanged(session.Id, changed.Status), ct);
         return changed.ToProto();
     }
 

@@ -214,6 +214,30 @@ public static class SessionStore
             new { me, offset, limit }, cancellationToken: ct))).AsList();
 
     /// <summary>
+    /// The panel's sessions in one statement (one consistent read on both engines): every Live one, then the first
+    /// <paramref name="upcomingLimit"/> Scheduled ones by start. Live first; each part in the order the panel lists it
+    /// (live ones are then ordered by viewers in memory). No reserved_by_me: that is the caller's, added per call.
+    /// </summary>
+    public static async Task<IReadOnlyList<SessionRow>> ListPanelAsync(DbConnection connection, int upcomingLimit, CancellationToken ct) =>
+        (await connection.QueryAsync<SessionRow>(new CommandDefinition(
+            $"""
+            SELECT * FROM (
+                SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id WHERE s.status = 2
+                UNION ALL
+                SELECT * FROM (
+                    SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id
+                    WHERE s.status = 1 ORDER BY s.planned_start_ms, s.id LIMIT @upcomingLimit) upcoming
+            ) panel
+            ORDER BY panel.status DESC, panel.planned_start_ms, panel.id
+            """,
+            new { upcomingLimit }, cancellationToken: ct))).AsList();
+
+    /// <summary>The ids of every session <paramref name="userId"/> holds a reservation for.</summary>
+    public static async Task<IReadOnlyList<string>> ListReservedSessionIdsAsync(DbConnection connection, string userId, CancellationToken ct) =>
+        (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT session_id FROM reservations WHERE user_id = @userId", new { userId }, cancellationToken: ct))).AsList();
+
+    /// <summary>
     /// The sessions of a calendar feed overlapping [fromMs, toMs), soonest first: one instructor's, one course's or those
     /// <paramref name="reservedBy"/> reserved (null: no such filter). <paramref name="statusMask"/> has bit (1 &lt;&lt; status).
     /// </summary>

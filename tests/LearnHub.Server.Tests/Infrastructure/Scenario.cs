@@ -58,6 +58,8 @@ public static class Scenario
             var left = string.Join('\n', await DueTriggersAsync(scheduler, instant));
             throw new TimeoutException($"{e.Message}\nDue triggers left:\n{left}\nRecent log:\n{app.Logs.Describe()}", e);
         }
+        // A step's change reaches 直播推荐 through a rebuild off the request path: wait for one that began after the steps.
+        await app.Services.GetRequiredService<RecommendationsSnapshot>().RebuiltAsync(CancellationToken.None).DefaultTimeout();
     }
 
     private static async Task<List<string>> DueTriggersAsync(IScheduler scheduler, DateTimeOffset instant)
