@@ -1,5 +1,8 @@
+using Dapper;
 using LearnHub.Api.V1;
+using LearnHub.Server.Data;
 using LearnHub.Server.Presence;
+using LearnHub.Server.Sessions;
 using LearnHub.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static LearnHub.Server.Tests.Infrastructure.Scenario;
@@ -183,5 +186,41 @@ public sealed class ReadsFromMemoryTests
         Assert.Equal(Enumerable.Range(1, 7).Select(day => $"{MonthDay(day)} 19:30 · {(day == 6 ? 1 : 0)}"), seen.Select(i => i.Badge));
         Assert.Equal(ids.Select(id => id == ids[5]), seen.Select(i => i.Session.ReservedByMe));
         Assert.All(seen, i => Assert.Equal("", i.Session.Description));
+    }
+    [Fact]
+    public async Task A_failed_rebuild_leaves_the_last_panel_served_and_is_tried_again()
+    {
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var viewer = await app.CreateUserAsync("xiaowang");
+        var ch19 = await instructor.ScheduleAsync(Shanghai(1, 19, 30), title: "经济基础第19章考点梳理");
+        await viewer.ReserveAsync(ch19.Id);
+        Assert.Single(await PanelAsync(viewer));
+        var database = app.Services.GetRequiredService<Database>();
+        async Task ExecuteAsync(string sql)
+        {
+            await using var connection = await database.OpenAsync(CancellationToken.None);
+            await connection.ExecuteAsync(sql, new { id = ch19.Id });
+        }
+
+        // The sessions table away (as a store that fails to answer): the periodic rebuild fails and says so.
+        await ExecuteAsync("ALTER TABLE sessions RENAME TO sessions_away");
+        try
+        {
+            app.Clock.Advance(new SessionReadOptions().MissedEventBound);
+            await Wait.UntilAsync(() => Task.FromResult(app.Logs.Describe()), log => log.Contains("Rebuilding 直播推荐 failed", StringComparison.Ordinal), what: "the failed rebuild logged");
+            var served = Assert.Single(await PanelAsync(viewer));
+            Assert.Equal("经济基础第19章考点梳理", served.Session.Title);
+            Assert.True(served.Session.ReservedByMe);
+            await ExecuteAsync("UPDATE sessions_away SET title = '经济基础第19章考点梳理(改)' WHERE id = @id");
+        }
+        finally
+        {
+            await ExecuteAsync("ALTER TABLE sessions_away RENAME TO sessions");
+        }
+
+        // Back: the retry rebuilds the panel from the store as it now stands.
+        app.Clock.Advance(new SessionReadOptions().RebuildRetryDelay);
+        await Wait.UntilAsync(() => PanelAsync(viewer), p => p.Single().Session.Title == "经济基础第19章考点梳理(改)", what: "the panel rebuilt after the retry");
     }
 }
