@@ -106,6 +106,12 @@ bench_start_postgres() {
     || { cat "$BENCH_PG_DIR/postgres.log" >&2; return 1; }
 }
 
+# The connection string's tuning for the benchmarks (docs/operations.md): a pool sized for a 2-core database, statements
+# prepared once per connection instead of parsed and planned per call. PG_CS_EXTRA="" gives Npgsql's defaults.
+PG_CS_EXTRA=${PG_CS_EXTRA-"Maximum Pool Size=16;Max Auto Prepare=20"}
+# pg_cs DATABASE [EXTRA]: the server's Storage:ConnectionString for a database of the private PostgreSQL.
+pg_cs() { echo "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$1${2:+;$2}"; }
+
 # pg_sql DATABASE SQL…: runs SQL through psql on the private server (stops at the first error).
 pg_sql() {
   local database=$1

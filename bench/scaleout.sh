@@ -21,7 +21,6 @@ source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
 TOPOLOGIES=${TOPOLOGIES:-"sqlite pg1 pg2 pg1d"}
 WATCH_TOPOLOGIES=${WATCH_TOPOLOGIES:-"sqlite pg1 pg2"}
-PG_CS_EXTRA=${PG_CS_EXTRA-"Maximum Pool Size=16;Max Auto Prepare=20"}
 DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNS=${CONNS:-50} STREAMS=${STREAMS:-20} ROUNDS=${ROUNDS:-3}
 WARMUP_ROUND=${WARMUP_ROUND:-8} VERIFY=${VERIFY:-3000}
 HOLDERS=${HOLDERS:-30} STREAMS_PER_USER=${STREAMS_PER_USER:-150} BURST_USERS=${BURST_USERS:-20}
@@ -45,8 +44,6 @@ if [[ $uses_pg == yes ]]; then
   bench_start_redis
   echo "$(elapsed) PostgreSQL 15 on 127.0.0.1:$PG_PORT ($BENCH_PG_DIR), Redis $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT"
 fi
-# pg_cs DATABASE [EXTRA]
-pg_cs() { echo "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$1${2:+;$2}"; }
 
 # Every node: limits raised so that the read limiter runs on every call but never refuses one; a holder user opens
 # STREAMS_PER_USER streams (split over the nodes when there are two).

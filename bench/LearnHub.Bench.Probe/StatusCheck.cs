@@ -11,13 +11,21 @@ namespace LearnHub.Bench.Probe;
 /// </summary>
 public static class StatusCheck
 {
-    public static async Task<int> RunAsync(Uri url, string token)
+    /// <param name="calls">Names of the calls to make (a body file without ".bin", e.g. "ping" for the bare server, which
+    /// serves nothing else); empty: all of them.</param>
+    public static async Task<int> RunAsync(Uri url, string token, IReadOnlyCollection<string> calls)
     {
+        var unknown = calls.Where(c => !BenchCalls.All.Any(b => b.File == c + ".bin")).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"not a benchmarked call: {string.Join(", ", unknown)}");
+            return 2;
+        }
         using var channel = GrpcChannel.ForAddress(url);
         var headers = new Metadata { { "authorization", "Bearer " + token } };
         var deadline = DateTime.UtcNow.AddSeconds(10);
         var failures = 0;
-        foreach (var (file, path, _) in BenchCalls.All)
+        foreach (var (file, path, _) in BenchCalls.All.Where(b => calls.Count == 0 || calls.Contains(Path.GetFileNameWithoutExtension(b.File))))
         {
             try
             {

@@ -36,8 +36,11 @@ public static class AdminRegistration
         return services;
     }
 
-    /// <summary>Culture and account endpoints, static assets and the interactive components. Call after authentication.</summary>
-    public static WebApplication MapLearnHubAdmin(this WebApplication app)
+    /// <summary>
+    /// The console's own middleware (the culture of its pages, antiforgery of its forms). Call after authentication and
+    /// authorization; the host runs it for browser requests only, so API calls do not pay for it.
+    /// </summary>
+    public static IApplicationBuilder UseLearnHubAdmin(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseRequestLocalization(o =>
@@ -49,6 +52,13 @@ public static class AdminRegistration
             o.RequestCultureProviders = [new Microsoft.AspNetCore.Localization.CookieRequestCultureProvider()];
         });
         app.UseAntiforgery();
+        return app;
+    }
+
+    /// <summary>Culture and account endpoints, static assets and the interactive components.</summary>
+    public static WebApplication MapLearnHubAdmin(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
         app.MapStaticAssets();
         // A POST with the antiforgery token (form binding demands it): another site cannot change a user's saved language.
         app.MapPost("/account/culture", async ([FromForm] string culture, [FromForm] string? returnUrl, HttpContext http, IUserPreferences preferences) =>

@@ -32,16 +32,8 @@ public static class RateLimitPolicies
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
         services.AddRateLimiter(limiter =>
         {
-            limiter.AddPolicy(Reads, http => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ =>
-            {
-                var o = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-                return Bucket(o.ReadBurst, o.ReadsPerSecond, TimeSpan.FromSeconds(1));
-            }));
-            limiter.AddPolicy(Writes, http => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ =>
-            {
-                var o = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-                return Bucket(o.WriteBurst, o.WritesPerMinute, TimeSpan.FromMinutes(1));
-            }));
+            limiter.AddPolicy<string, ReadBuckets>(Reads);
+            limiter.AddPolicy<string, WriteBuckets>(Writes);
             limiter.OnRejected = (context, _) => WriteResourceExhausted(context.HttpContext, context.Lease);
         });
         return services;
@@ -56,10 +48,29 @@ public static class RateLimitPolicies
         AutoReplenishment = true,
     };
 
+    /// <summary>A bucket per user (per address for anonymous requests); a token's principal carries its key ready-made.</summary>
     private static string PartitionKey(HttpContext http) =>
-        http.User.FindFirst(Identity.TokenClaims.Subject)?.Value is { } userId
-            ? "user:" + userId
-            : "ip:" + http.Connection.RemoteIpAddress;
+        http.User is Identity.CallerPrincipal caller ? caller.RateLimitKey
+        : http.User.FindFirst(Identity.TokenClaims.Subject)?.Value is { } userId ? "user:" + userId
+        : "ip:" + http.Connection.RemoteIpAddress;
+
+    private sealed class ReadBuckets(IOptions<RateLimitOptions> options) : IRateLimiterPolicy<string>
+    {
+        private readonly Func<string, TokenBucketRateLimiterOptions> bucket = _ => Bucket(options.Value.ReadBurst, options.Value.ReadsPerSecond, TimeSpan.FromSeconds(1));
+
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+        public RateLimitPartition<string> GetPartition(HttpContext httpContext) => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(httpContext), bucket);
+    }
+
+    private sealed class WriteBuckets(IOptions<RateLimitOptions> options) : IRateLimiterPolicy<string>
+    {
+        private readonly Func<string, TokenBucketRateLimiterOptions> bucket = _ => Bucket(options.Value.WriteBurst, options.Value.WritesPerMinute, TimeSpan.FromMinutes(1));
+
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+        public RateLimitPartition<string> GetPartition(HttpContext httpContext) => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(httpContext), bucket);
+    }
 
     /// <summary>A gRPC trailers-only response: the limiter middleware runs before gRPC, so it must speak gRPC itself.</summary>
     private static ValueTask WriteResourceExhausted(HttpContext http, RateLimitLease lease)

@@ -14,7 +14,6 @@ using LearnHub.Server.Presence;
 using LearnHub.Server.ScaleOut;
 using LearnHub.Server.Sessions;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quartz;
 
@@ -117,10 +116,12 @@ public static class LearnHubRegistration
         services.AddSingleton<UserAccessChangeFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<UserAccessChangeFeed>());
         services.AddSingleton<OpenConnections>();
+        services.AddSingleton<ValidatedTokens>();
+        services.AddSingleton<ApiTokenAuthenticator>();
         // Bearer tokens for API clients, the cookie for the admin console; one scheme picks between them per request.
         services.AddAuthentication(AuthSchemes.ApiOrCookie)
             .AddPolicyScheme(AuthSchemes.ApiOrCookie, "Bearer token or admin cookie", o => o.ForwardDefaultSelector = AuthSchemes.Select)
-            .AddJwtBearer()
+            .AddScheme<ApiTokenOptions, ApiTokenHandler>(ApiTokenDefaults.Scheme, null)
             .AddCookie(o =>
             {
                 o.Cookie.Name = AuthSchemes.AdminCookieName;
@@ -131,27 +132,6 @@ public static class LearnHubRegistration
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
                 o.Events.OnValidatePrincipal = CurrentAccessEvents.OnValidatePrincipal;
-            });
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<TokenIssuer, TimeProvider>((options, issuer, clock) =>
-            {
-                options.MapInboundClaims = false;
-                options.TokenValidationParameters = issuer.ValidationParameters();
-                options.TimeProvider = clock;
-                // Browsers' WebSocket and SSE clients cannot set headers: the hub takes the token from the query.
-                options.Events = new JwtBearerEvents
-                {
-                    OnMessageReceived = context =>
-                    {
-                        if (AuthSchemes.IsHubRequest(context.HttpContext) && context.Request.Query["access_token"] is { Count: 1 } token)
-                        {
-                            context.Token = token.ToString();
-                        }
-                        return Task.CompletedTask;
-                    },
-                    OnTokenValidated = CurrentAccessEvents.OnTokenValidated,
-                    OnChallenge = CurrentAccessEvents.OnChallenge,
-                };
             });
         // Every gRPC service and admin page declares [Authorize] itself (a test checks each service).
         services.AddAuthorization();
@@ -212,14 +192,27 @@ public static class LearnHubRegistration
         services.AddHostedService(sp => sp.GetRequiredService<SessionTriggerReconciler>());
     }
 
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+    private const string AuthorizationMiddlewareSetKey = "__AuthorizationMiddlewareSet";
+
     public static WebApplication MapLearnHub(this WebApplication app)
     {
-        app.UseWebSecurityHeaders();
+        // Browser requests (console pages, account endpoints, the hub, calendar feeds) get the web side's middleware;
+        // gRPC calls skip it, as they skip everything only the console needs (docs/benchmarks.md: the call pipeline).
+        app.UseWhen(context => !GrpcTrailersOnly.IsGrpcRequest(context), web => web.UseWebSecurityHeaders());
         app.UseStoreFaultHandling();
         app.UseWatchStreamBodyRate();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        // gRPC calls are authenticated by the token cache directly and authorized by their services' [Authorize];
+        // browser requests go through ASP.NET Core's middleware (cookie or token, through the ApiOrCookie scheme).
+        // WebApplication adds that middleware to the whole pipeline by itself unless the app marks it as placed (the
+        // keys UseAuthentication and UseAuthorization set on the outer builder): without the marks, every gRPC call
+        // would be authenticated and authorized twice.
+        app.UseWhen(GrpcTrailersOnly.IsGrpcRequest, api => api.UseMiddleware<GrpcCallAuthentication>().UseMiddleware<GrpcCallAuthorization>());
+        app.UseWhen(context => !GrpcTrailersOnly.IsGrpcRequest(context), web => web.UseAuthentication().UseAuthorization());
+        ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
+        ((IApplicationBuilder)app).Properties[AuthorizationMiddlewareSetKey] = true;
         app.UseRateLimiter();
+        app.UseWhen(context => !GrpcTrailersOnly.IsGrpcRequest(context), web => web.UseLearnHubAdmin());
         app.MapGrpcService<SessionGrpcService>();
         app.MapGrpcService<CourseGrpcService>();
         app.MapGrpcService<NotificationGrpcService>();

@@ -20,19 +20,16 @@ public static class WebSecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
         "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-    /// <summary>Call first in the pipeline, so refusals (401, 429, redirects to sign-in) carry the headers too.</summary>
+    /// <summary>Call first in the pipeline (for browser requests), so refusals (401, 429, redirects to sign-in) carry the headers too.</summary>
     public static IApplicationBuilder UseWebSecurityHeaders(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            if (!(context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) ?? false))
-            {
-                var headers = context.Response.Headers;
-                headers.XContentTypeOptions = "nosniff";
-                // Nothing in the console needs to tell another site where a link came from; feed keys travel in URLs.
-                headers["Referrer-Policy"] = "no-referrer";
-                headers.XFrameOptions = "DENY";
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            }
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            // Nothing in the console needs to tell another site where a link came from; feed keys travel in URLs.
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.XFrameOptions = "DENY";
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
             return next(context);
         });
 }

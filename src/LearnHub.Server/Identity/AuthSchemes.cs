@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace LearnHub.Server.Identity;
 
@@ -20,12 +19,12 @@ public static class AuthSchemes
         if (context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
             || (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) ?? false))
         {
-            return JwtBearerDefaults.AuthenticationScheme;
+            return ApiTokenDefaults.Scheme;
         }
         if (IsHubRequest(context))
         {
             return context.Request.Query.ContainsKey("access_token") || !context.Request.Cookies.ContainsKey(AdminCookieName)
-                ? JwtBearerDefaults.AuthenticationScheme
+                ? ApiTokenDefaults.Scheme
                 : CookieAuthenticationDefaults.AuthenticationScheme;
         }
         return CookieAuthenticationDefaults.AuthenticationScheme;

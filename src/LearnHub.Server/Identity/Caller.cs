@@ -18,6 +18,10 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
 
     public static Caller? From(ClaimsPrincipal principal)
     {
+        if (principal is CallerPrincipal fromToken)
+        {
+            return fromToken.Caller;
+        }
         var id = principal.FindFirstValue(TokenClaims.Subject);
         if (principal.Identity?.IsAuthenticated != true || string.IsNullOrEmpty(id))
         {

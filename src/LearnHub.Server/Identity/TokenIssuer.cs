@@ -42,7 +42,7 @@ public sealed class TokenIssuer(SigningKeyStore keys, IOptions<IdentityOptions> 
         NameClaimType = TokenClaims.Name,
         RoleClaimType = TokenClaims.Role,
         ClockSkew = TimeSpan.FromSeconds(30),
-        // IdentityModel reads the wall clock, not JwtBearerOptions.TimeProvider: judge lifetimes by the clock tokens are minted with.
+        // IdentityModel reads the wall clock: judge lifetimes by the clock tokens are minted with (tests move it).
         LifetimeValidator = (notBefore, expires, _, parameters) =>
         {
             var now = clock.GetUtcNow().UtcDateTime;
