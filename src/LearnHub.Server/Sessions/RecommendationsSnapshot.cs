@@ -152,6 +152,9 @@ public sealed partial class RecommendationsSnapshot : BackgroundService
         }
     }
 
+    /// <summary>Held by every build; a test holds it to keep rebuilds from running.</summary>
+    internal SemaphoreSlim BuildGate => building;
+
     private void Stale() => wake.Writer.TryWrite(true);
 
     private async Task<RecommendationPanel> FirstBuildAsync(CancellationToken ct)

@@ -223,4 +223,35 @@ public sealed class ReadsFromMemoryTests
         app.Clock.Advance(new SessionReadOptions().RebuildRetryDelay);
         await Wait.UntilAsync(() => PanelAsync(viewer), p => p.Single().Session.Title == "经济基础第19章考点梳理(改)", what: "the panel rebuilt after the retry");
     }
+    [Fact]
+    public async Task A_reservation_returns_only_once_the_panel_of_its_node_shows_it()
+    {
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var viewer = await app.CreateUserAsync("xiaowang");
+        var ch19 = await instructor.ScheduleAsync(Shanghai(1, 19, 30));
+        Assert.Equal($"{MonthDay(1)} 19:30 · 0", Assert.Single(await PanelAsync(viewer)).Badge);
+        var snapshot = app.Services.GetRequiredService<RecommendationsSnapshot>();
+        var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listening = app.Services.GetRequiredService<ISessionEvents>().SubscribeReservations(_ => committed.TrySetResult());
+
+        // Rebuilds held: the reservation commits and is told, but its call must not answer before a rebuild ran.
+        await snapshot.BuildGate.WaitAsync(TestContext.Current.CancellationToken);
+        Task<Reservation> reserving;
+        try
+        {
+            reserving = viewer.Sessions.ReserveSessionAsync(new ReserveSessionRequest { SessionId = ch19.Id }).ResponseAsync;
+            await committed.Task.DefaultTimeout();
+            var meanwhile = Assert.Single(await PanelAsync(viewer));
+            Assert.Equal($"{MonthDay(1)} 19:30 · 0", meanwhile.Badge); // the panel was not rebuilt yet...
+            Assert.True(meanwhile.Session.ReservedByMe); // ...but the caller's own flag is already right
+            Assert.False(reserving.IsCompleted);
+        }
+        finally
+        {
+            snapshot.BuildGate.Release();
+        }
+        await reserving.DefaultTimeout();
+        Assert.Equal($"{MonthDay(1)} 19:30 · 1", Assert.Single(await PanelAsync(viewer)).Badge);
+    }
 }
