@@ -11,7 +11,8 @@ public static class InboxStore
     /// <summary>
     /// Receives, for <paramref name="followerId"/> at <paramref name="nowMs"/>, every broadcast approved in the last 72 hours
     /// ([A, A + 72 h) contains now) by a creator they follow and have not blocked. Unique rows per (follower,
-    /// broadcast) make a simultaneous second sign-in deliver nothing twice. Returns the newly received broadcast ids.
+    /// broadcast) make a simultaneous second sign-in deliver nothing twice. Counts them in their reach (已收到) and
+    /// returns the newly received broadcast ids.
     /// </summary>
     public static async Task<IReadOnlyList<string>> DeliverAsync(DbConnection connection, DbTransaction tx, string followerId, long nowMs, CancellationToken ct)
     {
@@ -28,13 +29,7 @@ public static class InboxStore
             RETURNING broadcast_id
             """,
             new { followerId, nowMs, windowStartMs = nowMs - (long)BroadcastRules.DeliveryWindow.TotalMilliseconds }, tx, cancellationToken: ct))).AsList();
-        if (received.Count > 0)
-        {
-            // In id order: two deliveries of the same broadcasts lock their rows in the same order.
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE broadcasts SET received_count = received_count + 1 WHERE id = @id",
-                received.Order(StringComparer.Ordinal).Select(id => new { id }), tx, cancellationToken: ct));
-        }
+        await CountAsync(connection, tx, ReceivedCount, received, ct);
         return received;
     }
 
@@ -91,7 +86,7 @@ public static class InboxStore
     }
 
     /// <summary>
-    /// Marks visible messages read and counts the newly read on their broadcasts (the creator's 已读); hidden ones
+    /// Marks visible messages read and counts the newly read on their broadcasts' reach (the creator's 已读); hidden ones
     /// (taken down, from a blocked creator) were not read, whatever "all" says.
     /// </summary>
     public static async Task MarkReadAsync(DbConnection connection, DbTransaction tx, string me, IReadOnlyCollection<string>? ids, long nowMs, CancellationToken ct)
@@ -104,12 +99,32 @@ public static class InboxStore
             RETURNING broadcast_id
             """,
             new { me, ids, nowMs }, tx, cancellationToken: ct))).AsList();
-        if (newlyRead.Count > 0)
+        await CountAsync(connection, tx, ReadCount, newlyRead, ct);
+    }
+
+    private const string ReceivedCount = "received_count";
+    private const string ReadCount = "read_count";
+
+    /// <summary>
+    /// Adds one to <paramref name="column"/> of each broadcast's reach row (群发记录's 已收到 / 已读), creating the row
+    /// on its first count: one set-based statement, rows in id order, so that two transactions counting the same
+    /// broadcasts lock their rows in the same order.
+    /// </summary>
+    private static async Task CountAsync(DbConnection connection, DbTransaction tx, string column, IReadOnlyList<string> broadcastIds, CancellationToken ct)
+    {
+        if (broadcastIds.Count == 0)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE broadcasts SET read_count = read_count + 1 WHERE id = @id",
-                newlyRead.Order(StringComparer.Ordinal).Select(id => new { id }), tx, cancellationToken: ct));
+            return;
         }
+        var (inIds, ids) = SqlDialect.InList(connection, "b.id", "@ids", broadcastIds);
+        // The SELECT's WHERE also keeps SQLite from reading "ON CONFLICT" as a join constraint.
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO broadcast_reach (broadcast_id, {column})
+            SELECT b.id, 1 FROM broadcasts b WHERE {inIds} ORDER BY b.id
+            ON CONFLICT (broadcast_id) DO UPDATE SET {column} = broadcast_reach.{column} + 1
+            """,
+            new { ids }, tx, cancellationToken: ct));
     }
 
     public static async Task<bool> DeleteAsync(DbConnection connection, DbTransaction tx, string me, string broadcastId, CancellationToken ct) =>
