@@ -17,6 +17,19 @@ public static class Explain
 {
     // Keep in step with src/LearnHub.Server/Broadcasts/InboxStore.cs.
     private const string Deliver = """
+        INSERT INTO inbox_messages (follower_id, broadcast_id, creator_id, received_at_ms)
+        SELECT @followerId, b.id, b.creator_id, @nowMs
+        FROM follows f
+        JOIN broadcasts b ON b.creator_id = f.creator_id AND b.status = 2
+            AND b.approved_at_ms <= @nowMs AND b.approved_at_ms > @windowStartMs
+        WHERE f.follower_id = @followerId
+          AND NOT EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @followerId AND p.creator_id = f.creator_id AND p.blocked = 1)
+        ON CONFLICT (follower_id, broadcast_id) DO NOTHING
+        RETURNING broadcast_id
+        """;
+
+    /// <summary>Before migration 0009: inbox rows without their creator.</summary>
+    private const string DeliverLegacy = """
         INSERT INTO inbox_messages (follower_id, broadcast_id, received_at_ms)
         SELECT @followerId, b.id, @nowMs
         FROM follows f
@@ -38,18 +51,36 @@ public static class Explain
         ON CONFLICT (broadcast_id) DO UPDATE SET received_count = broadcast_reach.received_count + 1
         """;
 
-    private const string Visible = """
-        m.follower_id = @me AND m.deleted = 0 AND b.status = 2
-        AND NOT EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @me AND p.creator_id = b.creator_id AND p.blocked = 1)
+    private const string Summary = """
+        WITH mine AS (
+            SELECT m.creator_id, COUNT(*) AS total, SUM(CASE WHEN m.read_at_ms IS NULL THEN 1 ELSE 0 END) AS unread
+            FROM inbox_messages m
+            WHERE m.follower_id = @me AND m.deleted = 0
+            GROUP BY m.creator_id),
+        down AS (
+            SELECT b.creator_id, COUNT(*) AS total, SUM(CASE WHEN m.read_at_ms IS NULL THEN 1 ELSE 0 END) AS unread
+            FROM mine
+            CROSS JOIN broadcasts b
+            CROSS JOIN inbox_messages m
+            WHERE b.creator_id = mine.creator_id AND b.status = 6
+              AND m.follower_id = @me AND m.broadcast_id = b.id AND m.deleted = 0
+            GROUP BY b.creator_id)
+        SELECT CAST(COALESCE(SUM(CASE WHEN COALESCE(p.muted, 0) = 1 THEN 0 ELSE mine.unread - COALESCE(down.unread, 0) END), 0) AS bigint) AS unread,
+               CAST(COALESCE(SUM(mine.total - COALESCE(down.total, 0)), 0) AS bigint) AS total
+        FROM mine
+        LEFT JOIN down ON down.creator_id = mine.creator_id
+        LEFT JOIN creator_preferences p ON p.user_id = @me AND p.creator_id = mine.creator_id
+        WHERE COALESCE(p.blocked, 0) = 0
         """;
 
-    private const string MutedColumn =
-        "EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @me AND p.creator_id = b.creator_id AND p.muted = 1)";
-
-    private const string Summary = $"""
-        SELECT COALESCE(SUM(CASE WHEN m.read_at_ms IS NULL AND NOT {MutedColumn} THEN 1 ELSE 0 END), 0) AS unread, COUNT(*) AS total
+    /// <summary>Before migration 0009: each message joined to its broadcast and the follower's preferences.</summary>
+    private const string SummaryLegacy = """
+        SELECT COALESCE(SUM(CASE WHEN m.read_at_ms IS NULL
+                                  AND NOT EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @me AND p.creator_id = b.creator_id AND p.muted = 1)
+                             THEN 1 ELSE 0 END), 0) AS unread, COUNT(*) AS total
         FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id
-        WHERE {Visible}
+        WHERE m.follower_id = @me AND m.deleted = 0 AND b.status = 2
+          AND NOT EXISTS (SELECT 1 FROM creator_preferences p WHERE p.user_id = @me AND p.creator_id = b.creator_id AND p.blocked = 1)
         """;
 
     /// <summary>Empties what the reader received from the 72-hour window, keeping any older history (INBOX_HISTORY_DAYS).</summary>
@@ -67,12 +98,12 @@ public static class Explain
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var windowStartMs = nowMs - (long)BroadcastRules.DeliveryWindow.TotalMilliseconds;
         Console.WriteLine($"sqlite {Loader.Scalar(connection, "SELECT sqlite_version()")}; sqlite_stat1 present: {Loader.Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")}");
-        Plan(connection, "delivery (InboxStore.DeliverAsync)", Deliver, reader, nowMs, windowStartMs);
-        Plan(connection, "summary (InboxStore.SummaryAsync)", Summary, reader, nowMs, windowStartMs);
         var legacy = Convert.ToInt64(Loader.Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('broadcasts') WHERE name = 'received_count'"), CultureInfo.InvariantCulture) > 0;
         Console.WriteLine(legacy
-            ? "schema before migration 0009: received_count on the broadcasts row, one UPDATE per received broadcast"
-            : "schema with migration 0009: received_count in broadcast_reach, one upsert for all received broadcasts");
+            ? "schema before migration 0009: received_count on the broadcasts row, one UPDATE per received broadcast; summary joins every message"
+            : "schema with migration 0009: received_count in broadcast_reach, one upsert for all received broadcasts; summary per creator");
+        Plan(connection, "delivery (InboxStore.DeliverAsync)", legacy ? DeliverLegacy : Deliver, reader, nowMs, windowStartMs);
+        Plan(connection, "summary (InboxStore.SummaryAsync)", legacy ? SummaryLegacy : Summary, reader, nowMs, windowStartMs);
         Plan(connection, "received count", legacy ? CountReceivedLegacy : CountReceived, reader, nowMs, windowStartMs);
         Plan(connection, "approval: follower count (BroadcastStore.FollowerCountAsync)", "SELECT follower_count FROM users WHERE id = @id", reader, nowMs, windowStartMs);
 
@@ -123,7 +154,7 @@ public static class Explain
                 }
                 times.Add(clock.Elapsed.TotalMilliseconds);
                 clock.Restart();
-                using (var summary = Command(connection, null, Summary, reader, nowMs, windowStartMs))
+                using (var summary = Command(connection, null, legacy ? SummaryLegacy : Summary, reader, nowMs, windowStartMs))
                 using (var rows = summary.ExecuteReader())
                 {
                     rows.Read();
@@ -153,7 +184,7 @@ public static class Explain
     private static int CheckIn(SqliteConnection connection, SqliteTransaction tx, bool legacy, string reader, long nowMs, long windowStartMs)
     {
         var ids = new List<string>();
-        using (var insert = Command(connection, tx, Deliver, reader, nowMs, windowStartMs))
+        using (var insert = Command(connection, tx, legacy ? DeliverLegacy : Deliver, reader, nowMs, windowStartMs))
         using (var rows = insert.ExecuteReader())
         {
             while (rows.Read())
@@ -206,7 +237,7 @@ public static class Explain
                 Command(connection, tx, ResetWindow, reader, nowMs, windowStartMs).ExecuteNonQuery();
                 var clock = Stopwatch.StartNew();
                 var ids = new List<string>();
-                using (var insert = Command(connection, tx, Deliver, reader, nowMs, windowStartMs))
+                using (var insert = Command(connection, tx, legacy ? DeliverLegacy : Deliver, reader, nowMs, windowStartMs))
                 using (var rows = insert.ExecuteReader())
                 {
                     while (rows.Read())
@@ -219,7 +250,7 @@ public static class Explain
                 CountReceivedIds(connection, tx, legacy, ids);
                 first[1].Add(clock.Elapsed.TotalMilliseconds);
                 clock.Restart();
-                using (var summary = Command(connection, tx, Summary, reader, nowMs, windowStartMs))
+                using (var summary = Command(connection, tx, legacy ? SummaryLegacy : Summary, reader, nowMs, windowStartMs))
                 using (var rows = summary.ExecuteReader())
                 {
                     rows.Read();
@@ -229,7 +260,7 @@ public static class Explain
 
                 // Then a steady one in the same transaction: nothing new.
                 clock.Restart();
-                using (var insert = Command(connection, tx, Deliver, reader, nowMs, windowStartMs))
+                using (var insert = Command(connection, tx, legacy ? DeliverLegacy : Deliver, reader, nowMs, windowStartMs))
                 using (var rows = insert.ExecuteReader())
                 {
                     while (rows.Read())
@@ -239,7 +270,7 @@ public static class Explain
                 }
                 steady[0].Add(clock.Elapsed.TotalMilliseconds);
                 clock.Restart();
-                using (var summary = Command(connection, tx, Summary, reader, nowMs, windowStartMs))
+                using (var summary = Command(connection, tx, legacy ? SummaryLegacy : Summary, reader, nowMs, windowStartMs))
                 using (var rows = summary.ExecuteReader())
                 {
                     rows.Read();

@@ -165,7 +165,8 @@ public static class Loader
         // Reach (群发记录's counts): a row for every approved one, as on a platform where every creator has followers; half
         // the followers received it, a quarter read it. A store migrated before 0009 keeps them on the broadcasts row
         // (left 0 here: only their updates are measured).
-        if (Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'broadcast_reach'"), CultureInfo.InvariantCulture) > 0)
+        var migrated0009 = Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'broadcast_reach'"), CultureInfo.InvariantCulture) > 0;
+        if (migrated0009)
         {
             Exec(connection, """
                 INSERT INTO broadcast_reach (broadcast_id, received_count, read_count)
@@ -185,9 +186,10 @@ public static class Loader
             using var tx = connection.BeginTransaction();
             using var command = connection.CreateCommand();
             command.Transaction = tx;
-            command.CommandText = """
-                INSERT INTO inbox_messages (follower_id, broadcast_id, received_at_ms, read_at_ms, deleted)
-                SELECT f.follower_id, b.id, b.approved_at_ms + 600000, b.approved_at_ms + 3600000, 0
+            // Since migration 0009 each message carries its broadcast's creator.
+            command.CommandText = $"""
+                INSERT INTO inbox_messages (follower_id, broadcast_id, {(migrated0009 ? "creator_id, " : "")}received_at_ms, read_at_ms, deleted)
+                SELECT f.follower_id, b.id, {(migrated0009 ? "b.creator_id, " : "")}b.approved_at_ms + 600000, b.approved_at_ms + 3600000, 0
                 FROM follows f JOIN broadcasts b ON b.creator_id = f.creator_id AND b.status = 2
                     AND b.approved_at_ms > $from AND b.approved_at_ms <= $to
                 WHERE f.follower_id LIKE 'u_bench_reader_%'

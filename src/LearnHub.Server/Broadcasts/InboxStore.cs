@@ -18,8 +18,8 @@ public static class InboxStore
     {
         var received = (await connection.QueryAsync<string>(new CommandDefinition(
             """
-            INSERT INTO inbox_messages (follower_id, broadcast_id, received_at_ms)
-            SELECT @followerId, b.id, @nowMs
+            INSERT INTO inbox_messages (follower_id, broadcast_id, creator_id, received_at_ms)
+            SELECT @followerId, b.id, b.creator_id, @nowMs
             FROM follows f
             JOIN broadcasts b ON b.creator_id = f.creator_id AND b.status = 2
                 AND b.approved_at_ms <= @nowMs AND b.approved_at_ms > @windowStartMs
@@ -72,14 +72,36 @@ public static class InboxStore
             """,
             new { me, unreadOnly = unreadOnly ? 1 : 0, beforeReceivedMs, beforeId, limit, onlyIds }, cancellationToken: ct))).AsList();
 
-    /// <summary>(unread not counting muted creators, total visible).</summary>
+    /// <summary>
+    /// (unread not counting muted creators, total visible). Counted per creator from ix_inbox_summary (each message
+    /// carries its creator), then the creators the follower blocked dropped and muted ones' unread left out, and the
+    /// messages of taken-down broadcasts taken off (found from those creators through ix_broadcasts_taken_down): no
+    /// lookup per message. A delivered broadcast is approved or taken down, so this is <see cref="Visible"/> counted.
+    /// CROSS JOIN keeps SQLite's join order (creators first); to PostgreSQL it is an inner join.
+    /// </summary>
     public static async Task<(int Unread, int Total)> SummaryAsync(DbConnection connection, string me, CancellationToken ct, DbTransaction? tx = null)
     {
         var row = await connection.QuerySingleAsync<SummaryRow>(new CommandDefinition(
-            $"""
-            SELECT COALESCE(SUM(CASE WHEN m.read_at_ms IS NULL AND NOT {MutedColumn} THEN 1 ELSE 0 END), 0) AS unread, COUNT(*) AS total
-            FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id
-            WHERE {Visible}
+            """
+            WITH mine AS (
+                SELECT m.creator_id, COUNT(*) AS total, SUM(CASE WHEN m.read_at_ms IS NULL THEN 1 ELSE 0 END) AS unread
+                FROM inbox_messages m
+                WHERE m.follower_id = @me AND m.deleted = 0
+                GROUP BY m.creator_id),
+            down AS (
+                SELECT b.creator_id, COUNT(*) AS total, SUM(CASE WHEN m.read_at_ms IS NULL THEN 1 ELSE 0 END) AS unread
+                FROM mine
+                CROSS JOIN broadcasts b
+                CROSS JOIN inbox_messages m
+                WHERE b.creator_id = mine.creator_id AND b.status = 6
+                  AND m.follower_id = @me AND m.broadcast_id = b.id AND m.deleted = 0
+                GROUP BY b.creator_id)
+            SELECT CAST(COALESCE(SUM(CASE WHEN COALESCE(p.muted, 0) = 1 THEN 0 ELSE mine.unread - COALESCE(down.unread, 0) END), 0) AS bigint) AS unread,
+                   CAST(COALESCE(SUM(mine.total - COALESCE(down.total, 0)), 0) AS bigint) AS total
+            FROM mine
+            LEFT JOIN down ON down.creator_id = mine.creator_id
+            LEFT JOIN creator_preferences p ON p.user_id = @me AND p.creator_id = mine.creator_id
+            WHERE COALESCE(p.blocked, 0) = 0
             """,
             new { me }, tx, cancellationToken: ct));
         return ((int)row.Unread, (int)row.Total);

@@ -14,7 +14,8 @@ namespace LearnHub.Server.Tests.Broadcasts;
 /// 群发记录's reach: how many followers received a broadcast and how many read it. Each follower counts once, however
 /// often and however they receive it (check-in or the open inbox stream), muted or not; a follower who blocked the
 /// creator never receives it; deleting the message or blocking afterwards does not take it back. Migration 0009 moved
-/// the counts off the broadcast row (delivery bumps them in one statement) and keeps the counts already made.
+/// the counts off the broadcast row (delivery bumps them in one statement) and keeps the counts already made, and gave
+/// each inbox message its creator (the badge is counted per creator).
 /// </summary>
 public sealed class ReachTests
 {
@@ -112,7 +113,8 @@ public sealed class ReachTests
                 await connection.ExecuteAsync(
                     """
                     INSERT INTO users (id, handle, display_name, roles, time_zone, created_at_ms, certified)
-                    VALUES ('u_old_coco', 'wanhongcoco', '万红coco', 'instructor,viewer', 'Asia/Shanghai', 0, 1)
+                    VALUES ('u_old_coco', 'wanhongcoco', '万红coco', 'instructor,viewer', 'Asia/Shanghai', 0, 1),
+                           ('u_old_fan', 'xiaoli', '小李', 'viewer', 'Asia/Shanghai', 0, 0)
                     """);
                 await connection.ExecuteAsync(
                     """
@@ -124,6 +126,13 @@ public sealed class ReachTests
                             @submitted, @deadline, @approved, @approved, 9, 0, 0)
                     """,
                     new { submitted = approvedMs - 60_000, deadline = approvedMs + 86_400_000, approved = approvedMs });
+                // A follower who received the first one before the upgrade (unread).
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO follows (follower_id, creator_id, created_at_ms) VALUES ('u_old_fan', 'u_old_coco', 0);
+                    INSERT INTO inbox_messages (follower_id, broadcast_id, received_at_ms) VALUES ('u_old_fan', 'b_00000000000000000000000000000001', @approved)
+                    """,
+                    new { approved = approvedMs });
             }
 
             await using var app = await LearnHubApp.StartAsync(dataDirectory: folder, clock: new FakeTimeProvider(start) { AutoAdvanceAmount = TimeSpan.Zero });
@@ -138,6 +147,14 @@ public sealed class ReachTests
             Assert.Equal(
                 [("b_00000000000000000000000000000002", 1L, 1L), ("b_00000000000000000000000000000001", 8L, 3L)],
                 records.Select(b => (b.Id, b.Reach.Received, b.Reach.Read)));
+
+            // The old message knows its creator after the upgrade: muting the creator takes it off the badge.
+            var oldFan = await SignInAsync(app, "u_old_fan");
+            var summary = await CheckInAsync(oldFan);
+            Assert.Equal((1, 2, 2), (summary.NewlyReceived, summary.Unread, summary.Total));
+            await oldFan.Follows.SetCreatorPreferenceAsync(new SetCreatorPreferenceRequest { CreatorId = creator.Id, Muted = true });
+            var muted = await SummaryAsync(oldFan);
+            Assert.Equal((0, 2), (muted.Unread, muted.Total));
         }
         finally
         {
