@@ -73,7 +73,7 @@ public static class InboxStore
             new { me, unreadOnly = unreadOnly ? 1 : 0, beforeReceivedMs, beforeId, limit, onlyIds }, cancellationToken: ct))).AsList();
 
     /// <summary>
-    /// (unread not counting muted creators, total visible). Counted per creator from ix_inbox_summary (each message
+    /// (unread not counting muted creators, total visible). Counted per creator from ix_inbox_newest alone (each message
     /// carries its creator), then the creators the follower blocked dropped and muted ones' unread left out, and the
     /// messages of taken-down broadcasts taken off (found from those creators through ix_broadcasts_taken_down): no
     /// lookup per message. A delivered broadcast is approved or taken down, so this is <see cref="Visible"/> counted.
