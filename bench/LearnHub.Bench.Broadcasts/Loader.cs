@@ -17,8 +17,16 @@ public sealed record LoadOptions(string DatabasePath)
     /// <summary>Certified creators who own the stored broadcasts.</summary>
     public int Creators { get; init; } = 5_000;
 
-    /// <summary>How many of those creators every reader follows.</summary>
+    /// <summary>
+    /// How many of those creators every reader follows: every (<see cref="Creators"/> ÷ Followed)-th one, so that their
+    /// broadcasts sit among everyone else's in the store, as they would on a real platform.
+    /// </summary>
     public int Followed { get; init; } = 500;
+
+    /// <summary>Whether the readers follow creator <paramref name="c"/>.</summary>
+    public bool IsFollowed(int c) => c % FollowStride == 0 && c / FollowStride < Followed;
+
+    private int FollowStride => Math.Max(1, Creators / Math.Max(1, Followed));
 
     /// <summary>Readers: users who each follow the same <see cref="Followed"/> creators (one first check-in each).</summary>
     public int Readers { get; init; } = 40;
@@ -73,7 +81,7 @@ public static class Loader
             }
             for (var c = 0; c < o.Creators; c++)
             {
-                writer.Add(BenchIds.Creator(c), $"bench-dc-{c:D5}", $"讲师{c}", "viewer,instructor", created + c, 1, c < o.Followed ? o.Readers : 0, 0);
+                writer.Add(BenchIds.Creator(c), $"bench-dc-{c:D5}", $"讲师{c}", "viewer,instructor", created + c, 1, o.IsFollowed(c) ? o.Readers : 0, 0);
             }
             for (var r = 0; r < o.Readers; r++)
             {
@@ -97,9 +105,12 @@ public static class Loader
             }
             for (var r = 0; r < o.Readers; r++)
             {
-                for (var c = 0; c < o.Followed; c++)
+                for (var c = 0; c < o.Creators; c++)
                 {
-                    writer.Add(BenchIds.Reader(r), BenchIds.Creator(c), nowMs - 86_400_000L * 30 - c);
+                    if (o.IsFollowed(c))
+                    {
+                        writer.Add(BenchIds.Reader(r), BenchIds.Creator(c), nowMs - 86_400_000L * 30 - c);
+                    }
                 }
             }
         }
@@ -113,23 +124,28 @@ public static class Loader
         using (var writer = new BatchWriter(connection,
             """
             INSERT INTO broadcasts (id, creator_id, request_id, content_hash, kind, text, status, agreement_version, week_start_ms,
-                submitted_at_ms, review_deadline_ms, decided_at_ms, decided_by, reason, approved_at_ms, eligible_at_approval, received_count, read_count)
-            VALUES ($id, $creator, $request, $hash, 1, $text, $status, $agreement, $week, $submitted, $deadline, $decided, $by, $reason, $approved, $eligible, $received, $read)
+                submitted_at_ms, review_deadline_ms, decided_at_ms, decided_by, reason, approved_at_ms, eligible_at_approval)
+            VALUES ($id, $creator, $request, $hash, 1, $text, $status, $agreement, $week, $submitted, $deadline, $decided, $by, $reason, $approved, $eligible)
             """,
             "$id", "$creator", "$request", "$hash", "$text", "$status", "$agreement", "$week", "$submitted", "$deadline", "$decided", "$by", "$reason",
-            "$approved", "$eligible", "$received", "$read"))
+            "$approved", "$eligible"))
         {
             for (var k = perCreator - 1; k >= 0; k--)
             {
+                // The k-th latest round of creator c was decided at now − phase − k × 84 h; a round's rows go in in the
+                // order they were submitted (the server's insertion order), each creator's among everyone else's.
+                var round = new List<(int C, long DecidedMs, long SubmittedMs, int Status)>(o.Creators);
                 for (var c = 0; c < o.Creators; c++)
                 {
-                    // The k-th latest round of creator c was decided at now − phase − k × 84 h.
                     var decidedMs = nowMs - phases[c] - k * (long)Period.TotalMilliseconds;
                     var submittedMs = decidedMs - random.NextInt64(300_000, 43_200_000);
                     var roll = random.NextDouble();
-                    var status = roll < 0.92 ? 2 : roll < 0.96 ? 3 : roll < 0.98 ? 4 : roll < 0.995 ? 5 : 6;
+                    round.Add((c, decidedMs, submittedMs, roll < 0.92 ? 2 : roll < 0.96 ? 3 : roll < 0.98 ? 4 : roll < 0.995 ? 5 : 6));
+                }
+                foreach (var (c, decidedMs, submittedMs, status) in round.OrderBy(b => b.SubmittedMs))
+                {
                     var isApproved = status is 2 or 6;
-                    var followers = c < o.Followed ? o.Readers : 0;
+                    var followers = o.IsFollowed(c) ? o.Readers : 0;
                     var week = BroadcastRules.WeekOf(DateTimeOffset.FromUnixTimeMilliseconds(submittedMs), zone).Start.ToUnixTimeMilliseconds();
                     writer.Add(
                         "b_" + Guid.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(submittedMs)).ToString("N"),
@@ -137,8 +153,7 @@ public static class Loader
                         $"第{k}期:本周直播课安排与学习资料更新,请大家按时参加,有问题在评论区留言。", status, BroadcastRules.AgreementVersion, week,
                         submittedMs, submittedMs + (long)TimeSpan.FromDays(7).TotalMilliseconds,
                         status == 4 ? submittedMs + 60_000 : decidedMs, status is 2 or 3 or 6 ? adminId : status == 4 ? BenchIds.Creator(c) : null,
-                        status is 3 or 6 ? "内容不符合规范" : null, isApproved ? decidedMs : null, isApproved ? followers : null,
-                        isApproved ? followers / 2 : 0, isApproved ? followers / 4 : 0);
+                        status is 3 or 6 ? "内容不符合规范" : null, isApproved ? decidedMs : null, isApproved ? followers : null);
                     inserted++;
                     if (status == 2 && nowMs - decidedMs < (long)BroadcastRules.DeliveryWindow.TotalMilliseconds)
                     {
@@ -146,6 +161,20 @@ public static class Loader
                     }
                 }
             }
+        }
+        // Reach (群发记录's counts): a row for every approved one, as on a platform where every creator has followers; half
+        // the followers received it, a quarter read it. A store migrated before 0009 keeps them on the broadcasts row
+        // (left 0 here: only their updates are measured).
+        var migrated0009 = Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'broadcast_reach'"), CultureInfo.InvariantCulture) > 0;
+        if (migrated0009)
+        {
+            Exec(connection, """
+                INSERT INTO broadcast_reach (broadcast_id, received_count, read_count)
+                SELECT b.id, u.follower_count / 2, u.follower_count / 4
+                FROM broadcasts b JOIN users u ON u.id = b.creator_id
+                WHERE b.status IN (2, 6)
+                ORDER BY b.id
+                """);
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"broadcasts: {inserted:N0} ({perCreator} per creator, one every 84 h) in {step.Elapsed.TotalSeconds:F1} s; approved within the last 72 h: {approved:N0}"));
@@ -157,9 +186,10 @@ public static class Loader
             using var tx = connection.BeginTransaction();
             using var command = connection.CreateCommand();
             command.Transaction = tx;
-            command.CommandText = """
-                INSERT INTO inbox_messages (follower_id, broadcast_id, received_at_ms, read_at_ms, deleted)
-                SELECT f.follower_id, b.id, b.approved_at_ms + 600000, b.approved_at_ms + 3600000, 0
+            // Since migration 0009 each message carries its broadcast's creator.
+            command.CommandText = $"""
+                INSERT INTO inbox_messages (follower_id, broadcast_id, {(migrated0009 ? "creator_id, " : "")}received_at_ms, read_at_ms, deleted)
+                SELECT f.follower_id, b.id, {(migrated0009 ? "b.creator_id, " : "")}b.approved_at_ms + 600000, b.approved_at_ms + 3600000, 0
                 FROM follows f JOIN broadcasts b ON b.creator_id = f.creator_id AND b.status = 2
                     AND b.approved_at_ms > $from AND b.approved_at_ms <= $to
                 WHERE f.follower_id LIKE 'u_bench_reader_%'

@@ -173,8 +173,13 @@ public static class Runs
         {
             using (var reset = store.CreateCommand())
             {
-                reset.CommandText = "DELETE FROM inbox_messages WHERE follower_id = $id";
+                // The window's messages only: an inbox history loaded before the window (INBOX_HISTORY_DAYS) stays.
+                reset.CommandText = """
+                    DELETE FROM inbox_messages WHERE follower_id = $id
+                      AND broadcast_id IN (SELECT id FROM broadcasts WHERE status = 2 AND approved_at_ms > $windowStart)
+                    """;
                 reset.Parameters.AddWithValue("$id", BenchIds.Reader(0));
+                reset.Parameters.AddWithValue("$windowStart", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)BroadcastRules.DeliveryWindow.TotalMilliseconds);
                 reset.ExecuteNonQuery();
             }
             clock.Restart();

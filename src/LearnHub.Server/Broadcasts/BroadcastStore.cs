@@ -12,10 +12,12 @@ public static class BroadcastStore
         b.id, b.creator_id, u.display_name AS creator_name, b.request_id, b.content_hash, b.kind, b.text,
         b.image_content_type, b.image_width, b.image_height, b.status, b.agreement_version, b.week_start_ms,
         b.submitted_at_ms, b.review_deadline_ms, b.decided_at_ms, b.decided_by, b.reason, b.approved_at_ms,
-        b.eligible_at_approval, b.received_count, b.read_count
+        b.eligible_at_approval,
+        COALESCE(r.received_count, 0) AS received_count, COALESCE(r.read_count, 0) AS read_count
         """;
 
-    private const string From = "FROM broadcasts b JOIN users u ON u.id = b.creator_id";
+    // 群发记录's counts: one primary-key lookup per listed broadcast (no row until its first receipt).
+    private const string From = "FROM broadcasts b JOIN users u ON u.id = b.creator_id LEFT JOIN broadcast_reach r ON r.broadcast_id = b.id";
 
     public static Task<BroadcastRow?> FindAsync(DbConnection connection, string id, CancellationToken ct, DbTransaction? tx = null) =>
         connection.QuerySingleOrDefaultAsync<BroadcastRow>(new CommandDefinition($"SELECT {Columns} {From} WHERE b.id = @id", new { id }, tx, cancellationToken: ct));

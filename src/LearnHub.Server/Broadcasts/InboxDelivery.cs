@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Threading.Channels;
 using Dapper;
 using LearnHub.Api.V1;
@@ -34,20 +35,22 @@ public sealed partial class InboxDelivery : IDisposable
     {
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(ct);
-        if (!await InboxStore.HasDeliveryDueAsync(connection, userId, nowMs, ct))
+        IReadOnlyList<string> received = [];
+        if (await InboxStore.HasDeliveryDueAsync(connection, userId, nowMs, ct))
         {
-            var (unreadNow, totalNow) = await InboxStore.SummaryAsync(connection, userId, ct);
-            return ([], new InboxSummary { Unread = unreadNow, Total = totalNow });
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            received = await InboxStore.DeliverAsync(connection, tx, userId, nowMs, ct);
+            await tx.CommitAsync(ct);
         }
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var received = await InboxStore.DeliverAsync(connection, tx, userId, nowMs, ct);
-        var (unread, total) = await InboxStore.SummaryAsync(connection, userId, ct, tx);
-        await tx.CommitAsync(ct);
+        // Counted after the commit: on SQLite the write transaction holds the one writer lock, and the count (which grows
+        // with the inbox) need not hold it too. It sees this delivery and anything committed since, as a later call would.
+        var (unread, total) = await InboxStore.SummaryAsync(connection, userId, ct);
+        var summary = new InboxSummary { NewlyReceived = received.Count, Unread = unread, Total = total };
         if (received.Count > 0)
         {
-            await PushAsync(userId, received, new InboxSummary { NewlyReceived = received.Count, Unread = unread, Total = total }, ct);
+            await PushAsync(connection, userId, received, summary, ct);
         }
-        return (received, new InboxSummary { NewlyReceived = received.Count, Unread = unread, Total = total });
+        return (received, summary);
     }
 
     /// <summary>How many inbox streams one user may hold on a node (apps, console tabs); one more is refused.</summary>
@@ -107,13 +110,12 @@ public sealed partial class InboxDelivery : IDisposable
     }
 
     /// <summary>Pushes newly received messages to the user's open streams, except from muted creators.</summary>
-    private async Task PushAsync(string userId, IReadOnlyList<string> received, InboxSummary summary, CancellationToken ct)
+    private async Task PushAsync(DbConnection connection, string userId, IReadOnlyList<string> received, InboxSummary summary, CancellationToken ct)
     {
         if (!online.TryGetValue(userId, out var streams) || streams.IsEmpty)
         {
             return;
         }
-        await using var connection = await database.OpenAsync(ct);
         var rows = await InboxStore.ListAsync(connection, userId, false, null, null, received.Count, ct, received);
         var broadcasts = await BroadcastStore.FindManyAsync(connection, received, ct);
         var now = clock.GetUtcNow();

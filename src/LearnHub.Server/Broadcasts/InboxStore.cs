@@ -11,14 +11,15 @@ public static class InboxStore
     /// <summary>
     /// Receives, for <paramref name="followerId"/> at <paramref name="nowMs"/>, every broadcast approved in the last 72 hours
     /// ([A, A + 72 h) contains now) by a creator they follow and have not blocked. Unique rows per (follower,
-    /// broadcast) make a simultaneous second sign-in deliver nothing twice. Returns the newly received broadcast ids.
+    /// broadcast) make a simultaneous second sign-in deliver nothing twice. Counts them in their reach (已收到) and
+    /// returns the newly received broadcast ids.
     /// </summary>
     public static async Task<IReadOnlyList<string>> DeliverAsync(DbConnection connection, DbTransaction tx, string followerId, long nowMs, CancellationToken ct)
     {
         var received = (await connection.QueryAsync<string>(new CommandDefinition(
             """
-            INSERT INTO inbox_messages (follower_id, broadcast_id, received_at_ms)
-            SELECT @followerId, b.id, @nowMs
+            INSERT INTO inbox_messages (follower_id, broadcast_id, creator_id, received_at_ms)
+            SELECT @followerId, b.id, b.creator_id, @nowMs
             FROM follows f
             JOIN broadcasts b ON b.creator_id = f.creator_id AND b.status = 2
                 AND b.approved_at_ms <= @nowMs AND b.approved_at_ms > @windowStartMs
@@ -28,13 +29,7 @@ public static class InboxStore
             RETURNING broadcast_id
             """,
             new { followerId, nowMs, windowStartMs = nowMs - (long)BroadcastRules.DeliveryWindow.TotalMilliseconds }, tx, cancellationToken: ct))).AsList();
-        if (received.Count > 0)
-        {
-            // In id order: two deliveries of the same broadcasts lock their rows in the same order.
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE broadcasts SET received_count = received_count + 1 WHERE id = @id",
-                received.Order(StringComparer.Ordinal).Select(id => new { id }), tx, cancellationToken: ct));
-        }
+        await CountAsync(connection, tx, ReceivedCount, received, ct);
         return received;
     }
 
@@ -77,21 +72,43 @@ public static class InboxStore
             """,
             new { me, unreadOnly = unreadOnly ? 1 : 0, beforeReceivedMs, beforeId, limit, onlyIds }, cancellationToken: ct))).AsList();
 
-    /// <summary>(unread not counting muted creators, total visible).</summary>
+    /// <summary>
+    /// (unread not counting muted creators, total visible). Counted per creator from ix_inbox_newest alone (each message
+    /// carries its creator), then the creators the follower blocked dropped and muted ones' unread left out, and the
+    /// messages of taken-down broadcasts taken off (found from those creators through ix_broadcasts_taken_down): no
+    /// lookup per message. A delivered broadcast is approved or taken down, so this is <see cref="Visible"/> counted.
+    /// CROSS JOIN keeps SQLite's join order (creators first); to PostgreSQL it is an inner join.
+    /// </summary>
     public static async Task<(int Unread, int Total)> SummaryAsync(DbConnection connection, string me, CancellationToken ct, DbTransaction? tx = null)
     {
         var row = await connection.QuerySingleAsync<SummaryRow>(new CommandDefinition(
-            $"""
-            SELECT COALESCE(SUM(CASE WHEN m.read_at_ms IS NULL AND NOT {MutedColumn} THEN 1 ELSE 0 END), 0) AS unread, COUNT(*) AS total
-            FROM inbox_messages m JOIN broadcasts b ON b.id = m.broadcast_id
-            WHERE {Visible}
+            """
+            WITH mine AS (
+                SELECT m.creator_id, COUNT(*) AS total, SUM(CASE WHEN m.read_at_ms IS NULL THEN 1 ELSE 0 END) AS unread
+                FROM inbox_messages m
+                WHERE m.follower_id = @me AND m.deleted = 0
+                GROUP BY m.creator_id),
+            down AS (
+                SELECT b.creator_id, COUNT(*) AS total, SUM(CASE WHEN m.read_at_ms IS NULL THEN 1 ELSE 0 END) AS unread
+                FROM mine
+                CROSS JOIN broadcasts b
+                CROSS JOIN inbox_messages m
+                WHERE b.creator_id = mine.creator_id AND b.status = 6
+                  AND m.follower_id = @me AND m.broadcast_id = b.id AND m.deleted = 0
+                GROUP BY b.creator_id)
+            SELECT CAST(COALESCE(SUM(CASE WHEN COALESCE(p.muted, 0) = 1 THEN 0 ELSE mine.unread - COALESCE(down.unread, 0) END), 0) AS bigint) AS unread,
+                   CAST(COALESCE(SUM(mine.total - COALESCE(down.total, 0)), 0) AS bigint) AS total
+            FROM mine
+            LEFT JOIN down ON down.creator_id = mine.creator_id
+            LEFT JOIN creator_preferences p ON p.user_id = @me AND p.creator_id = mine.creator_id
+            WHERE COALESCE(p.blocked, 0) = 0
             """,
             new { me }, tx, cancellationToken: ct));
         return ((int)row.Unread, (int)row.Total);
     }
 
     /// <summary>
-    /// Marks visible messages read and counts the newly read on their broadcasts (the creator's 已读); hidden ones
+    /// Marks visible messages read and counts the newly read on their broadcasts' reach (the creator's 已读); hidden ones
     /// (taken down, from a blocked creator) were not read, whatever "all" says.
     /// </summary>
     public static async Task MarkReadAsync(DbConnection connection, DbTransaction tx, string me, IReadOnlyCollection<string>? ids, long nowMs, CancellationToken ct)
@@ -104,12 +121,32 @@ public static class InboxStore
             RETURNING broadcast_id
             """,
             new { me, ids, nowMs }, tx, cancellationToken: ct))).AsList();
-        if (newlyRead.Count > 0)
+        await CountAsync(connection, tx, ReadCount, newlyRead, ct);
+    }
+
+    private const string ReceivedCount = "received_count";
+    private const string ReadCount = "read_count";
+
+    /// <summary>
+    /// Adds one to <paramref name="column"/> of each broadcast's reach row (群发记录's 已收到 / 已读), creating the row
+    /// on its first count: one set-based statement, rows in id order, so that two transactions counting the same
+    /// broadcasts lock their rows in the same order.
+    /// </summary>
+    private static async Task CountAsync(DbConnection connection, DbTransaction tx, string column, IReadOnlyList<string> broadcastIds, CancellationToken ct)
+    {
+        if (broadcastIds.Count == 0)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE broadcasts SET read_count = read_count + 1 WHERE id = @id",
-                newlyRead.Order(StringComparer.Ordinal).Select(id => new { id }), tx, cancellationToken: ct));
+            return;
         }
+        var (inIds, ids) = SqlDialect.InList(connection, "b.id", "@ids", broadcastIds);
+        // The SELECT's WHERE also keeps SQLite from reading "ON CONFLICT" as a join constraint.
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO broadcast_reach (broadcast_id, {column})
+            SELECT b.id, 1 FROM broadcasts b WHERE {inIds} ORDER BY b.id
+            ON CONFLICT (broadcast_id) DO UPDATE SET {column} = broadcast_reach.{column} + 1
+            """,
+            new { ids }, tx, cancellationToken: ct));
     }
 
     public static async Task<bool> DeleteAsync(DbConnection connection, DbTransaction tx, string me, string broadcastId, CancellationToken ct) =>

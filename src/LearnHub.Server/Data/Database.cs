@@ -103,4 +103,14 @@ public static class SqlDialect
     /// </summary>
     public static string In(DbConnection connection, string column, string parameter) =>
         connection is NpgsqlConnection ? $"{column} = ANY({parameter})" : $"{column} IN {parameter}";
+
+    /// <summary>
+    /// As <see cref="In"/>, with the list sent as one parameter however long: on SQLite a JSON array read by json_each
+    /// (Dapper's expansion binds one parameter per item, each looked up by name, and SQLite caps their number), on
+    /// PostgreSQL the array. Returns the condition and the value to bind to <paramref name="parameter"/>.
+    /// </summary>
+    public static (string Sql, object Value) InList(DbConnection connection, string column, string parameter, IReadOnlyCollection<string> values) =>
+        connection is NpgsqlConnection
+            ? ($"{column} = ANY({parameter})", values.ToArray())
+            : ($"{column} IN (SELECT value FROM json_each({parameter}))", System.Text.Json.JsonSerializer.Serialize(values));
 }

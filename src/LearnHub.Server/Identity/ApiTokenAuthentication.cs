@@ -134,7 +134,7 @@ public sealed class ApiTokenHandler(
 public sealed class ValidatedTokens(TokenIssuer issuer, TimeProvider clock)
 {
     /// <summary>More entries than this and the cache starts over: a bound on memory, not a working-set size.</summary>
-    private const int MaxEntries = 50_000;
+    private const int MaxEntries = 20_000;
 
     private readonly ConcurrentDictionary<string, ValidatedToken> entries = new(StringComparer.Ordinal);
     private readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
