@@ -26,7 +26,7 @@ public sealed class IdentityGrpcService(UserStore users, UserAccessChangeFeed ac
         var caller = context.Caller();
         var user = await users.UpdateTimeZoneAsync(caller.UserId, request.TimeZone, context.CancellationToken)
             ?? throw RpcErrors.NotFound("sub", "user", caller.UserId);
-        // The zone is in the change log (0009): every node's cached zone for this user is dropped, this node's at once.
+        // The zone is in the change log (migration 0010): every node's cached zone for this user is dropped, this node's at once.
         await accessChanges.ChangedHereAsync(context.CancellationToken);
         return ToProto(user);
     }

@@ -1,4 +1,4 @@
--- PostgreSQL twin of sqlite/0009_time_zone_changes.sql.
+-- PostgreSQL twin of sqlite/0010_time_zone_changes.sql.
 -- A user's time zone enters the log of user changes too: every node caches each caller's zone for 直播推荐
 -- (Sessions/SessionReadCache.cs) and drops it when the log says the user changed, as it drops their access.
 
