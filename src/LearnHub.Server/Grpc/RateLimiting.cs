@@ -54,23 +54,19 @@ public static class RateLimitPolicies
         : http.User.FindFirst(Identity.TokenClaims.Subject)?.Value is { } userId ? "user:" + userId
         : "ip:" + http.Connection.RemoteIpAddress;
 
-    private sealed class ReadBuckets(IOptions<RateLimitOptions> options) : IRateLimiterPolicy<string>
+    /// <summary>A token bucket per partition, its size read from the options when the partition is first used.</summary>
+    private abstract class PerUserBuckets(Func<string, TokenBucketRateLimiterOptions> bucket) : IRateLimiterPolicy<string>
     {
-        private readonly Func<string, TokenBucketRateLimiterOptions> bucket = _ => Bucket(options.Value.ReadBurst, options.Value.ReadsPerSecond, TimeSpan.FromSeconds(1));
-
         public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
 
         public RateLimitPartition<string> GetPartition(HttpContext httpContext) => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(httpContext), bucket);
     }
 
-    private sealed class WriteBuckets(IOptions<RateLimitOptions> options) : IRateLimiterPolicy<string>
-    {
-        private readonly Func<string, TokenBucketRateLimiterOptions> bucket = _ => Bucket(options.Value.WriteBurst, options.Value.WritesPerMinute, TimeSpan.FromMinutes(1));
+    private sealed class ReadBuckets(IOptions<RateLimitOptions> options)
+        : PerUserBuckets(_ => Bucket(options.Value.ReadBurst, options.Value.ReadsPerSecond, TimeSpan.FromSeconds(1)));
 
-        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
-
-        public RateLimitPartition<string> GetPartition(HttpContext httpContext) => RateLimitPartition.GetTokenBucketLimiter(PartitionKey(httpContext), bucket);
-    }
+    private sealed class WriteBuckets(IOptions<RateLimitOptions> options)
+        : PerUserBuckets(_ => Bucket(options.Value.WriteBurst, options.Value.WritesPerMinute, TimeSpan.FromMinutes(1)));
 
     /// <summary>A gRPC trailers-only response: the limiter middleware runs before gRPC, so it must speak gRPC itself.</summary>
     private static ValueTask WriteResourceExhausted(HttpContext http, RateLimitLease lease)

@@ -192,6 +192,9 @@ public static class LearnHubRegistration
         services.AddHostedService(sp => sp.GetRequiredService<SessionTriggerReconciler>());
     }
 
+    /// <summary>Anything but a gRPC call: console pages, account endpoints, the hub, calendar feeds.</summary>
+    private static bool IsBrowserRequest(HttpContext context) => !GrpcTrailersOnly.IsGrpcRequest(context);
+
     private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
     private const string AuthorizationMiddlewareSetKey = "__AuthorizationMiddlewareSet";
 
@@ -199,7 +202,7 @@ public static class LearnHubRegistration
     {
         // Browser requests (console pages, account endpoints, the hub, calendar feeds) get the web side's middleware;
         // gRPC calls skip it, as they skip everything only the console needs (docs/benchmarks.md: the call pipeline).
-        app.UseWhen(context => !GrpcTrailersOnly.IsGrpcRequest(context), web => web.UseWebSecurityHeaders());
+        app.UseWhen(IsBrowserRequest, web => web.UseWebSecurityHeaders());
         app.UseStoreFaultHandling();
         app.UseWatchStreamBodyRate();
         // gRPC calls are authenticated by the token cache directly and authorized by their services' [Authorize];
@@ -208,11 +211,11 @@ public static class LearnHubRegistration
         // keys UseAuthentication and UseAuthorization set on the outer builder): without the marks, every gRPC call
         // would be authenticated and authorized twice.
         app.UseWhen(GrpcTrailersOnly.IsGrpcRequest, api => api.UseMiddleware<GrpcCallAuthentication>().UseMiddleware<GrpcCallAuthorization>());
-        app.UseWhen(context => !GrpcTrailersOnly.IsGrpcRequest(context), web => web.UseAuthentication().UseAuthorization());
+        app.UseWhen(IsBrowserRequest, web => web.UseAuthentication().UseAuthorization());
         ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
         ((IApplicationBuilder)app).Properties[AuthorizationMiddlewareSetKey] = true;
         app.UseRateLimiter();
-        app.UseWhen(context => !GrpcTrailersOnly.IsGrpcRequest(context), web => web.UseLearnHubAdmin());
+        app.UseWhen(IsBrowserRequest, web => web.UseLearnHubAdmin());
         app.MapGrpcService<SessionGrpcService>();
         app.MapGrpcService<CourseGrpcService>();
         app.MapGrpcService<NotificationGrpcService>();

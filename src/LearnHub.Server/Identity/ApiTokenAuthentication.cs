@@ -164,9 +164,7 @@ public sealed class ValidatedTokens(TokenIssuer issuer, TimeProvider clock)
         {
             return null;
         }
-        var stamp = long.TryParse(result.ClaimsIdentity.FindFirst(TokenClaims.Stamp)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
-            ? parsed
-            : 0;
+        var stamp = PrincipalAccess.ParseStamp(result.ClaimsIdentity.FindFirst(TokenClaims.Stamp)?.Value);
         var entry = new ValidatedToken(userId, stamp, jwt.ValidFrom, jwt.ValidTo, result.ClaimsIdentity.Claims.ToArray());
         if (entries.Count >= MaxEntries)
         {
@@ -221,9 +219,7 @@ public sealed class ValidatedToken(string userId, long stamp, DateTime validFrom
 public sealed class CallerPrincipal : ClaimsPrincipal
 {
     public CallerPrincipal(IEnumerable<Claim> tokenClaims, FrozenSet<string> roles, string scheme, long stamp)
-        : base(new ClaimsIdentity(
-            tokenClaims.Where(c => c.Type != TokenClaims.Role).Concat(roles.Order(StringComparer.Ordinal).Select(role => new Claim(TokenClaims.Role, role))),
-            scheme, TokenClaims.Name, TokenClaims.Role))
+        : base(new ClaimsIdentity(PrincipalAccess.WithRoleClaims(tokenClaims, roles), scheme, TokenClaims.Name, TokenClaims.Role))
     {
         Caller = new Caller(FindFirst(TokenClaims.Subject)!.Value, roles) { Stamp = stamp };
         RateLimitKey = "user:" + Caller.UserId;

@@ -106,10 +106,15 @@ public static class PrincipalAccess
     }
 
     /// <summary>The security stamp a credential was issued under; credentials from before stamps existed carry none (0).</summary>
-    public static long StampOf(ClaimsPrincipal principal) =>
-        long.TryParse(principal.FindFirst(TokenClaims.Stamp)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var stamp)
-            ? stamp
-            : 0;
+    public static long StampOf(ClaimsPrincipal principal) => ParseStamp(principal.FindFirst(TokenClaims.Stamp)?.Value);
+
+    /// <summary>A <c>stamp</c> claim's value; 0 when there is none (credentials from before stamps existed).</summary>
+    public static long ParseStamp(string? value) =>
+        long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var stamp) ? stamp : 0;
+
+    /// <summary><paramref name="claims"/> with their role claims replaced by <paramref name="roles"/> (in a stable order).</summary>
+    public static IEnumerable<Claim> WithRoleClaims(IEnumerable<Claim> claims, FrozenSet<string> roles) =>
+        claims.Where(c => c.Type != TokenClaims.Role).Concat(roles.Order(StringComparer.Ordinal).Select(role => new Claim(TokenClaims.Role, role)));
 
     private static bool HasRoles(ClaimsPrincipal principal, FrozenSet<string> roles)
     {
@@ -129,8 +134,7 @@ public static class PrincipalAccess
     private static ClaimsPrincipal WithRoles(ClaimsPrincipal principal, FrozenSet<string> roles)
     {
         var source = principal.Identities.First();
-        var claims = source.Claims.Where(c => c.Type != source.RoleClaimType && c.Type != TokenClaims.Role)
-            .Concat(roles.Order(StringComparer.Ordinal).Select(role => new Claim(TokenClaims.Role, role)));
+        var claims = WithRoleClaims(source.Claims.Where(c => c.Type != source.RoleClaimType), roles);
         return new ClaimsPrincipal(new ClaimsIdentity(claims, source.AuthenticationType, source.NameClaimType, TokenClaims.Role));
     }
 }
