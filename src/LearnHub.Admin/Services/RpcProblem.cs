@@ -38,4 +38,19 @@ public sealed record RpcProblem(StatusCode Code, string Message, IReadOnlyDictio
     }
 
     public string? For(string field) => FieldErrors.GetValueOrDefault(field);
+
+    /// <summary>
+    /// What a form still has to say after it has shown <paramref name="shownFields"/>' errors at those fields: null when
+    /// every field error is among them, else the message of the others (or the whole message when no field was named).
+    /// A page puts this in its alert or toast, so a field's error is never repeated there.
+    /// </summary>
+    public string? Unplaced(params string[] shownFields)
+    {
+        if (FieldErrors.Count == 0)
+        {
+            return Message;
+        }
+        var rest = FieldErrors.Where(e => !shownFields.Contains(e.Key, StringComparer.Ordinal)).Select(e => e.Value).ToList();
+        return rest.Count == 0 ? null : string.Join(" ", rest);
+    }
 }
