@@ -8,7 +8,9 @@ namespace LearnHub.Server.Identity;
 /// The long-lived connections each user holds on this node (watch and inbox streams, live dashboard hub connections),
 /// checked when the user's access changes: a credential that no longer stands ends its connections at once, as it
 /// would be refused on its next call. Hub connections also end when the user's roles change, because what they were
-/// allowed to join was decided by the old roles; the client reconnects under the new ones.
+/// allowed to join was decided by the old roles; the client reconnects under the new ones. When the server stops, every
+/// connection ends at once (UNAVAILABLE, so clients reconnect to another node): open streams would otherwise hold the
+/// shutdown for its whole timeout and then be cut without a status.
 /// </summary>
 public sealed partial class OpenConnections : IDisposable
 {
@@ -16,11 +18,15 @@ public sealed partial class OpenConnections : IDisposable
     private readonly UserAccessCache cache;
     private readonly ILogger<OpenConnections> logger;
     private readonly IDisposable subscription;
+    private readonly CancellationTokenRegistration stopping;
+    private readonly CancellationToken applicationStopping;
 
-    public OpenConnections(UserAccessCache cache, ILogger<OpenConnections> logger)
+    public OpenConnections(UserAccessCache cache, IHostApplicationLifetime lifetime, ILogger<OpenConnections> logger)
     {
         this.cache = cache;
         this.logger = logger;
+        applicationStopping = lifetime.ApplicationStopping;
+        stopping = applicationStopping.Register(EndAllForShutdown);
         subscription = cache.OnChanged(userId =>
         {
             if (byUser.ContainsKey(userId))
@@ -35,10 +41,30 @@ public sealed partial class OpenConnections : IDisposable
     {
         var connection = new OpenConnection(this, caller.UserId, caller.Stamp, endsOnRoleChange ? caller.Roles.ToFrozenSet(StringComparer.Ordinal) : null);
         byUser.GetOrAdd(caller.UserId, _ => new ConcurrentDictionary<OpenConnection, byte>()).TryAdd(connection, 0);
+        if (applicationStopping.IsCancellationRequested)
+        {
+            // Opened while the server stops: EndAllForShutdown may have run before it was added.
+            connection.EndForShutdown();
+        }
         return connection;
     }
 
-    public void Dispose() => subscription.Dispose();
+    public void Dispose()
+    {
+        stopping.Dispose();
+        subscription.Dispose();
+    }
+
+    private void EndAllForShutdown()
+    {
+        foreach (var (_, connections) in byUser)
+        {
+            foreach (var (connection, _) in connections)
+            {
+                connection.EndForShutdown();
+            }
+        }
+    }
 
     private async Task RecheckAsync(string userId)
     {
@@ -109,9 +135,19 @@ public sealed partial class OpenConnections : IDisposable
         /// <summary>Why the connection was ended: a refusal, or null when the user's roles changed.</summary>
         public AccessRefusal? EndedBecause { get; private set; }
 
-        /// <summary>An UNAUTHENTICATED status for a stream ended by an access change; nothing when it was not.</summary>
+        /// <summary>True when the server's shutdown ended this connection (not the user's access).</summary>
+        public bool EndedByShutdown { get; private set; }
+
+        /// <summary>
+        /// UNAVAILABLE for a stream ended by the server's shutdown, UNAUTHENTICATED for one ended by an access change;
+        /// nothing when it was not ended.
+        /// </summary>
         public void ThrowIfEnded()
         {
+            if (EndedByShutdown)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "服务器正在重启,请稍后重新连接 (the server is restarting; reconnect)."));
+            }
             if (ended.IsCancellationRequested)
             {
                 throw new RpcException(new Status(StatusCode.Unauthenticated, EndedBecause switch
@@ -121,6 +157,12 @@ public sealed partial class OpenConnections : IDisposable
                     _ => "登录已失效,请重新登录 (this sign-in was retired; sign in again).",
                 }));
             }
+        }
+
+        internal void EndForShutdown()
+        {
+            EndedByShutdown = true;
+            End(null);
         }
 
         internal void End(AccessRefusal? refusal)

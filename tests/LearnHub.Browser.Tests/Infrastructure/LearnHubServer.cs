@@ -126,6 +126,16 @@ public sealed class LearnHubServer : IAsyncLifetime
         return output.Trim();
     }
 
+    /// <summary>Stops the server gracefully (SIGTERM) and returns how long it took to exit; past <paramref name="deadline"/>, a TimeoutException.</summary>
+    public async Task<TimeSpan> TerminateAsync(TimeSpan deadline)
+    {
+        var child = server ?? throw new InvalidOperationException("The server is not running.");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        child.Terminate();
+        await child.WaitForExitAsync(deadline);
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Browser is not null)

@@ -113,6 +113,29 @@ public sealed class ServerProcess : IAsyncDisposable
         return metadata;
     });
 
+    /// <summary>
+    /// A graceful stop, as systemd or Ctrl+C asks for one (SIGTERM); returns how long the process took to exit, or
+    /// throws when it outlived <paramref name="deadline"/>.
+    /// </summary>
+    public async Task<TimeSpan> TerminateAsync(TimeSpan deadline)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var limit = new CancellationTokenSource(deadline);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The server was still running {deadline.TotalSeconds} s after SIGTERM:\n{Output}");
+        }
+        return Stopwatch.GetElapsedTime(started);
+    }
+
     /// <summary>kill -9: Process.Kill sends SIGKILL on Linux, so nothing in the server gets to clean up.</summary>
     public async Task KillAsync()
     {
