@@ -51,15 +51,37 @@ public static class AdminRegistration
             // Only the explicit choice counts (cookie, saved per user); not the browser's Accept-Language.
             o.RequestCultureProviders = [new Microsoft.AspNetCore.Localization.CookieRequestCultureProvider()];
         });
+        // An unknown address gets the console's 404 page (inside the layout, with the menu and a way home) instead of the
+        // browser's bare one; only for page loads, so the hub, feeds and forms keep their plain status codes.
+        app.UseWhen(IsPageLoad, page => page.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseAntiforgery();
         return app;
     }
+
+    private static bool IsPageLoad(HttpContext http) =>
+        HttpMethods.IsGet(http.Request.Method)
+        && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+        && !http.Request.Path.StartsWithSegments("/_blazor");
+
+    private static readonly Lazy<byte[]> Favicon = new(() =>
+    {
+        using var stream = typeof(AdminRegistration).Assembly.GetManifestResourceStream("LearnHub.Admin.favicon.ico")
+            ?? throw new InvalidOperationException("The favicon is not embedded in LearnHub.Admin.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
 
     /// <summary>Culture and account endpoints, static assets and the interactive components.</summary>
     public static WebApplication MapLearnHubAdmin(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapStaticAssets();
+        app.MapGet("/favicon.ico", (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=86400";
+            return Results.Bytes(Favicon.Value, "image/x-icon");
+        }).AllowAnonymous();
         // A POST with the antiforgery token (form binding demands it): another site cannot change a user's saved language.
         app.MapPost("/account/culture", async ([FromForm] string culture, [FromForm] string? returnUrl, HttpContext http, IUserPreferences preferences) =>
         {
