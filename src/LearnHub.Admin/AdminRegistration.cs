@@ -51,17 +51,9 @@ public static class AdminRegistration
             // Only the explicit choice counts (cookie, saved per user); not the browser's Accept-Language.
             o.RequestCultureProviders = [new Microsoft.AspNetCore.Localization.CookieRequestCultureProvider()];
         });
-        // An unknown address gets the console's 404 page (inside the layout, with the menu and a way home) instead of the
-        // browser's bare one; only for page loads, so the hub, feeds and forms keep their plain status codes.
-        app.UseWhen(IsPageLoad, page => page.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseAntiforgery();
         return app;
     }
-
-    private static bool IsPageLoad(HttpContext http) =>
-        HttpMethods.IsGet(http.Request.Method)
-        && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
-        && !http.Request.Path.StartsWithSegments("/_blazor");
 
     private static readonly Lazy<byte[]> Favicon = new(() =>
     {
