@@ -47,6 +47,34 @@ public sealed class ResponsiveAccessibilityTests(LearnHubServer server) : Browse
         Assert.True(failures.Count == 0, $"{failures.Count} problem(s) at {width}×{height} in English:\n" + string.Join("\n", failures));
     }
 
+    [Fact]
+    public async Task On_a_phone_the_menu_starts_closed_and_opens_over_the_content()
+    {
+        var context = await Server.NewContextAsync(390, 844);
+        try
+        {
+            await context.AddCookiesAsync(await Server.SignedInCookiesAsync(LearnHubServer.Viewer));
+            var page = await context.NewPageAsync();
+            await page.InteractiveAfterAsync(() => page.GotoAsync("/"));
+            var toggle = page.GetByTestId("nav-toggle");
+            await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+            await Expect(page.GetByTestId("nav-calendar")).Not.ToBeInViewportAsync();
+
+            await toggle.ClickAsync();
+
+            await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
+            await Expect(page.GetByTestId("nav-calendar")).ToBeInViewportAsync();
+            // Over the content, not beside it: the page's heading does not move.
+            var heading = await page.Locator("h1").BoundingBoxAsync();
+            Assert.True(heading is not null && heading.X < 40, $"The content stays where it was (h1 at x={heading?.X}).");
+            await SaveScreenshotAsync(page, "phone-menu-open");
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
+
     /// <summary>Every @page of the console, each under a role that may open it (the demo data provides the ids).</summary>
     private async Task<List<(TestAccount Account, string[] Paths)>> PagesByRoleAsync() =>
     [
