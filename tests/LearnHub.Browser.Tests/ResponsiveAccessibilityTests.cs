@@ -75,6 +75,40 @@ public sealed class ResponsiveAccessibilityTests(LearnHubServer server) : Browse
         }
     }
 
+    [Fact]
+    public async Task On_a_phone_the_users_table_scrolls_inside_its_own_box()
+    {
+        var context = await Server.NewContextAsync(390, 844);
+        try
+        {
+            await context.AddCookiesAsync(await Server.SignedInCookiesAsync(LearnHubServer.Admin));
+            var page = await context.NewPageAsync();
+            await page.InteractiveAfterAsync(() => page.GotoAsync("/admin/users"));
+            await Expect(page.GetByTestId($"user-row-{LearnHubServer.Admin.Handle}")).ToBeVisibleAsync();
+
+            var widths = await page.EvaluateAsync<JsonElement>("""
+                () => {
+                    const container = document.querySelector('[data-testid=users-table] .mud-table-container') ?? document.querySelector('[data-testid=users-table]');
+                    const root = document.scrollingElement;
+                    return { box: container.clientWidth, table: container.scrollWidth, pageScrolls: root.scrollWidth > root.clientWidth };
+                }
+                """);
+            var box = widths.GetProperty("box").GetInt32();
+            var table = widths.GetProperty("table").GetInt32();
+            var pageScrolls = widths.GetProperty("pageScrolls").GetBoolean();
+            Assert.False(pageScrolls, "The page itself does not scroll sideways.");
+            Assert.True(table > box, $"The table keeps readable columns (table {table} px) and scrolls in its box ({box} px).");
+            // A role name reads on one line, not one character per line.
+            var role = await page.GetByTestId($"user-role-{LearnHubServer.Admin.Handle}-instructor").BoundingBoxAsync();
+            Assert.True(role is not null && role.Height < 48, $"The role checkbox is one line high ({role?.Height} px).");
+            await SaveScreenshotAsync(page, "phone-users");
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
+
     /// <summary>Every @page of the console, each under a role that may open it (the demo data provides the ids).</summary>
     private async Task<List<(TestAccount Account, string[] Paths)>> PagesByRoleAsync() =>
     [
