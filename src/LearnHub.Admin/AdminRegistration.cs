@@ -55,11 +55,25 @@ public static class AdminRegistration
         return app;
     }
 
+    private static readonly Lazy<byte[]> Favicon = new(() =>
+    {
+        using var stream = typeof(AdminRegistration).Assembly.GetManifestResourceStream("LearnHub.Admin.favicon.ico")
+            ?? throw new InvalidOperationException("The favicon is not embedded in LearnHub.Admin.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
     /// <summary>Culture and account endpoints, static assets and the interactive components.</summary>
     public static WebApplication MapLearnHubAdmin(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapStaticAssets();
+        app.MapGet("/favicon.ico", (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=86400";
+            return Results.Bytes(Favicon.Value, "image/x-icon");
+        }).AllowAnonymous();
         // A POST with the antiforgery token (form binding demands it): another site cannot change a user's saved language.
         app.MapPost("/account/culture", async ([FromForm] string culture, [FromForm] string? returnUrl, HttpContext http, IUserPreferences preferences) =>
         {

@@ -42,7 +42,7 @@ public sealed class LanguageTests(LearnHubServer server) : BrowserTest(server), 
     {
         await Expect(Page.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
         await Expect(Page.GetByTestId("sign-out")).ToHaveTextAsync("退出登录");
-        await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 4 })).ToHaveTextAsync("欢迎使用 LearnHub");
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("欢迎使用 LearnHub");
         await Expect(Page.GetByTestId("home-roles")).ToContainTextAsync("你的角色");
     }
 
@@ -50,7 +50,7 @@ public sealed class LanguageTests(LearnHubServer server) : BrowserTest(server), 
     {
         await Expect(Page.Locator("html")).ToHaveAttributeAsync("lang", "en");
         await Expect(Page.GetByTestId("sign-out")).ToHaveTextAsync("Sign out");
-        await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 4 })).ToHaveTextAsync("Welcome to LearnHub");
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Welcome to LearnHub");
         await Expect(Page.GetByTestId("home-roles")).ToContainTextAsync("Your roles");
     }
 }

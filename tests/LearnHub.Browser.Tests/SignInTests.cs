@@ -24,7 +24,7 @@ public sealed class SignInTests(LearnHubServer server) : BrowserTest(server), IC
         await SignInAsync(LearnHubServer.Admin);
 
         await Expect(Page).ToHaveURLAsync(new Regex($"^{Regex.Escape(Server.WebUrl)}/?$"));
-        await Expect(Page.GetByTestId("home-roles")).ToContainTextAsync("admin");
+        await Expect(Page.GetByTestId("home-roles")).ToContainTextAsync("管理员");
         await Expect(Page.GetByTestId("signed-in-as")).ToHaveTextAsync(LearnHubServer.Admin.DisplayName);
     }
 
@@ -32,7 +32,7 @@ public sealed class SignInTests(LearnHubServer server) : BrowserTest(server), IC
     public async Task Sign_out_returns_to_sign_in_and_the_home_page_needs_signing_in_again()
     {
         await SignInAsync(LearnHubServer.Instructor);
-        await Expect(Page.GetByTestId("home-roles")).ToContainTextAsync("instructor");
+        await Expect(Page.GetByTestId("home-roles")).ToContainTextAsync("讲师");
 
         await SignOutAsync();
         await Page.GotoAsync("/");

@@ -18,6 +18,9 @@ internal static class AdminTestHelpers
     /// <summary>Whether a rendered checkbox is ticked (Blazor renders the checked attribute).</summary>
     public static bool IsChecked(this IElement input) => input.HasAttribute("checked");
 
+    /// <summary>Whether a rendered input is disabled.</summary>
+    public static bool IsDisabled(this IElement input) => input.HasAttribute("disabled");
+
     /// <summary>The MudBlazor input control (label, input, helper or error text) around a data-testid.</summary>
     public static IElement ControlOf<T>(this IRenderedComponent<T> component, string testId)
         where T : Microsoft.AspNetCore.Components.IComponent =>

@@ -36,26 +36,29 @@ public sealed class UserRolesEditorTests
     }
 
     [Fact]
-    public async Task Removing_your_own_admin_role_is_confirmed_then_the_servers_refusal_is_shown_and_the_role_stays()
+    public async Task Your_own_admin_role_cannot_be_unticked_and_says_why()
     {
         await using var context = new AdminTestContext(roles: ["admin"]);
-        const string refusal = "不能移除自己的管理员角色 (an admin cannot remove their own admin role).";
-        context.Api.On<SetUserRolesRequest, User>("SetUserRoles", _ =>
-            throw AdminTestHelpers.Refusal(9, refusal, ("roles", refusal)));
-        var dialogs = context.Render<MudDialogProvider>();
         var editor = context.Render<UserRolesEditor>(p => p
             .Add(e => e.User, new User { Id = "u_tester", Handle = "tester", DisplayName = "tester", Roles = { "viewer", "admin" } }));
 
-        editor.InputOf("user-role-tester-admin").Change(false);
-        dialogs.WaitForAssertion(() => Assert.Contains("tester", dialogs.Markup, StringComparison.Ordinal), Timeout);
-        dialogs.FindAll("button").First(b => b.TextContent.Contains("确认", StringComparison.Ordinal)).Click();
-
-        editor.WaitForAssertion(() =>
-            Assert.Contains("不能移除自己的管理员角色", editor.Find("[data-testid=user-roles-error-tester]").TextContent, StringComparison.Ordinal), Timeout);
-        var request = Assert.Single(context.Api.RequestsTo<SetUserRolesRequest>("SetUserRoles"));
-        Assert.DoesNotContain("admin", request.Roles);
+        Assert.True(editor.InputOf("user-role-tester-admin").IsDisabled());
         Assert.True(editor.InputOf("user-role-tester-admin").IsChecked());
-        Assert.Contains(context.Services.GetRequiredService<ISnackbar>().ShownSnackbars, s => s.Severity == Severity.Error);
+        Assert.Contains("不能移除自己的管理员角色", editor.Find("[data-testid=user-roles-self-tester]").TextContent, StringComparison.Ordinal);
+        // Their other roles stay editable.
+        Assert.False(editor.InputOf("user-role-tester-instructor").IsDisabled());
+        Assert.Empty(context.Api.RequestsTo<SetUserRolesRequest>("SetUserRoles"));
+    }
+
+    [Fact]
+    public async Task Another_admins_admin_role_stays_editable()
+    {
+        await using var context = new AdminTestContext(roles: ["admin"]);
+        var editor = context.Render<UserRolesEditor>(p => p
+            .Add(e => e.User, new User { Id = "u_root", Handle = "root", DisplayName = "root", Roles = { "viewer", "admin" } }));
+
+        Assert.False(editor.InputOf("user-role-root-admin").IsDisabled());
+        Assert.Empty(editor.FindAll("[data-testid=user-roles-self-root]"));
     }
 
     [Fact]

@@ -9,9 +9,10 @@ namespace LearnHub.Admin.Tests.Broadcasts;
 public sealed class NavTests
 {
     [Fact]
-    public async Task Every_signed_in_user_gets_the_broadcast_links_and_the_inbox_badge_from_checking_in()
+    public async Task A_certified_creator_gets_the_broadcast_links_and_the_inbox_badge_from_checking_in()
     {
         await using var context = Context("viewer");
+        context.Api.On<GetMeRequest, User>("GetMe", _ => new() { Id = "u_tester", Certified = true });
         context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new() { NewlyReceived = 1, Unread = 3, Total = 5 });
 
         var nav = context.Render<NavMenu>();
@@ -24,6 +25,22 @@ public sealed class NavTests
         Assert.Empty(nav.FindAll("[data-testid=nav-review-broadcasts]"));
         Assert.Empty(nav.FindAll("[data-testid=nav-review-reports]"));
         Assert.Single(context.Api.RequestsTo<CheckInRequest>("CheckIn"));
+    }
+
+    [Fact]
+    public async Task A_user_who_is_not_certified_gets_no_broadcast_links()
+    {
+        await using var context = Context("instructor");
+        context.Api.On<GetMeRequest, User>("GetMe", _ => new() { Id = "u_tester", Certified = false });
+        context.Api.On<CheckInRequest, InboxSummary>("CheckIn", _ => new());
+
+        var nav = context.Render<NavMenu>();
+
+        nav.WaitForAssertion(() => Assert.Single(context.Api.RequestsTo<GetMeRequest>("GetMe")), Within);
+        Assert.NotEmpty(nav.FindAll("[data-testid=nav-inbox]"));
+        Assert.NotEmpty(nav.FindAll("[data-testid=nav-following]"));
+        Assert.Empty(nav.FindAll("[data-testid=nav-broadcast-new]"));
+        Assert.Empty(nav.FindAll("[data-testid=nav-broadcasts]"));
     }
 
     [Fact]

@@ -22,6 +22,14 @@ public sealed class LearnHubServer : IAsyncLifetime
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
     private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<Cookie>>>> signedInCookies = new();
+    private readonly Lazy<Task<TestAccount>> reviewer;
+    private readonly Lazy<Task<TestAccount>> certifiedCreator;
+
+    public LearnHubServer()
+    {
+        reviewer = new(() => CreateAccountAsync("reviewer", "reviewer", "viewer"));
+        certifiedCreator = new(CreateCertifiedCreatorAsync);
+    }
     private ChildProcess? server;
     private IPlaywright? playwright;
 
@@ -80,14 +88,14 @@ public sealed class LearnHubServer : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own cookies) whose relative URLs go to this server.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    public async Task<IBrowserContext> NewContextAsync(int width = 1366, int height = 900)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = WebUrl,
             Locale = "zh-CN",
             TimezoneId = "Asia/Shanghai",
-            ViewportSize = new ViewportSize { Width = 1366, Height = 900 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         context.SetDefaultTimeout((float)BrowserTest.ExpectTimeout.TotalMilliseconds);
         context.SetDefaultNavigationTimeout((float)BrowserTest.NavigationTimeout.TotalMilliseconds);
@@ -102,6 +110,19 @@ public sealed class LearnHubServer : IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(account);
         return signedInCookies.GetOrAdd(account.Handle, _ => new Lazy<Task<IReadOnlyList<Cookie>>>(() => SignInThroughFormAsync(account))).Value;
+    }
+
+    /// <summary>A reviewer (the demo data has none), created on first use and shared by the class's tests.</summary>
+    public Task<TestAccount> ReviewerAsync() => reviewer.Value;
+
+    /// <summary>An instructor whom the admin certified (认证用户, who may broadcast), created on first use and shared.</summary>
+    public Task<TestAccount> CertifiedCreatorAsync() => certifiedCreator.Value;
+
+    /// <summary>A bearer token for an account, from the operator CLI (for tests that set things up through the API).</summary>
+    public async Task<string> TokenAsync(TestAccount account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        return (await RunCliAsync(null, "token", "--user", account.Handle)).Split('\n')[^1].Trim();
     }
 
     /// <summary>Creates a user with a password through the operator CLI (for tests that change what the user owns, e.g. their language).</summary>
@@ -262,6 +283,19 @@ public sealed class LearnHubServer : IAsyncLifetime
         }
         throw new TimeoutException($"The server at {WebUrl} did not serve its sign-in page within {StartDeadline}. Its output:\n{child.Output}");
     }
+
+    private async Task<TestAccount> CreateCertifiedCreatorAsync()
+    {
+        var creator = await CreateAccountAsync("creator", "instructor", "viewer");
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(GrpcUrl);
+        var creatorId = (await new LearnHub.Api.V1.IdentityService.IdentityServiceClient(channel)
+            .GetMeAsync(new LearnHub.Api.V1.GetMeRequest(), Bearer(await TokenAsync(creator)))).Id;
+        await new LearnHub.Api.V1.AdminService.AdminServiceClient(channel)
+            .SetCertifiedAsync(new LearnHub.Api.V1.SetCertifiedRequest { UserId = creatorId, Certified = true }, Bearer(await TokenAsync(Admin)));
+        return creator;
+    }
+
+    private static Grpc.Core.Metadata Bearer(string token) => new() { { "authorization", $"Bearer {token}" } };
 
     /// <summary>The documented first-run step (an admin and passwords through the CLI), against the running server's data folder.</summary>
     private async Task CreateAccountsAsync()
