@@ -256,6 +256,18 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
         RebuildChart();
     }
 
+    /// <summary>The chart in words, for screen readers: its time range, lowest, highest and latest count.</summary>
+    private string ChartSummary
+    {
+        get
+        {
+            var points = timeline.Points;
+            return points.Count == 0 ? string.Empty : string.Format(
+                System.Globalization.CultureInfo.CurrentCulture, S["ChartSummary"], Clock.Format(points[0].At, "HH:mm"), Clock.Format(points[^1].At, "HH:mm"),
+                points.Min(p => p.Viewers), points.Max(p => p.Viewers), points[^1].Viewers);
+        }
+    }
+
     private void RebuildChart()
     {
         var points = timeline.Points;
