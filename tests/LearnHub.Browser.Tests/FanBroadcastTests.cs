@@ -28,7 +28,7 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         var followerPage = await PageForAsync(follower, "/following");
         await followerPage.Field("follow-search").FillAsync(creator.DisplayName);
         await followerPage.GetByTestId($"follow-search-{creator.Handle}").ClickAsync();
-        await Expect(followerPage.Field("follow-user-id")).ToHaveValueAsync(creatorId);
+        await Expect(followerPage.Field("follow-search")).ToHaveValueAsync($"{creator.DisplayName} (@{creator.Handle})");
         await followerPage.GetByTestId("follow-submit").ClickAsync();
         await Expect(followerPage.GetByTestId($"following-row-{creatorId}")).ToBeVisibleAsync();
         var text = $"经济基础第19章考点梳理今晚19:30开讲 {Guid.NewGuid().ToString("N")[..6]} 🎉";
@@ -40,7 +40,7 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         await Expect(Page.GetByTestId("composer-counter")).ToHaveTextAsync($"{new System.Globalization.StringInfo(text).LengthInTextElements}/300");
         await Page.GetByTestId("composer-agree").ClickAsync();
         await Page.GetByTestId("composer-submit").ClickAsync();
-        await Expect(Page.GetByTestId("submit-success-text")).ToContainTextAsync("提交成功,消息将在审核通过后发送");
+        await Expect(Page.GetByTestId("submit-success-text")).ToContainTextAsync("提交成功，消息将在审核通过后发送");
         await Page.GetByTestId("submit-success-ok").ClickAsync();
         var record = Page.Locator("[data-testid^='record-row-']", new PageLocatorOptions { HasText = text });
         await Expect(record).ToContainTextAsync("审核中");

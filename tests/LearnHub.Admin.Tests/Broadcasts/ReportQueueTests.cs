@@ -99,7 +99,7 @@ public sealed class ReportQueueTests
         var cut = context.RenderWithProviders<ReportQueue>();
         cut.WaitForElement("[data-testid=report-row-r_own]", Within);
 
-        Assert.Equal("针对自己群发的举报,需由其他审核员处理", cut.Text("report-own-r_own"));
+        Assert.Equal("针对自己群发的举报，需由其他审核员处理", cut.Text("report-own-r_own"));
         Assert.False(cut.Has("report-takedown-r_own"));
         Assert.False(cut.Has("report-dismiss-r_own"));
         Assert.True(cut.Has("report-dismiss-r_other"));

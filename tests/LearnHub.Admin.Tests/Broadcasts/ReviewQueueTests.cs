@@ -115,7 +115,7 @@ public sealed class ReviewQueueTests
         var cut = context.RenderWithProviders<ReviewQueue>();
         cut.WaitForElement("[data-testid=review-row-b_mine]", Within);
 
-        Assert.Equal("自己的群发,需由其他审核员审核", cut.Text("review-own-b_mine"));
+        Assert.Equal("自己的群发，需由其他审核员审核", cut.Text("review-own-b_mine"));
         Assert.True(cut.Disabled("review-approve-b_mine"));
         Assert.True(cut.Disabled("review-reject-b_mine"));
         Assert.False(cut.Disabled("review-approve-b_other"));

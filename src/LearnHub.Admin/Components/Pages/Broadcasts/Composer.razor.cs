@@ -70,6 +70,13 @@ public partial class Composer
         ? TextCheck.Accepted
         : image is not null && imageProblem is null && !readingImage;
 
+    /// <summary>Why 群发 is greyed out, said next to it: the first thing still missing (null when it can be pressed).</summary>
+    private string? SubmitBlockedBy =>
+        quota is null || DisabledReason is not null ? null
+        : !ContentReady ? (kind == BroadcastKind.Text ? S["NeedText"].Value : S["NeedImage"].Value)
+        : !agreed ? S["NeedAgreement"].Value
+        : null;
+
     private bool CanSubmit => quota is not null && DisabledReason is null && agreed && ContentReady;
 
     protected override async Task OnInitializedAsync()
