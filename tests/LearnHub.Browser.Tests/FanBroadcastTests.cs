@@ -48,6 +48,10 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         // The follower still has the console open (and so is online) on 消息中心 while it is reviewed.
         await followerPage.GetByTestId("nav-inbox").ClickAsync();
         await Expect(followerPage.GetByTestId("inbox-empty")).ToBeVisibleAsync();
+        // Their mute and block settings for the one creator they follow loaded (ListFollowing within the API's page size).
+        await Expect(followerPage.GetByTestId("inbox-preferences")).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(followerPage.GetByTestId("inbox-preferences")).ToHaveAttributeAsync("data-count", "1");
+        await Expect(followerPage.GetByTestId("inbox-preferences-error")).ToHaveCountAsync(0);
         await Expect(followerPage.GetByTestId("nav-inbox")).ToHaveAttributeAsync("data-live", "true");
         await Expect(followerPage.GetByTestId("nav-inbox-unread")).ToHaveCountAsync(0);
 
