@@ -255,6 +255,8 @@ public sealed class ComposerTests
         }, Within);
         Assert.False(cut.Has("composer-submit-error"));
         Assert.False(cut.Has("submit-success-text"));
+        // Everything was said at the fields: no toast repeats it.
+        Assert.Empty(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<MudBlazor.ISnackbar>(context.Services).ShownSnackbars);
 
         ScheduleUi.Enter(cut, "composer-text", "更正后的内容");
         ScheduleUi.Click(cut, "composer-submit");

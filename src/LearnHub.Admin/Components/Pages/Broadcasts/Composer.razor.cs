@@ -193,11 +193,10 @@ public partial class Composer
         {
             problem = RpcProblem.From(e);
             var reason = BroadcastText.ReasonOf(e);
+            // Errors of the text, image and agreement show at those inputs; only what is left goes to the alert and toast.
             submitError = reason == BroadcastText.RequestIdReused
                 ? S["RequestIdReused"].Value
-                : problem.FieldErrors.Count > 0 && FieldsShownAtInputs(problem)
-                    ? null
-                    : problem.Message;
+                : problem.Unplaced("text", "image", "agreed_to_agreement", "agreement_version");
             if (BroadcastText.IsDefinitiveRefusal(e.StatusCode))
             {
                 // The server created nothing for this id, so the next attempt (likely with changed content) gets its own;
@@ -209,16 +208,16 @@ public partial class Composer
                 // Quota or certification changed under us: show the server's current view.
                 await RefreshQuotaQuietlyAsync();
             }
-            Snackbar.Add(submitError ?? problem.Message, Severity.Error);
+            if (submitError is not null)
+            {
+                Snackbar.Add(submitError, Severity.Error);
+            }
         }
         finally
         {
             submitting = false;
         }
     }
-
-    private static bool FieldsShownAtInputs(RpcProblem problem) =>
-        problem.FieldErrors.Keys.All(f => f is "text" or "image" or "agreed_to_agreement" or "agreement_version");
 
     private async Task RefreshQuotaQuietlyAsync()
     {
