@@ -28,7 +28,7 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         var followerPage = await PageForAsync(follower, "/following");
         await followerPage.Field("follow-search").FillAsync(creator.DisplayName);
         await followerPage.GetByTestId($"follow-search-{creator.Handle}").ClickAsync();
-        await Expect(followerPage.Field("follow-user-id")).ToHaveValueAsync(creatorId);
+        await Expect(followerPage.Field("follow-search")).ToHaveValueAsync($"{creator.DisplayName} (@{creator.Handle})");
         await followerPage.GetByTestId("follow-submit").ClickAsync();
         await Expect(followerPage.GetByTestId($"following-row-{creatorId}")).ToBeVisibleAsync();
         var text = $"经济基础第19章考点梳理今晚19:30开讲 {Guid.NewGuid().ToString("N")[..6]} 🎉";
@@ -40,7 +40,7 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         await Expect(Page.GetByTestId("composer-counter")).ToHaveTextAsync($"{new System.Globalization.StringInfo(text).LengthInTextElements}/300");
         await Page.GetByTestId("composer-agree").ClickAsync();
         await Page.GetByTestId("composer-submit").ClickAsync();
-        await Expect(Page.GetByTestId("submit-success-text")).ToContainTextAsync("提交成功,消息将在审核通过后发送");
+        await Expect(Page.GetByTestId("submit-success-text")).ToContainTextAsync("提交成功，消息将在审核通过后发送");
         await Page.GetByTestId("submit-success-ok").ClickAsync();
         var record = Page.Locator("[data-testid^='record-row-']", new PageLocatorOptions { HasText = text });
         await Expect(record).ToContainTextAsync("审核中");
@@ -48,6 +48,10 @@ public sealed class FanBroadcastTests(LearnHubServer server) : BrowserTest(serve
         // The follower still has the console open (and so is online) on 消息中心 while it is reviewed.
         await followerPage.GetByTestId("nav-inbox").ClickAsync();
         await Expect(followerPage.GetByTestId("inbox-empty")).ToBeVisibleAsync();
+        // Their mute and block settings for the one creator they follow loaded (ListFollowing within the API's page size).
+        await Expect(followerPage.GetByTestId("inbox-preferences")).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(followerPage.GetByTestId("inbox-preferences")).ToHaveAttributeAsync("data-count", "1");
+        await Expect(followerPage.GetByTestId("inbox-preferences-error")).ToHaveCountAsync(0);
         await Expect(followerPage.GetByTestId("nav-inbox")).ToHaveAttributeAsync("data-live", "true");
         await Expect(followerPage.GetByTestId("nav-inbox-unread")).ToHaveCountAsync(0);
 

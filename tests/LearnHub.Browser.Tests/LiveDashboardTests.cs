@@ -48,6 +48,9 @@ public sealed class LiveDashboardTests(LearnHubServer server) : BrowserTest(serv
             Directory.CreateDirectory(ScreenshotsDirectory);
             await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotsDirectory, "LiveDashboardTests.live-page-three-viewers.png"), FullPage = true });
 
+            // Each row carries its trend over the last minutes, also in words.
+            await Expect(Page.GetByTestId($"live-trend-{created.Id}").Locator("svg")).ToHaveAttributeAsync("aria-label", "近 10 分钟：0 → 3 人");
+
             // One viewer leaves: the count falls without any reload.
             await watchers[0].Cancel.CancelAsync();
             await Expect(count).ToHaveTextAsync("2");
@@ -55,6 +58,10 @@ public sealed class LiveDashboardTests(LearnHubServer server) : BrowserTest(serv
             await GotoInteractiveAsync($"/sessions/{created.Id}");
             await Expect(Page.GetByTestId("session-viewers")).ToHaveTextAsync("2");
             await Expect(Page.GetByTestId("session-peak")).ToContainTextAsync("3");
+            // While still live, the figures count the people watching right now, not only those who left.
+            await Expect(Page.GetByTestId("session-unique-viewers")).ToHaveTextAsync("3");
+            await Expect(Page.GetByTestId("session-average-watch")).Not.ToHaveAttributeAsync("data-seconds", "0", new() { Timeout = 30_000 });
+            await Expect(Page.GetByTestId("session-average-watch")).Not.ToHaveTextAsync("0 秒");
         }
         finally
         {

@@ -31,7 +31,21 @@ public sealed class BroadcastTextTests
         var english = resources.GetResourceSet(new CultureInfo("en"), createIfNotExists: true, tryParents: false)!;
         var missing = chinese.Cast<DictionaryEntry>().Select(e => (string)e.Key).Where(k => string.IsNullOrEmpty(english.GetString(k))).ToList();
         Assert.Empty(missing);
-        Assert.Equal("暂无权限 — 成为认证用户,即可使用群发功能", chinese.GetString("NoPermission"));
-        Assert.Equal("提交成功,消息将在审核通过后发送", chinese.GetString("SubmitSuccess"));
+        Assert.Equal("暂无权限 — 成为认证用户，即可使用群发功能", chinese.GetString("NoPermission"));
+        Assert.Equal("提交成功，消息将在审核通过后发送", chinese.GetString("SubmitSuccess"));
+    }
+
+    [Fact]
+    public void Chinese_texts_use_full_width_punctuation_and_English_ones_no_Chinese()
+    {
+        var resources = new ResourceManager("LearnHub.Admin.Resources.BroadcastStrings", typeof(BroadcastText).Assembly);
+        var chinese = resources.GetResourceSet(CultureInfo.InvariantCulture, createIfNotExists: true, tryParents: false)!;
+        var english = resources.GetResourceSet(new CultureInfo("en"), createIfNotExists: true, tryParents: false)!;
+        var halfWidth = chinese.Cast<DictionaryEntry>().Where(e => System.Text.RegularExpressions.Regex.IsMatch((string)e.Value!, "[,:;?()!]")).Select(e => e.Key).ToList();
+        Assert.Empty(halfWidth);
+        var leaking = english.Cast<DictionaryEntry>().Where(e => System.Text.RegularExpressions.Regex.IsMatch((string)e.Value!, @"\p{IsCJKUnifiedIdeographs}|[《》，。：]")).Select(e => e.Key).ToList();
+        Assert.Empty(leaking);
+        Assert.Equal("拉黑 — 不再接收Ta的消息", chinese.GetString("BlockHint"));
+        Assert.Equal("the publishing agreement", english.GetString("AgreementName"));
     }
 }

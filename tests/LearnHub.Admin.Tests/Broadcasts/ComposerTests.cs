@@ -29,8 +29,57 @@ public sealed class ComposerTests
         Assert.Contains("Asia/Shanghai", cut.Text("composer-week"), StringComparison.Ordinal);
         Assert.Contains("已消耗 1 次", cut.Text("composer-quota-detail"), StringComparison.Ordinal);
         Assert.Contains("一周内可向关注您的人群发2次消息", cut.Text("composer-rules"), StringComparison.Ordinal);
-        Assert.Contains("创建申请即代表您同意《发布协议》", ScheduleUi.FieldText(cut, "composer-agree"), StringComparison.Ordinal);
+        Assert.Contains("创建申请即代表您同意", ScheduleUi.FieldText(cut, "composer-agree"), StringComparison.Ordinal);
         Assert.False(cut.Has("composer-disabled-reason"));
+    }
+
+    [Fact]
+    public async Task The_agreement_is_a_link_to_its_text_and_an_unticked_box_says_why_the_button_is_greyed_out()
+    {
+        await using var context = Context();
+        context.Api.On<GetQuotaRequest, BroadcastQuota>("GetQuota", _ => Quota(remaining: 2));
+        var cut = Open(context);
+
+        var link = cut.Find("[data-testid=composer-agreement-link]");
+        Assert.Equal("《发布协议》", link.TextContent.Trim());
+        Assert.Equal("broadcasts/agreement", link.GetAttribute("href"));
+        Assert.Equal("_blank", link.GetAttribute("target"));
+
+        // Nothing written yet: that is what the button waits for.
+        Assert.True(cut.Disabled("composer-submit"));
+        Assert.Equal("请先输入要群发的内容", cut.Text("composer-submit-why"));
+
+        ScheduleUi.Enter(cut, "composer-text", "今晚19:30开讲");
+        cut.WaitForAssertion(() => Assert.Equal("请先勾选同意《发布协议》，才能群发", cut.Text("composer-submit-why")), Within);
+        Assert.True(cut.Disabled("composer-submit"));
+        Assert.Equal("composer-submit-why", cut.Find("[data-testid=composer-submit]").GetAttribute("aria-describedby"));
+
+        Agree(cut);
+        cut.WaitForAssertion(() => Assert.False(cut.Disabled("composer-submit")), Within);
+        Assert.False(cut.Has("composer-submit-why"));
+    }
+
+    [Fact]
+    public async Task The_agreement_page_shows_its_text_in_each_language()
+    {
+        await using var context = Context();
+        var cut = context.RenderWithProviders<LearnHub.Admin.Components.Pages.Broadcasts.Agreement>();
+        Assert.Equal("发布协议", cut.Text("agreement-heading"));
+        Assert.Contains("须经平台工作人员审核", cut.Text("agreement-text"), StringComparison.Ordinal);
+
+        var previous = System.Globalization.CultureInfo.CurrentUICulture;
+        await using var englishContext = Context();
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("en");
+        try
+        {
+            var english = englishContext.RenderWithProviders<LearnHub.Admin.Components.Pages.Broadcasts.Agreement>();
+            Assert.Equal("Publishing agreement", english.Text("agreement-heading"));
+            Assert.DoesNotMatch(@"\p{IsCJKUnifiedIdeographs}|《", english.Markup);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = previous;
+        }
     }
 
     [Theory]
@@ -53,7 +102,7 @@ public sealed class ComposerTests
 
         ScheduleUi.Enter(cut, "composer-text", string.Concat(Enumerable.Repeat(character, 301)));
         cut.WaitForAssertion(() => Assert.Equal("301/300", cut.Text("composer-counter")), Within);
-        Assert.Contains("最多 300 个字,当前 301 个", ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal);
+        Assert.Contains("最多 300 个字，当前 301 个", ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal);
         Assert.True(cut.Disabled("composer-submit"));
         ScheduleUi.Click(cut, "composer-submit");
         Assert.Empty(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast"));
@@ -71,7 +120,7 @@ public sealed class ComposerTests
         // 300 characters to a person, 5,400 UTF-8 bytes: the server takes at most 2,400 (8 a character), and so does the console.
         ScheduleUi.Enter(cut, "composer-text", string.Concat(Enumerable.Repeat(Family, 300)));
         cut.WaitForAssertion(() => Assert.Equal("300/300", cut.Text("composer-counter")), Within);
-        Assert.Contains("最多 2400 字节,当前 5400 字节", ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal);
+        Assert.Contains("最多 2400 字节，当前 5400 字节", ScheduleUi.FieldText(cut, "composer-text"), StringComparison.Ordinal);
         Assert.True(cut.Disabled("composer-submit"));
 
         ScheduleUi.Enter(cut, "composer-text", string.Concat(Enumerable.Repeat(Family, 133)));
@@ -113,10 +162,13 @@ public sealed class ComposerTests
 
         var cut = Open(context);
 
-        Assert.Equal("暂无权限 — 成为认证用户,即可使用群发功能", cut.Text("composer-disabled-reason"));
-        Assert.True(cut.Disabled("composer-submit"));
-        Assert.True(cut.Disabled("composer-text"));
-        Assert.True(cut.Disabled("composer-kind-image"));
+        // The reason and the way forward, instead of a quota they cannot use and a form they cannot send.
+        Assert.Equal("暂无权限：只有认证创作者可以群发消息。", cut.Text("composer-unavailable-reason"));
+        Assert.Contains("联系管理员为你的账号开通认证", cut.Text("composer-unavailable-how"), StringComparison.Ordinal);
+        Assert.False(cut.Has("composer-quota"));
+        Assert.DoesNotContain("本周还可群发", cut.Markup, StringComparison.Ordinal);
+        Assert.False(cut.Has("composer-submit"));
+        Assert.False(cut.Has("composer-text"));
     }
 
     [Fact]
@@ -152,7 +204,7 @@ public sealed class ComposerTests
         ScheduleUi.Click(cut, "composer-submit");
         gate.SetResult();
 
-        cut.WaitForAssertion(() => Assert.Equal("提交成功,消息将在审核通过后发送", cut.Text("submit-success-text")), Within);
+        cut.WaitForAssertion(() => Assert.Equal("提交成功，消息将在审核通过后发送", cut.Text("submit-success-text")), Within);
         var request = Assert.Single(context.Api.RequestsTo<SubmitBroadcastRequest>("SubmitBroadcast"));
         Assert.Equal(32, request.RequestId.Length);
         Assert.Equal(BroadcastKind.Text, request.Kind);
@@ -203,6 +255,8 @@ public sealed class ComposerTests
         }, Within);
         Assert.False(cut.Has("composer-submit-error"));
         Assert.False(cut.Has("submit-success-text"));
+        // Everything was said at the fields: no toast repeats it.
+        Assert.Empty(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<MudBlazor.ISnackbar>(context.Services).ShownSnackbars);
 
         ScheduleUi.Enter(cut, "composer-text", "更正后的内容");
         ScheduleUi.Click(cut, "composer-submit");
@@ -309,7 +363,7 @@ public sealed class ComposerTests
     private static IRenderedComponent<ScheduleHost> Open(AdminTestContext context)
     {
         var cut = context.RenderWithProviders<Composer>();
-        cut.WaitForElement("[data-testid=composer-quota]", Within);
+        cut.WaitForElement("[data-testid=composer-quota], [data-testid=composer-unavailable]", Within);
         return cut;
     }
 

@@ -22,7 +22,7 @@ public sealed class FollowingTests
         Assert.Equal("粉丝 7", cut.Text("follower-count"));
         Assert.Contains("认证", cut.Text("following-row-u_wanhong"), StringComparison.Ordinal);
         Assert.True(ScheduleUi.InputOf(cut, "following-mute-u_wanhong").HasAttribute("checked") || ScheduleUi.InputOf(cut, "following-mute-u_wanhong").GetAttribute("aria-checked") == "true");
-        Assert.Contains("不再接受Ta的消息", ScheduleUi.FieldText(cut, "following-block-u_li"), StringComparison.Ordinal);
+        Assert.Contains("不再接收Ta的消息", ScheduleUi.FieldText(cut, "following-block-u_li"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -62,19 +62,23 @@ public sealed class FollowingTests
     }
 
     [Fact]
-    public async Task Following_by_user_id_shows_the_servers_refusal_at_the_field()
+    public async Task Following_shows_no_user_id_box_and_the_servers_refusal_shows_at_the_search_field()
     {
         await using var context = Context();
         Followed(context);
-        context.Api.On<FollowRequest, FollowState>("Follow", _ => throw Invalid(("creator_id", "不能关注自己 (you cannot follow yourself).")));
+        context.Api.On<FollowRequest, FollowState>("Follow", _ => throw Invalid(("creator_id", "不能关注自己。")));
         var cut = context.RenderWithProviders<Following>();
-        cut.WaitForElement("[data-testid=follow-user-id]", Within);
+        var search = cut.FindComponent<MudBlazor.MudAutocomplete<CreatorMatch>>();
+        Assert.Empty(cut.FindAll("[data-testid=follow-user-id]"));
+        Assert.DoesNotContain("用户 ID", cut.Markup, StringComparison.Ordinal);
+        Assert.True(cut.Find("[data-testid=follow-submit]").HasAttribute("disabled"), "nothing picked, nothing to follow");
 
-        ScheduleUi.Enter(cut, "follow-user-id", Me);
+        await cut.InvokeAsync(() => search.Instance.ValueChanged.InvokeAsync(new CreatorMatch { CreatorId = Me, Handle = "me", DisplayName = "我自己" }));
         ScheduleUi.Click(cut, "follow-submit");
 
-        cut.WaitForAssertion(() => Assert.Contains("不能关注自己", ScheduleUi.FieldText(cut, "follow-user-id"), StringComparison.Ordinal), Within);
+        cut.WaitForAssertion(() => Assert.Contains("不能关注自己", ScheduleUi.FieldText(cut, "follow-search"), StringComparison.Ordinal), Within);
         Assert.Equal(Me, Assert.Single(context.Api.RequestsTo<FollowRequest>("Follow")).CreatorId);
+        Assert.DoesNotContain(Me, cut.Markup, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -160,9 +160,9 @@ public sealed class InboxTests
         Assert.True(mute.HasMuted && mute.Muted);
         Assert.False(mute.HasBlocked);
 
-        Assert.Contains("不再接受Ta的消息", cut.Find("[data-testid=inbox-block-u_wanhong]").ParentElement!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("不再接收Ta的消息", cut.Find("[data-testid=inbox-block-u_wanhong]").ParentElement!.TextContent, StringComparison.Ordinal);
         ScheduleUi.Click(cut, "inbox-block-u_wanhong");
-        cut.WaitForAssertion(() => Assert.Contains("不再接受Ta的消息", cut.Text("confirm-message"), StringComparison.Ordinal), Within);
+        cut.WaitForAssertion(() => Assert.Contains("不再接收Ta的消息", cut.Text("confirm-message"), StringComparison.Ordinal), Within);
         Assert.Single(context.Api.RequestsTo<SetCreatorPreferenceRequest>("SetCreatorPreference"));
         cut.Confirm();
 
@@ -252,6 +252,28 @@ public sealed class InboxTests
         var requests = context.Api.RequestsTo<ListFollowingRequest>("ListFollowing").ToList();
         Assert.Equal(2, requests.Count);
         Assert.All(requests, r => Assert.InRange(r.PageSize, 1, 100));
+    }
+
+    [Fact]
+    public async Task When_mute_and_block_settings_fail_to_load_the_inbox_says_so_and_retries()
+    {
+        await using var context = Context();
+        _ = new FakeInbox(context, Message("m1", Text("b1", "第一条", creatorId: "u_far", creatorName: "远方老师")));
+        var fail = true;
+        context.Api.On<ListFollowingRequest, ListFollowingResponse>("ListFollowing", r => fail
+            ? throw Invalid(("page_size", "每页最多 100 条。"))
+            : new ListFollowingResponse { Creators = { new FollowedCreator { CreatorId = "u_far", DisplayName = "远方老师", Blocked = true } } });
+
+        var cut = context.RenderWithProviders<Inbox>();
+
+        cut.WaitForAssertion(() => Assert.Contains("无法加载免打扰和拉黑设置", cut.Text("inbox-preferences-error"), StringComparison.Ordinal), Within);
+        Assert.Equal("false", cut.Find("[data-testid=inbox-preferences]").GetAttribute("data-loaded"));
+
+        fail = false;
+        ScheduleUi.Click(cut, "inbox-preferences-retry");
+        cut.WaitForAssertion(() => Assert.False(cut.Has("inbox-preferences-error")), Within);
+        Assert.Equal("true", cut.Find("[data-testid=inbox-preferences]").GetAttribute("data-loaded"));
+        cut.WaitForAssertion(() => Assert.True(cut.Has("inbox-blocked-m1")), Within);
     }
 
     [Fact]

@@ -37,12 +37,12 @@ public sealed class RecordsTests
             cut.FindAll("tr[data-testid^=record-row-]").Select(r => r.GetAttribute("data-testid")!["record-row-".Length..]));
         Assert.Equal("审核中", cut.Text("record-status-b_pending"));
         Assert.Equal("未通过", cut.Text("record-status-b_rejected"));
-        Assert.Equal("原因:含有广告信息", cut.Text("record-reason-b_rejected"));
+        Assert.Equal("原因：含有广告信息", cut.Text("record-reason-b_rejected"));
         Assert.Equal("已撤回", cut.Text("record-status-b_withdrawn"));
         Assert.Equal("已通过", cut.Text("record-status-b_ok"));
         Assert.Equal("已过期", cut.Text("record-status-b_expired"));
         Assert.Equal("已下架", cut.Text("record-status-b_down"));
-        Assert.Equal("原因:违反发布协议", cut.Text("record-reason-b_down"));
+        Assert.Equal("原因：违反发布协议", cut.Text("record-reason-b_down"));
         // 2026-05-01 01:00 UTC is 09:00 in Asia/Shanghai, the user's zone.
         Assert.Equal("提交于 2026-05-01 09:00", cut.Text("record-submitted-b_pending"));
         Assert.Equal("通过于 2026-04-27 12:00", cut.Text("record-decided-b_ok"));
@@ -64,7 +64,7 @@ public sealed class RecordsTests
 
         var cut = context.RenderWithProviders<Records>();
 
-        cut.WaitForAssertion(() => Assert.Equal("投递中,截止 2026-05-04 09:00", cut.Text("record-window-b_ok")), Within);
+        cut.WaitForAssertion(() => Assert.Equal("投递中，截止 2026-05-04 09:00", cut.Text("record-window-b_ok")), Within);
     }
 
     [Fact]

@@ -23,7 +23,9 @@ public sealed class ReportQueueTests
 
         Assert.Equal("广告骚扰", cut.Text("report-reason-r1"));
         Assert.Equal("u_fan 的名字", cut.Text("report-reporter-r1"));
-        Assert.Equal("u_fan", cut.Find("[data-testid=report-reporter-r1]").GetAttribute("title"));
+        // Names, not ids: the reporter's id is nowhere on screen, not even in a tooltip.
+        Assert.Null(cut.Find("[data-testid=report-reporter-r1]").GetAttribute("title"));
+        Assert.DoesNotContain("u_fan<", cut.Markup, StringComparison.Ordinal);
         Assert.Equal("加微信领资料", cut.Text("broadcast-text-b1"));
         Assert.Equal("待处理", cut.Text("report-status-r1"));
         Assert.False(Assert.Single(context.Api.RequestsTo<ListReportsRequest>("ListReports")).IncludeClosed);
@@ -99,7 +101,7 @@ public sealed class ReportQueueTests
         var cut = context.RenderWithProviders<ReportQueue>();
         cut.WaitForElement("[data-testid=report-row-r_own]", Within);
 
-        Assert.Equal("针对自己群发的举报,需由其他审核员处理", cut.Text("report-own-r_own"));
+        Assert.Equal("针对自己群发的举报，需由其他审核员处理", cut.Text("report-own-r_own"));
         Assert.False(cut.Has("report-takedown-r_own"));
         Assert.False(cut.Has("report-dismiss-r_own"));
         Assert.True(cut.Has("report-dismiss-r_other"));

@@ -31,6 +31,9 @@ public sealed class ReviewQueueTests
         Assert.Equal("预计审核时长 2 小时", cut.Text("review-expected"));
         Assert.Equal("待审核 3 条", cut.Text("review-total"));
         Assert.Equal("今晚直播", cut.Text("broadcast-text-b_new"));
+        // The creator by name; no user id on screen.
+        var row = cut.Find("[data-testid=review-row-b_new]");
+        Assert.DoesNotMatch(@"\bu_\w+", row.TextContent);
         cut.WaitForAssertion(() => Assert.StartsWith("data:image/png;base64,", cut.Find("[data-testid=broadcast-image-b_img]").GetAttribute("src"), StringComparison.Ordinal), Within);
     }
 
@@ -115,7 +118,7 @@ public sealed class ReviewQueueTests
         var cut = context.RenderWithProviders<ReviewQueue>();
         cut.WaitForElement("[data-testid=review-row-b_mine]", Within);
 
-        Assert.Equal("自己的群发,需由其他审核员审核", cut.Text("review-own-b_mine"));
+        Assert.Equal("自己的群发，需由其他审核员审核", cut.Text("review-own-b_mine"));
         Assert.True(cut.Disabled("review-approve-b_mine"));
         Assert.True(cut.Disabled("review-reject-b_mine"));
         Assert.False(cut.Disabled("review-approve-b_other"));

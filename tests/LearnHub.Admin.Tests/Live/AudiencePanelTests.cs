@@ -52,6 +52,61 @@ public sealed class AudiencePanelTests
     }
 
     [Fact]
+    public async Task While_live_unique_viewers_and_average_watch_time_are_re_read_as_people_keep_watching()
+    {
+        await using var context = new AdminTestContext(roles: ["instructor"]);
+        var reads = 0;
+        context.Api
+            .On<GetSessionRequest, Session>("GetSession", _ => LiveFakes.Session("s1", "经济基础第19章考点梳理", SessionStatus.Live))
+            .On<GetSessionStatsRequest, SessionStats>("GetSessionStats", _ =>
+            {
+                reads++;
+                var stats = LiveFakes.Stats("s1", SessionStatus.Live, current: 0, 0);
+                (stats.UniqueViewers, stats.AverageWatchSeconds) = reads switch { 1 => (0, 0L), 2 => (6, 60L), _ => (6, 75L) };
+                return stats;
+            });
+        context.Live.Sessions["s1"] = LiveFakes.View("s1", "经济基础第19章考点梳理", viewers: 0, reservations: 54);
+        var cut = context.RenderWithProviders<SessionPage>(p => p.Add(x => x.SessionId, "s1"));
+        cut.WaitForAssertion(() => Assert.Equal("0", Text(cut, "session-unique-viewers")), Timeout);
+
+        // Six people start watching: more than the figures know of, so they are read again at once.
+        await context.Live.PushCountAsync(LiveFakes.Count("s1", 6, sequence: 2, at: context.Clock.GetUtcNow()));
+        cut.WaitForAssertion(() => Assert.Equal("6", Text(cut, "session-unique-viewers")), Timeout);
+        Assert.Equal("1 分 00 秒", Text(cut, "session-average-watch"));
+
+        // Nobody joins or leaves, yet the watch time grows: the figures are re-read on an interval while live.
+        context.Clock.Advance(LearnHub.Admin.Components.Live.AudiencePanel.RefreshInterval);
+        cut.WaitForAssertion(() => Assert.Equal("1 分 15 秒", Text(cut, "session-average-watch")), Timeout);
+    }
+
+    [Fact]
+    public async Task The_chart_places_points_at_their_times_with_a_scale_that_follows_the_counts()
+    {
+        await using var context = new AdminTestContext(roles: ["instructor"]);
+        var stats = LiveFakes.Stats("s1", SessionStatus.Live, current: 6);
+        // Samples at 0, 1 and 23 minutes after go-live: the 22-minute gap stays 22 minutes wide.
+        foreach (var (minute, viewers) in new[] { (0, 0), (1, 3), (23, 6) })
+        {
+            stats.Samples.Add(new ViewerSample { At = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(LiveFakes.LiveAt.AddMinutes(minute)), Viewers = viewers });
+        }
+        context.Api
+            .On<GetSessionRequest, Session>("GetSession", _ => LiveFakes.Session("s1", "经济基础第19章考点梳理", SessionStatus.Live))
+            .On<GetSessionStatsRequest, SessionStats>("GetSessionStats", _ => stats);
+        context.Live.Sessions["s1"] = LiveFakes.View("s1", "经济基础第19章考点梳理", viewers: 6, reservations: 54);
+        var cut = context.RenderWithProviders<SessionPage>(p => p.Add(x => x.SessionId, "s1"));
+        cut.WaitForAssertion(() => Assert.Equal("6", Text(cut, "session-viewers")), Timeout);
+
+        var chart = cut.FindComponent<MudChart<double>>().Instance;
+        Assert.Equal(ChartType.Timeseries, chart.ChartType);
+        var times = chart.ChartSeries!.Single().Data.Points.Select(p => (DateTime)p.X!).ToList();
+        Assert.Equal(TimeSpan.FromMinutes(22), times[2] - times[1]);
+        var options = Assert.IsType<TimeSeriesChartOptions>(chart.ChartOptions);
+        // Six viewers at most: ticks of 1 or 2, not a fixed 0–20 axis.
+        Assert.InRange(options.YAxisTicks, 1, 2);
+        Assert.True(options.TimeLabelSpacing >= TimeSpan.FromMinutes(5), "labels at most six across half an hour");
+    }
+
+    [Fact]
     public async Task The_chart_is_seeded_from_the_samples_and_extended_by_pushes()
     {
         await using var context = LiveSession(["instructor"]);

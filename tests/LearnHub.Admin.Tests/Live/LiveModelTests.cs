@@ -76,4 +76,46 @@ public sealed class LiveModelTests
         order.Reset();
         Assert.True(order.Accept(LiveFakes.Count("a", 1, 1)));
     }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(6, 2)]
+    [InlineData(20, 5)]
+    [InlineData(57, 10)]
+    [InlineData(1200, 500)]
+    public void The_y_step_is_round_and_gives_about_five_ticks(int max, int step) =>
+        Assert.Equal(step, LiveText.YStep(max));
+
+    [Theory]
+    [InlineData(2, 30)]
+    [InlineData(23, 300)]
+    [InlineData(90, 900)]
+    [InlineData(300, 3600)]
+    public void Chart_labels_are_at_most_six_across(int minutes, int spacingSeconds)
+    {
+        var spacing = LiveText.LabelSpacing(TimeSpan.FromMinutes(minutes));
+        Assert.Equal(TimeSpan.FromSeconds(spacingSeconds), spacing);
+        Assert.True(TimeSpan.FromMinutes(minutes) / spacing <= 6);
+    }
+
+    [Fact]
+    public void A_rows_trend_keeps_the_last_ten_minutes_and_ends_with_its_session()
+    {
+        var board = new LiveSessionBoard();
+        var start = LiveFakes.LiveAt;
+        board.Reset([LiveFakes.View("s1", "经济基础", viewers: 1)], start);
+        for (var minute = 1; minute <= 30; minute++)
+        {
+            Assert.True(board.Apply(LiveFakes.Count("s1", minute + 1, sequence: minute, at: start.AddMinutes(minute))));
+        }
+
+        var trend = board.Trend("s1");
+        // Minutes 20 to 30, plus the point just before the window so the line starts at its left edge.
+        Assert.Equal(start.AddMinutes(20), trend[0].At);
+        Assert.Equal(31, trend[^1].Viewers);
+        Assert.Equal(11, trend.Count);
+
+        board.Apply(LiveFakes.View("s1", "经济基础", viewers: 0, status: "Ended"));
+        Assert.Empty(board.Trend("s1"));
+    }
 }

@@ -46,6 +46,26 @@ public sealed class LiveNowTests
     }
 
     [Fact]
+    public async Task Each_row_shows_the_trend_of_the_last_minutes_as_a_line_and_in_words()
+    {
+        await using var context = new AdminTestContext(roles: ["instructor"]);
+        context.Live.LiveSessions.Add(LiveFakes.View("s1", "经济基础第19章考点梳理", viewers: 3));
+        var cut = context.RenderWithProviders<LiveNow>();
+        cut.WaitForAssertion(() => Assert.Equal("3", Text(cut, "live-count-s1")), Timeout);
+
+        var now = context.Clock.GetUtcNow();
+        await context.Live.PushCountAsync(LiveFakes.Count("s1", 5, sequence: 2, at: now.AddMinutes(2)));
+        await context.Live.PushCountAsync(LiveFakes.Count("s1", 6, sequence: 3, at: now.AddMinutes(4)));
+        cut.WaitForAssertion(() => Assert.Equal("6", Text(cut, "live-count-s1")), Timeout);
+
+        var trend = cut.Find("[data-testid=live-trend-s1]");
+        Assert.Equal("3", trend.GetAttribute("data-points"));
+        Assert.NotNull(trend.QuerySelector("polyline"));
+        Assert.Equal("近 10 分钟：3 → 6 人", trend.QuerySelector("svg")!.GetAttribute("aria-label"));
+        Assert.Equal("img", trend.QuerySelector("svg")!.GetAttribute("role"));
+    }
+
+    [Fact]
     public async Task A_count_push_changes_the_count_and_a_late_lower_sequence_is_ignored()
     {
         await using var context = new AdminTestContext(roles: ["instructor"]);

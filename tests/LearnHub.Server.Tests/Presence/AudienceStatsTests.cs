@@ -97,6 +97,38 @@ public sealed class AudienceStatsTests
     }
 
     [Fact]
+    public async Task While_live_unique_viewers_and_average_watch_time_count_the_people_still_watching()
+    {
+        var clock = new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero };
+        await using var app = await LearnHubApp.StartAsync(clock: clock);
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var first = await app.CreateUserAsync("xiaowang");
+        var second = await app.CreateUserAsync("xiaoli");
+        var live = await instructor.LiveSessionAsync();
+        var liveAt = live.LiveAt.ToDateTimeOffset();
+
+        await using var a = await Watcher.OpenAsync(first, live.Id);
+        await Wait.UntilAsync(() => Task.FromResult(app.ServerCount(live.Id)), c => c == 1, what: "xiaowang watching");
+        await app.AdvanceToAsync(liveAt.AddMinutes(2));
+        await using var b = await Watcher.OpenAsync(second, live.Id);
+        await Wait.UntilAsync(() => Task.FromResult(app.ServerCount(live.Id)), c => c == 2, what: "xiaoli watching");
+        await app.AdvanceToAsync(liveAt.AddMinutes(5));
+
+        // Nobody has left and the session has not ended: 5 and 3 minutes so far.
+        var stats = await instructor.Presence.GetSessionStatsAsync(new GetSessionStatsRequest { SessionId = live.Id });
+        Assert.Equal(SessionStatus.Live, stats.Status);
+        Assert.Equal(2, stats.CurrentViewers);
+        Assert.Equal(2, stats.UniqueViewers);
+        Assert.Equal(4 * 60, stats.AverageWatchSeconds);
+
+        // A minute later, still live: both figures keep counting the open spans (6 and 4 minutes).
+        await app.AdvanceToAsync(liveAt.AddMinutes(6));
+        var later = await instructor.Presence.GetSessionStatsAsync(new GetSessionStatsRequest { SessionId = live.Id });
+        Assert.Equal(2, later.UniqueViewers);
+        Assert.Equal(5 * 60, later.AverageWatchSeconds);
+    }
+
+    [Fact]
     public async Task Only_the_sessions_instructor_reviewers_and_admins_read_its_stats()
     {
         await using var app = await Scenario.StartAsync();

@@ -38,7 +38,15 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
     private int reservations;
     private int attendees;
     private List<ChartSeries<double>> chartSeries = [];
-    private string[] chartLabels = [];
+    private TimeSeriesChartOptions chartOptions = new();
+    private ITimer? refreshTimer;
+    private bool refreshing;
+
+    /// <summary>
+    /// While live, unique viewers and average watch time grow without any count changing (people keep watching): the
+    /// figures are re-read at this interval, and at once when more people watch than the figures know of.
+    /// </summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(15);
 
     [Parameter, EditorRequired]
     public string SessionId { get; set; } = string.Empty;
@@ -59,6 +67,9 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
 
     [Inject]
     private UserClock Clock { get; set; } = null!;
+
+    [Inject]
+    private TimeProvider Time { get; set; } = null!;
 
     [Inject]
     private IStringLocalizer<LiveStrings> S { get; set; } = null!;
@@ -109,6 +120,15 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
         if (next is SessionStatus.Live or SessionStatus.Ended)
         {
             await LoadStatsAsync();
+        }
+        if (next == SessionStatus.Live)
+        {
+            refreshTimer ??= Time.CreateTimer(_ => _ = Update(RefreshStatsAsync), null, RefreshInterval, RefreshInterval);
+        }
+        else
+        {
+            refreshTimer?.Dispose();
+            refreshTimer = null;
         }
         if (!WantsFeed && watching)
         {
@@ -161,9 +181,28 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
         }
     }
 
-    private async Task LoadStatsAsync()
+    /// <summary>Re-reads the figures while live, without a spinner; one read at a time.</summary>
+    private async Task<bool> RefreshStatsAsync()
     {
-        loadingStats = true;
+        if (status != SessionStatus.Live || refreshing || loadingStats || disposed)
+        {
+            return false;
+        }
+        refreshing = true;
+        try
+        {
+            await LoadStatsAsync(quiet: true);
+        }
+        finally
+        {
+            refreshing = false;
+        }
+        return true;
+    }
+
+    private async Task LoadStatsAsync(bool quiet = false)
+    {
+        loadingStats = !quiet;
         statsError = null;
         try
         {
@@ -217,15 +256,42 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
         RebuildChart();
     }
 
+    /// <summary>The chart in words, for screen readers: its time range, lowest, highest and latest count.</summary>
+    private string ChartSummary
+    {
+        get
+        {
+            var points = timeline.Points;
+            return points.Count == 0 ? string.Empty : string.Format(
+                System.Globalization.CultureInfo.CurrentCulture, S["ChartSummary"], Clock.Format(points[0].At, "HH:mm"), Clock.Format(points[^1].At, "HH:mm"),
+                points.Min(p => p.Viewers), points.Max(p => p.Viewers), points[^1].Viewers);
+        }
+    }
+
     private void RebuildChart()
     {
         var points = timeline.Points;
-        // Every point keeps its place on the line; only about eight carry a time label, so they stay readable.
-        var labelEvery = Math.Max(1, (int)Math.Ceiling(points.Count / 8.0));
-        chartLabels = [.. points.Select((p, i) => i % labelEvery == 0 || i == points.Count - 1 ? Clock.Format(p.At, "HH:mm:ss") : string.Empty)];
+        // Points sit at their real times (a 22-minute gap is 22 minutes wide); labels keep a spacing that fits about
+        // six across, so they never overlap, and the y axis follows the data.
+        var span = points.Count > 1 ? points[^1].At - points[0].At : TimeSpan.Zero;
+        chartOptions = new TimeSeriesChartOptions
+        {
+            TimeLabelFormat = span < TimeSpan.FromMinutes(3) ? "HH:mm:ss" : "HH:mm",
+            TooltipTimeLabelFormat = "HH:mm:ss",
+            TimeLabelSpacing = LiveText.LabelSpacing(span),
+            TimeLabelSpacingRounding = true,
+            MaxNumYAxisTicks = 6,
+            YAxisTicks = LiveText.YStep(points.Count == 0 ? 0 : points.Max(p => p.Viewers)),
+            YAxisFormat = "0",
+            ShowDataMarkers = points.Count <= 60,
+        };
         chartSeries =
         [
-            new ChartSeries<double> { Name = S["ViewersSeries"], Data = points.Select(p => (double)p.Viewers).ToArray() },
+            new ChartSeries<double>
+            {
+                Name = S["ViewersSeries"],
+                Data = points.Select(p => new MudBlazor.Charts.TimeValue<double>(Clock.ToLocal(p.At), p.Viewers)).ToList(),
+            },
         ];
     }
 
@@ -239,6 +305,11 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
             if (change.Status == LiveStatuses.Live && status == SessionStatus.Live)
             {
                 SetCurrent(change.Viewers, change.At);
+                if (change.Viewers > uniqueViewers)
+                {
+                    // More are watching than the figures know of: every one of them is a unique viewer already.
+                    _ = Update(RefreshStatsAsync);
+                }
             }
             else if (change.Status == LiveStatuses.Scheduled)
             {
@@ -307,6 +378,7 @@ public sealed partial class AudiencePanel : ComponentBase, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         disposed = true;
+        refreshTimer?.Dispose();
         Feed.ViewerCountChanged -= OnViewerCountChanged;
         Feed.SessionStatusChanged -= OnSessionStatusChanged;
         Feed.StateChanged -= OnStateChanged;

@@ -11,6 +11,29 @@ public static class LiveText
 {
     private const string HubExceptionMarker = "HubException: ";
 
+    private static readonly TimeSpan[] LabelSpacings =
+    [
+        TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2),
+        TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30),
+        TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(4),
+    ];
+
+    /// <summary>The time between chart labels for a line spanning <paramref name="span"/>: at most six labels across.</summary>
+    public static TimeSpan LabelSpacing(TimeSpan span) =>
+        LabelSpacings.FirstOrDefault(s => span / s <= 6, LabelSpacings[^1]);
+
+    /// <summary>A round y-axis step (1, 2, 5, 10, 20, 50…) giving about five ticks up to <paramref name="max"/>.</summary>
+    public static int YStep(int max)
+    {
+        var step = 1;
+        while (max / step > 5)
+        {
+            var next = step.ToString(CultureInfo.InvariantCulture)[0] switch { '1' => step * 2, '2' => step * 5 / 2, _ => step * 2 };
+            step = next;
+        }
+        return step;
+    }
+
     /// <summary>"12 分 05 秒" / "1 小时 5 分" / "40 秒".</summary>
     public static string Duration(IStringLocalizer<LiveStrings> s, long seconds)
     {

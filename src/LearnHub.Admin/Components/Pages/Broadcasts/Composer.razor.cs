@@ -70,6 +70,13 @@ public partial class Composer
         ? TextCheck.Accepted
         : image is not null && imageProblem is null && !readingImage;
 
+    /// <summary>Why 群发 is greyed out, said next to it: the first thing still missing (null when it can be pressed).</summary>
+    private string? SubmitBlockedBy =>
+        quota is null || DisabledReason is not null ? null
+        : !ContentReady ? (kind == BroadcastKind.Text ? S["NeedText"].Value : S["NeedImage"].Value)
+        : !agreed ? S["NeedAgreement"].Value
+        : null;
+
     private bool CanSubmit => quota is not null && DisabledReason is null && agreed && ContentReady;
 
     protected override async Task OnInitializedAsync()
@@ -186,11 +193,10 @@ public partial class Composer
         {
             problem = RpcProblem.From(e);
             var reason = BroadcastText.ReasonOf(e);
+            // Errors of the text, image and agreement show at those inputs; only what is left goes to the alert and toast.
             submitError = reason == BroadcastText.RequestIdReused
                 ? S["RequestIdReused"].Value
-                : problem.FieldErrors.Count > 0 && FieldsShownAtInputs(problem)
-                    ? null
-                    : problem.Message;
+                : problem.Unplaced("text", "image", "agreed_to_agreement", "agreement_version");
             if (BroadcastText.IsDefinitiveRefusal(e.StatusCode))
             {
                 // The server created nothing for this id, so the next attempt (likely with changed content) gets its own;
@@ -202,16 +208,16 @@ public partial class Composer
                 // Quota or certification changed under us: show the server's current view.
                 await RefreshQuotaQuietlyAsync();
             }
-            Snackbar.Add(submitError ?? problem.Message, Severity.Error);
+            if (submitError is not null)
+            {
+                Snackbar.Add(submitError, Severity.Error);
+            }
         }
         finally
         {
             submitting = false;
         }
     }
-
-    private static bool FieldsShownAtInputs(RpcProblem problem) =>
-        problem.FieldErrors.Keys.All(f => f is "text" or "image" or "agreed_to_agreement" or "agreement_version");
 
     private async Task RefreshQuotaQuietlyAsync()
     {

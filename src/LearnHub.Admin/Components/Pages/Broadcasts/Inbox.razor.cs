@@ -29,6 +29,9 @@ public partial class Inbox : IDisposable
     private bool loaded;
     private bool busy;
     private string? error;
+    private string? preferencesError;
+    // Until the preferences loaded, no mute or block state is shown as if it were known.
+    private bool preferencesLoaded;
     private string? expandedId;
 
     protected override async Task OnInitializedAsync()
@@ -73,6 +76,12 @@ public partial class Inbox : IDisposable
         await LoadAsync(append: false);
     }
 
+    private async Task RetryPreferencesAsync()
+    {
+        await LoadPreferencesAsync();
+        StateHasChanged();
+    }
+
     /// <summary>ListFollowing's largest page.</summary>
     private const int FollowingPageSize = 100;
 
@@ -100,10 +109,14 @@ public partial class Inbox : IDisposable
                 }
             }
         }
-        catch (RpcException)
+        catch (RpcException e)
         {
-            // The inbox works without them: muted comes with each message.
+            // The inbox still works (muted comes with each message), but the switches would show the wrong state: say so.
+            preferencesError = string.Format(System.Globalization.CultureInfo.CurrentCulture, S["PreferencesFailed"], RpcProblem.From(e).Message);
+            return;
         }
+        preferencesError = null;
+        preferencesLoaded = true;
     }
 
     private async Task LoadAsync(bool append)

@@ -49,7 +49,7 @@ public sealed partial class LiveNow : ComponentBase, IAsyncDisposable
         StateHasChanged();
         try
         {
-            board.Reset(await Feed.WatchLiveSessionsAsync());
+            board.Reset(await Feed.WatchLiveSessionsAsync(), Clock.Now);
             loaded = true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -62,6 +62,14 @@ public sealed partial class LiveNow : ComponentBase, IAsyncDisposable
             connectionState = Feed.State;
         }
         StateHasChanged();
+    }
+
+    /// <summary>"近 10 分钟：3 → 6 人" — the trend in words: the count at the window's start and now.</summary>
+    private string TrendText(LiveSessionView session)
+    {
+        var trend = board.Trend(session.SessionId);
+        var from = trend.Count > 0 ? trend[0].Viewers : session.Viewers;
+        return string.Format(System.Globalization.CultureInfo.CurrentCulture, S["TrendText"], (int)LiveSessionBoard.TrendWindow.TotalMinutes, from, session.Viewers);
     }
 
     private Task OnViewerCountChanged(ViewerCountChange change) =>
@@ -87,7 +95,7 @@ public sealed partial class LiveNow : ComponentBase, IAsyncDisposable
         {
             if (snapshot.LiveSessions is { } live)
             {
-                board.Reset(live);
+                board.Reset(live, Clock.Now);
                 loaded = true;
                 error = null;
             }
