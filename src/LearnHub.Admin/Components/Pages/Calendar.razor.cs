@@ -42,6 +42,9 @@ public sealed partial class Calendar : IDisposable
     private IJSRuntime JS { get; set; } = default!;
 
     [Inject]
+    private Microsoft.Extensions.Configuration.IConfiguration Configuration { get; set; } = default!;
+
+    [Inject]
     private IStringLocalizer<AdminStrings> T { get; set; } = default!;
 
     [Inject]
@@ -56,8 +59,18 @@ public sealed partial class Calendar : IDisposable
 
     private string CourseUrl(string courseId) => FeedUrl($"calendar/courses/{Uri.EscapeDataString(courseId)}.ics");
 
-    // BaseUri ends with "/" and carries any path base the admin is mounted under.
-    private string FeedUrl(string path) => $"{Navigation.BaseUri}{path}?key={Uri.EscapeDataString(key ?? "")}";
+    private string FeedUrl(string path) => $"{PublicBase}{path}?key={Uri.EscapeDataString(key ?? "")}";
+
+    /// <summary>
+    /// Where calendar apps reach this server: the configured public address (Web:PublicBaseUrl, the one the feeds' own
+    /// links use), else the address this page was opened at (BaseUri ends with "/" and carries any path base).
+    /// </summary>
+    private string PublicBase =>
+        Configuration["Web:PublicBaseUrl"] is { Length: > 0 } configured
+        && Uri.TryCreate(configured.Trim(), UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? configured.Trim().TrimEnd('/') + "/"
+            : Navigation.BaseUri;
 
     protected override async Task OnInitializedAsync()
     {
