@@ -85,7 +85,8 @@ public sealed class SessionDialogTests
         Assert.Equal(requests[0].RequestId, requests[1].RequestId);
         // The calendar moved to the new session's week and shows it on its day.
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=calendar-day-2026-05-04] [data-testid=session-chip-s_new]")), Timeout);
-        Assert.Equal(new DateTimeOffset(2026, 5, 3, 16, 0, 0, TimeSpan.Zero), context.Api.RequestsTo<ListSessionsRequest>("ListSessions").Last().StartFrom.ToDateTimeOffset());
+        // From the day before the week (Sunday 05-03 in Shanghai), so a session running over midnight into Monday is found too.
+        Assert.Equal(new DateTimeOffset(2026, 5, 2, 16, 0, 0, TimeSpan.Zero), context.Api.RequestsTo<ListSessionsRequest>("ListSessions").Last().StartFrom.ToDateTimeOffset());
     }
 
     [Fact]
@@ -135,7 +136,7 @@ public sealed class SessionDialogTests
         ScheduleUi.Enter(cut, "session-title", "经济基础第19章考点梳理(改)");
         ScheduleUi.Click(cut, "session-save");
 
-        cut.WaitForAssertion(() => Assert.Contains("已被他人修改,请刷新", cut.Find("[data-testid=session-stale]").TextContent, StringComparison.Ordinal), Timeout);
+        cut.WaitForAssertion(() => Assert.Contains("已被他人修改，请刷新", cut.Find("[data-testid=session-stale]").TextContent, StringComparison.Ordinal), Timeout);
         var update = Assert.Single(context.Api.RequestsTo<UpdateSessionRequest>("UpdateSession"));
         Assert.Equal(7, update.ExpectedVersion);
         Assert.Equal("经济基础第19章考点梳理(改)", update.Title);

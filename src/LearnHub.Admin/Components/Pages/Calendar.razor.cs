@@ -41,8 +41,9 @@ public sealed partial class Calendar : IDisposable
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
+    // Read through the provider: a host without configuration (a component test) shows the page's own address.
     [Inject]
-    private Microsoft.Extensions.Configuration.IConfiguration Configuration { get; set; } = default!;
+    private IServiceProvider Services { get; set; } = default!;
 
     [Inject]
     private IStringLocalizer<AdminStrings> T { get; set; } = default!;
@@ -66,7 +67,7 @@ public sealed partial class Calendar : IDisposable
     /// links use), else the address this page was opened at (BaseUri ends with "/" and carries any path base).
     /// </summary>
     private string PublicBase =>
-        Configuration["Web:PublicBaseUrl"] is { Length: > 0 } configured
+        (Services.GetService(typeof(Microsoft.Extensions.Configuration.IConfiguration)) as Microsoft.Extensions.Configuration.IConfiguration)?["Web:PublicBaseUrl"] is { Length: > 0 } configured
         && Uri.TryCreate(configured.Trim(), UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? configured.Trim().TrimEnd('/') + "/"
