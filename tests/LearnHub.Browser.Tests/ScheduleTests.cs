@@ -190,9 +190,14 @@ public sealed class ScheduleTests(LearnHubServer server) : BrowserTest(server), 
         await WaitForSessionDialogAsync();
         await Page.SetAsync("session-title", "还没保存的标题");
 
+        // The zone field finds cities in either language, named in the user's, with the zone and its offset.
         var zone = Page.Field("session-timezone");
+        await zone.FillAsync("New York");
+        await Expect(Page.GetByTestId("tz-option-America/New_York")).ToContainTextAsync("纽约");
+        await Expect(Page.GetByTestId("tz-option-America/New_York")).ToContainTextAsync(new Regex(@"America/New_York · UTC-0[45]:00"));
         await zone.FillAsync("北京");
-        await Expect(Page.GetByTestId("tz-option-Asia/Shanghai")).ToBeVisibleAsync();
+        await Expect(Page.GetByTestId("tz-option-Asia/Shanghai")).ToContainTextAsync("北京");
+        await Expect(Page.GetByTestId("tz-option-Asia/Shanghai")).ToContainTextAsync("Asia/Shanghai · UTC+08:00");
         await zone.PressAsync("Escape");
         await Expect(Page.GetByTestId("tz-option-Asia/Shanghai")).ToHaveCountAsync(0);
         await Expect(Page.GetByTestId("confirm-dialog")).ToHaveCountAsync(0);
