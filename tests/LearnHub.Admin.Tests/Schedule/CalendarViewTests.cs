@@ -101,4 +101,21 @@ public sealed class CalendarViewTests
         cut.WaitForElement("[data-testid=calendar-day-2026-05-02] [data-testid=session-block-d]", Timeout);
         Assert.EndsWith("schedule?view=day&date=2026-05-02", navigation.Uri, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Picking_a_date_jumps_there_in_one_step()
+    {
+        await using var context = ScheduleFakes.Context();
+        WeekCalendarTests.Serve(context, ScheduleFakes.Session("far", "经济基础第19章考点梳理", Shanghai(5, 4, 19, 30).AddYears(1)));
+        var navigation = context.Services.GetRequiredService<NavigationManager>();
+        var cut = context.RenderWithProviders<MySchedule>();
+        cut.WaitForElement("[data-testid=week-calendar]", Timeout);
+
+        var picker = cut.FindComponent<MudBlazor.MudDatePicker>();
+        await cut.InvokeAsync(() => picker.Instance.DateChanged.InvokeAsync(new DateTime(2027, 5, 4)));
+
+        cut.WaitForElement("[data-testid=calendar-day-2027-05-04] [data-testid=session-block-far]", Timeout);
+        Assert.EndsWith("schedule?view=week&date=2027-05-04", navigation.Uri, StringComparison.Ordinal);
+        Assert.Contains("2027-05-03 – 2027-05-09", cut.Find("[data-testid=week-range]").TextContent, StringComparison.Ordinal);
+    }
 }
