@@ -214,16 +214,25 @@ public sealed class ScheduleTests(LearnHubServer server) : BrowserTest(server), 
     }
 
     [Fact]
-    public async Task At_phone_width_the_week_scrolls_inside_its_box_not_the_page()
+    public async Task At_phone_width_the_schedule_opens_on_today_and_the_week_scrolls_inside_its_box()
     {
         await Page.SetViewportSizeAsync(390, 844);
         await OpenScheduleAsync();
-        await Expect(Page.GetByTestId("week-calendar")).ToBeVisibleAsync();
 
+        // A phone opens on the day view of today.
+        await Expect(Page).ToHaveURLAsync(new Regex($"view=day&date={Day(0)}$"));
+        await Expect(Page.Locator("[data-testid^='calendar-day-']")).ToHaveCountAsync(1);
         Assert.False(await Page.EvaluateAsync<bool>("document.documentElement.scrollWidth > document.documentElement.clientWidth"));
-        // A day column keeps a readable width (no one character per line).
+
+        // The week is still there: its columns keep a readable width and scroll inside the grid, not the page.
+        await Page.GetByTestId("view-week").ClickAsync();
+        await Expect(Page.Locator("[data-testid^='calendar-day-']")).ToHaveCountAsync(7);
         var column = await BoxAsync(Page.Locator("[data-testid^='calendar-day-']").First);
         Assert.True(column.Width >= 100, $"day column {column.Width}px");
+        Assert.False(await Page.EvaluateAsync<bool>("document.documentElement.scrollWidth > document.documentElement.clientWidth"));
+        await Page.GetByTestId("view-month").ClickAsync();
+        await Expect(Page.GetByTestId("month-calendar")).ToBeVisibleAsync();
+        Assert.False(await Page.EvaluateAsync<bool>("document.documentElement.scrollWidth > document.documentElement.clientWidth"));
     }
 
     private static async Task<LocatorBoundingBoxResult> BoxAsync(ILocator locator)
