@@ -76,17 +76,4 @@ public static class ScheduleText
         ArgumentNullException.ThrowIfNull(session);
         return TimeZones.FindOrDefault(session.TimeZone);
     }
-
-    /// <summary>Every IANA zone this machine knows, for the time-zone field.</summary>
-    public static IReadOnlyList<string> IanaZones { get; } = TimeZoneInfo.GetSystemTimeZones()
-        .Where(z => z.HasIanaId && (z.Id.Contains('/', StringComparison.Ordinal) || z.Id == "UTC"))
-        .Select(z => z.Id)
-        .Order(StringComparer.Ordinal)
-        .ToArray();
-
-    /// <summary>The time-zone fields' search: every zone containing the typed text (all of them for none).</summary>
-    public static Task<IEnumerable<string>> SearchZones(string? text, CancellationToken cancellationToken) =>
-        Task.FromResult(string.IsNullOrWhiteSpace(text)
-            ? IanaZones
-            : IanaZones.Where(z => z.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase)));
 }
