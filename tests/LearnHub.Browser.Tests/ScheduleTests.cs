@@ -43,7 +43,9 @@ public sealed class ScheduleTests(LearnHubServer server) : BrowserTest(server), 
         await Expect(link).ToHaveAttributeAsync("href", new Regex($"sessions/{Regex.Escape(firstId)}$"));
         // Refused: the dialog stays open with what was typed, and nothing was written.
         await Expect(Page.Field("session-title")).ToHaveValueAsync(second);
+        // Closing with typed input asks first.
         await Page.GetByTestId("session-dialog-close").ClickAsync();
+        await Page.GetByTestId("confirm-yes").ClickAsync();
         await Expect(SessionChip(first)).ToBeVisibleAsync();
         await Expect(SessionChip(second)).ToHaveCountAsync(0);
     }
@@ -87,6 +89,156 @@ public sealed class ScheduleTests(LearnHubServer server) : BrowserTest(server), 
         // A cancelled session can be neither cancelled again nor edited.
         await Expect(Page.GetByTestId($"session-cancel-{id}")).ToHaveCountAsync(0);
         await Expect(Page.GetByTestId($"session-edit-{id}")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_cancelled_session_and_one_over_it_are_shown_side_by_side()
+    {
+        var cancelled = UniqueTitle("已取消的直播");
+        var replacement = UniqueTitle("改到同一时段");
+        await OpenScheduleAsync();
+        await CreateSessionAsync(cancelled, Day(12), "10:00");
+        var cancelledId = await SessionIdAsync(SessionChip(cancelled));
+        await ShowListAsync();
+        await Page.GetByTestId($"session-cancel-{cancelledId}").ClickAsync();
+        await Page.GetByTestId("confirm-yes").ClickAsync();
+        await Expect(ListRow(cancelled).GetByTestId("session-status")).ToHaveTextAsync("已取消");
+        await Page.GetByTestId("view-week").ClickAsync();
+        await CreateSessionAsync(replacement, Day(12), "10:30");
+        var replacementId = await SessionIdAsync(SessionChip(replacement));
+
+        var day = Page.GetByTestId($"calendar-day-{Day(12)}");
+        var left = await BoxAsync(day.GetByTestId($"session-block-{cancelledId}"));
+        var right = await BoxAsync(day.GetByTestId($"session-block-{replacementId}"));
+        var column = await BoxAsync(day);
+        // Side by side, each half the day's width, the later one lower by half an hour of the grid.
+        Assert.True(right.X >= left.X + left.Width - 1, $"{left.X}+{left.Width} vs {right.X}");
+        Assert.InRange(left.Width, column.Width * 0.4, column.Width * 0.55);
+        Assert.InRange(right.Y - left.Y, 15, 30);
+    }
+
+    [Fact]
+    public async Task A_session_over_midnight_is_on_both_days_and_the_day_view_steps_through_the_address()
+    {
+        var title = UniqueTitle("跨夜直播");
+        await OpenScheduleAsync();
+        await Page.GetByTestId("schedule-new").ClickAsync();
+        await WaitForSessionDialogAsync();
+        await Page.SetAsync("session-title", title);
+        await Page.SetAsync("session-date", Day(13));
+        await Page.SetAsync("session-time", "23:00");
+        await Page.SetAsync("session-duration", "120");
+        await Page.GetByTestId("session-save").ClickAsync();
+        // Shown on both days: two chips.
+        var id = await SessionIdAsync(SessionChip(title).First);
+
+        await GotoInteractiveAsync($"/schedule?view=day&date={Day(13)}");
+        await Expect(Page.GetByTestId($"calendar-day-{Day(13)}").GetByTestId($"session-block-{id}")).ToBeVisibleAsync();
+        await Page.GetByTestId("week-next").ClickAsync();
+
+        await Expect(Page).ToHaveURLAsync(new Regex($"view=day&date={Day(14)}$"));
+        var second = Page.GetByTestId($"calendar-day-{Day(14)}").GetByTestId($"session-block-{id}");
+        await Expect(second).ToBeVisibleAsync();
+        await Expect(second.GetByTestId("chip-time")).ToContainTextAsync("23:00–01:00");
+    }
+
+    [Fact]
+    public async Task The_month_view_shows_the_demo_chapter_19_session_on_its_day()
+    {
+        // The demo's 第19章 session is on the next 05-04 at 19:30 in Shanghai.
+        var shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, shanghai).DateTime;
+        var day = new DateOnly(now.Year, 5, 4);
+        if (day.ToDateTime(new TimeOnly(19, 30)) <= now)
+        {
+            day = day.AddYears(1);
+        }
+        var iso = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+        await OpenSignedInAsync(LearnHubServer.Instructor, $"/schedule?view=month&date={iso}");
+
+        var item = Page.GetByTestId($"month-day-{iso}").GetByTestId("month-item-s_demo_ch19");
+        await Expect(item).ToContainTextAsync("19:30 经济基础第19章考点梳理");
+        await Expect(Page.GetByTestId("view-month")).ToHaveAttributeAsync("aria-pressed", "true");
+        Assert.False(await Page.EvaluateAsync<bool>("document.documentElement.scrollWidth > document.documentElement.clientWidth"));
+    }
+
+    [Fact]
+    public async Task Back_from_a_session_page_returns_to_the_same_week()
+    {
+        var title = UniqueTitle("返回本周");
+        await OpenScheduleAsync();
+        await CreateSessionAsync(title, Day(15), "09:00");
+        await Expect(Page).ToHaveURLAsync(new Regex($"/schedule\\?view=week&date={Day(15)}$"));
+        await Expect(SessionChip(title)).ToBeVisibleAsync();
+        var range = await Page.GetByTestId("week-range").TextContentAsync();
+
+        await SessionChip(title).ClickAsync();
+        await Expect(Page).ToHaveURLAsync(new Regex("/sessions/"));
+        await Page.GoBackAsync();
+
+        await Expect(Page).ToHaveURLAsync(new Regex($"/schedule\\?view=week&date={Day(15)}$"));
+        await Expect(Page.GetByTestId("week-range")).ToHaveTextAsync(range!);
+        await Expect(SessionChip(title)).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Esc_asks_before_discarding_input_and_in_the_zone_suggestions_only_closes_them()
+    {
+        await OpenScheduleAsync();
+        await Page.GetByTestId("schedule-new").ClickAsync();
+        await WaitForSessionDialogAsync();
+        await Page.SetAsync("session-title", "还没保存的标题");
+
+        // The zone field finds cities in either language, named in the user's, with the zone and its offset.
+        var zone = Page.Field("session-timezone");
+        await zone.FillAsync("New York");
+        await Expect(Page.GetByTestId("tz-option-America/New_York")).ToContainTextAsync("纽约");
+        await Expect(Page.GetByTestId("tz-option-America/New_York")).ToContainTextAsync(new Regex(@"America/New_York · UTC-0[45]:00"));
+        await zone.FillAsync("北京");
+        await Expect(Page.GetByTestId("tz-option-Asia/Shanghai")).ToContainTextAsync("北京");
+        await Expect(Page.GetByTestId("tz-option-Asia/Shanghai")).ToContainTextAsync("Asia/Shanghai · UTC+08:00");
+        await zone.PressAsync("Escape");
+        await Expect(Page.GetByTestId("tz-option-Asia/Shanghai")).ToHaveCountAsync(0);
+        await Expect(Page.GetByTestId("confirm-dialog")).ToHaveCountAsync(0);
+        await Expect(Page.GetByTestId("session-save")).ToBeVisibleAsync();
+
+        await Page.Field("session-title").PressAsync("Escape");
+        await Expect(Page.GetByTestId("confirm-dialog")).ToBeVisibleAsync();
+        await Page.GetByTestId("confirm-no").ClickAsync();
+        await Expect(Page.Field("session-title")).ToHaveValueAsync("还没保存的标题");
+
+        await Page.Field("session-title").PressAsync("Escape");
+        await Page.GetByTestId("confirm-yes").ClickAsync();
+        await Expect(Page.GetByTestId("session-save")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task At_phone_width_the_schedule_opens_on_today_and_the_week_scrolls_inside_its_box()
+    {
+        await Page.SetViewportSizeAsync(390, 844);
+        await OpenScheduleAsync();
+
+        // A phone opens on the day view of today.
+        await Expect(Page).ToHaveURLAsync(new Regex($"view=day&date={Day(0)}$"));
+        await Expect(Page.Locator("[data-testid^='calendar-day-']")).ToHaveCountAsync(1);
+        Assert.False(await Page.EvaluateAsync<bool>("document.documentElement.scrollWidth > document.documentElement.clientWidth"));
+
+        // The week is still there: its columns keep a readable width and scroll inside the grid, not the page.
+        await Page.GetByTestId("view-week").ClickAsync();
+        await Expect(Page.Locator("[data-testid^='calendar-day-']")).ToHaveCountAsync(7);
+        var column = await BoxAsync(Page.Locator("[data-testid^='calendar-day-']").First);
+        Assert.True(column.Width >= 100, $"day column {column.Width}px");
+        Assert.False(await Page.EvaluateAsync<bool>("document.documentElement.scrollWidth > document.documentElement.clientWidth"));
+        await Page.GetByTestId("view-month").ClickAsync();
+        await Expect(Page.GetByTestId("month-calendar")).ToBeVisibleAsync();
+        Assert.False(await Page.EvaluateAsync<bool>("document.documentElement.scrollWidth > document.documentElement.clientWidth"));
+    }
+
+    private static async Task<LocatorBoundingBoxResult> BoxAsync(ILocator locator)
+    {
+        await Expect(locator).ToBeVisibleAsync();
+        return await locator.BoundingBoxAsync() ?? throw new InvalidOperationException("no box");
     }
 
     private async Task OpenScheduleAsync()

@@ -83,7 +83,8 @@ public sealed class SeriesPlannerTests
         page.Find("[data-testid=series-time]").Change("20:15");
         page.Find("[data-testid=series-start-date]").Change("2026-05-10");
         page.Find("[data-testid=series-duration]").Change("90");
-        page.Find("[data-testid=series-time-zone]").Change("Europe/Berlin");
+        var zonePicker = page.FindComponent<MudAutocomplete<string>>();
+        await page.InvokeAsync(() => zonePicker.Instance.ValueChanged.InvokeAsync("Europe/Berlin"));
         page.Find("[data-testid=series-title-suffix]").Change("考点梳理");
         page.Find("[data-testid=series-holiday-input]").Change("2026-05-12");
         page.Find("[data-testid=series-holiday-add]").Click();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using LearnHub.Admin.Components.Pages.Schedule;
 using LearnHub.Admin.Components.Pages.Sessions;
 using LearnHub.Admin.Tests.Infrastructure;
@@ -85,7 +86,8 @@ public sealed class SessionDialogTests
         Assert.Equal(requests[0].RequestId, requests[1].RequestId);
         // The calendar moved to the new session's week and shows it on its day.
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=calendar-day-2026-05-04] [data-testid=session-chip-s_new]")), Timeout);
-        Assert.Equal(new DateTimeOffset(2026, 5, 3, 16, 0, 0, TimeSpan.Zero), context.Api.RequestsTo<ListSessionsRequest>("ListSessions").Last().StartFrom.ToDateTimeOffset());
+        // From the day before the week (Sunday 05-03 in Shanghai), so a session running over midnight into Monday is found too.
+        Assert.Equal(new DateTimeOffset(2026, 5, 2, 16, 0, 0, TimeSpan.Zero), context.Api.RequestsTo<ListSessionsRequest>("ListSessions").Last().StartFrom.ToDateTimeOffset());
     }
 
     [Fact]
@@ -135,7 +137,7 @@ public sealed class SessionDialogTests
         ScheduleUi.Enter(cut, "session-title", "经济基础第19章考点梳理(改)");
         ScheduleUi.Click(cut, "session-save");
 
-        cut.WaitForAssertion(() => Assert.Contains("已被他人修改,请刷新", cut.Find("[data-testid=session-stale]").TextContent, StringComparison.Ordinal), Timeout);
+        cut.WaitForAssertion(() => Assert.Contains("已被他人修改，请刷新", cut.Find("[data-testid=session-stale]").TextContent, StringComparison.Ordinal), Timeout);
         var update = Assert.Single(context.Api.RequestsTo<UpdateSessionRequest>("UpdateSession"));
         Assert.Equal(7, update.ExpectedVersion);
         Assert.Equal("经济基础第19章考点梳理(改)", update.Title);
@@ -148,6 +150,54 @@ public sealed class SessionDialogTests
         ScheduleUi.Click(cut, "session-save");
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=session-save]")), Timeout);
         Assert.Equal(8, context.Api.RequestsTo<UpdateSessionRequest>("UpdateSession").Last().ExpectedVersion);
+    }
+
+    [Fact]
+    public async Task Esc_closes_an_untouched_dialog_but_asks_before_discarding_input()
+    {
+        await using var context = ScheduleFakes.Context();
+        EmptySchedule(context);
+        var cut = context.RenderWithProviders<MySchedule>();
+        OpenNewDialog(cut);
+
+        cut.Find("[data-testid=session-dialog-body]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" });
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=session-save]")), Timeout);
+
+        OpenNewDialog(cut);
+        ScheduleUi.Enter(cut, "session-title", "经济基础第20章考点梳理");
+        // Esc in the time-zone field only closes its suggestions.
+        ScheduleUi.InputOf(cut, "session-timezone").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" });
+        Assert.Empty(cut.FindAll("[data-testid=confirm-dialog]"));
+        cut.Find("[data-testid=session-dialog-body]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" });
+
+        cut.WaitForAssertion(() => Assert.Contains("尚未保存", cut.Find("[data-testid=confirm-dialog]").TextContent, StringComparison.Ordinal), Timeout);
+        ScheduleUi.Click(cut, "confirm-no");
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=confirm-dialog]")), Timeout);
+        Assert.Equal("经济基础第20章考点梳理", ScheduleUi.InputOf(cut, "session-title").GetAttribute("value"));
+
+        ScheduleUi.Click(cut, "session-dialog-close");
+        cut.WaitForElement("[data-testid=confirm-dialog]", Timeout);
+        ScheduleUi.Click(cut, "confirm-yes");
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=session-save]")), Timeout);
+        Assert.Empty(context.Api.RequestsTo<CreateSessionRequest>("CreateSession"));
+    }
+
+    [Fact]
+    public async Task A_field_error_goes_when_the_field_changes_and_no_toast_repeats_it()
+    {
+        await using var context = ScheduleFakes.Context();
+        EmptySchedule(context);
+        context.Api.On<CreateSessionRequest, Session>("CreateSession", _ => throw ScheduleFakes.Invalid(("title", "标题不能为空。")));
+        var cut = context.RenderWithProviders<MySchedule>();
+        OpenNewDialog(cut);
+
+        ScheduleUi.Click(cut, "session-save");
+
+        cut.WaitForAssertion(() => Assert.Contains("标题不能为空", ScheduleUi.FieldText(cut, "session-title"), StringComparison.Ordinal), Timeout);
+        Assert.DoesNotContain(context.Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars, t => t.Severity == MudBlazor.Severity.Error);
+        Assert.Empty(cut.FindAll("[data-testid=session-error]"));
+        ScheduleUi.Enter(cut, "session-title", "经济基础第20章考点梳理");
+        cut.WaitForAssertion(() => Assert.DoesNotContain("标题不能为空", ScheduleUi.FieldText(cut, "session-title"), StringComparison.Ordinal), Timeout);
     }
 
     private static void EmptySchedule(AdminTestContext context) => context.Api

@@ -33,8 +33,9 @@ public sealed class WeekCalendarTests
         Assert.Equal(7, cut.FindAll("[data-testid^=calendar-day-]").Count);
         var request = Assert.Single(context.Api.RequestsTo<ListSessionsRequest>("ListSessions"));
         Assert.Equal(ScheduleFakes.Me, request.InstructorId);
-        Assert.Equal(DateTimeOffset.Parse(weekStartUtc, System.Globalization.CultureInfo.InvariantCulture), request.StartFrom.ToDateTimeOffset());
-        Assert.Equal(TimeSpan.FromDays(7), request.StartBefore.ToDateTimeOffset() - request.StartFrom.ToDateTimeOffset());
+        // From the day before the week: a session running over midnight into Monday is shown there too.
+        Assert.Equal(DateTimeOffset.Parse(weekStartUtc, System.Globalization.CultureInfo.InvariantCulture).AddDays(-1), request.StartFrom.ToDateTimeOffset());
+        Assert.Equal(TimeSpan.FromDays(8), request.StartBefore.ToDateTimeOffset() - request.StartFrom.ToDateTimeOffset());
     }
 
     [Fact]
@@ -57,7 +58,7 @@ public sealed class WeekCalendarTests
             Assert.Contains("2026-05-04 – 2026-05-10", cut.Find("[data-testid=week-range]").TextContent, StringComparison.Ordinal);
         }, Timeout);
         var request = context.Api.RequestsTo<ListSessionsRequest>("ListSessions").Last();
-        Assert.Equal(new DateTimeOffset(2026, 5, 3, 16, 0, 0, TimeSpan.Zero), request.StartFrom.ToDateTimeOffset());
+        Assert.Equal(new DateTimeOffset(2026, 5, 2, 16, 0, 0, TimeSpan.Zero), request.StartFrom.ToDateTimeOffset());
         Assert.Equal(new DateTimeOffset(2026, 5, 10, 16, 0, 0, TimeSpan.Zero), request.StartBefore.ToDateTimeOffset());
 
         ScheduleUi.Click(cut, "week-prev");

@@ -41,6 +41,10 @@ public sealed partial class Calendar : IDisposable
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
+    // Read through the provider: a host without configuration (a component test) shows the page's own address.
+    [Inject]
+    private IServiceProvider Services { get; set; } = default!;
+
     [Inject]
     private IStringLocalizer<AdminStrings> T { get; set; } = default!;
 
@@ -56,8 +60,18 @@ public sealed partial class Calendar : IDisposable
 
     private string CourseUrl(string courseId) => FeedUrl($"calendar/courses/{Uri.EscapeDataString(courseId)}.ics");
 
-    // BaseUri ends with "/" and carries any path base the admin is mounted under.
-    private string FeedUrl(string path) => $"{Navigation.BaseUri}{path}?key={Uri.EscapeDataString(key ?? "")}";
+    private string FeedUrl(string path) => $"{PublicBase}{path}?key={Uri.EscapeDataString(key ?? "")}";
+
+    /// <summary>
+    /// Where calendar apps reach this server: the configured public address (Web:PublicBaseUrl, the one the feeds' own
+    /// links use), else the address this page was opened at (BaseUri ends with "/" and carries any path base).
+    /// </summary>
+    private string PublicBase =>
+        (Services.GetService(typeof(Microsoft.Extensions.Configuration.IConfiguration)) as Microsoft.Extensions.Configuration.IConfiguration)?["Web:PublicBaseUrl"] is { Length: > 0 } configured
+        && Uri.TryCreate(configured.Trim(), UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? configured.Trim().TrimEnd('/') + "/"
+            : Navigation.BaseUri;
 
     protected override async Task OnInitializedAsync()
     {

@@ -39,6 +39,15 @@ public static class ScheduleText
         _ => Color.Default,
     };
 
+    /// <summary>The colours of a session's block on the calendars, by status.</summary>
+    public static string ChipStyle(SessionStatus status) => status switch
+    {
+        SessionStatus.Live => "background:var(--mud-palette-error-hover);border-left:4px solid var(--mud-palette-error)",
+        SessionStatus.Scheduled => "background:var(--mud-palette-info-hover);border-left:4px solid var(--mud-palette-info)",
+        SessionStatus.Cancelled => "background:var(--mud-palette-action-disabled-background);border-left:4px solid var(--mud-palette-dark);text-decoration:line-through",
+        _ => "background:var(--mud-palette-action-default-hover);border-left:4px solid var(--mud-palette-text-secondary)",
+    };
+
     /// <summary>The Monday of the week that contains <paramref name="day"/> (ISO weeks: Monday to Sunday).</summary>
     public static DateOnly WeekStart(DateOnly day) => day.AddDays(-(((int)day.DayOfWeek + 6) % 7));
 
@@ -67,17 +76,4 @@ public static class ScheduleText
         ArgumentNullException.ThrowIfNull(session);
         return TimeZones.FindOrDefault(session.TimeZone);
     }
-
-    /// <summary>Every IANA zone this machine knows, for the time-zone field.</summary>
-    public static IReadOnlyList<string> IanaZones { get; } = TimeZoneInfo.GetSystemTimeZones()
-        .Where(z => z.HasIanaId && (z.Id.Contains('/', StringComparison.Ordinal) || z.Id == "UTC"))
-        .Select(z => z.Id)
-        .Order(StringComparer.Ordinal)
-        .ToArray();
-
-    /// <summary>The time-zone fields' search: every zone containing the typed text (all of them for none).</summary>
-    public static Task<IEnumerable<string>> SearchZones(string? text, CancellationToken cancellationToken) =>
-        Task.FromResult(string.IsNullOrWhiteSpace(text)
-            ? IanaZones
-            : IanaZones.Where(z => z.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase)));
 }

@@ -128,7 +128,10 @@ public sealed partial class CourseEdit : IDisposable
         catch (RpcException e)
         {
             courseProblem = RpcProblem.From(e);
-            Snackbar.Add(courseProblem.Message, Severity.Error);
+            if (courseProblem.Unplaced("title", "description") is { } toast)
+            {
+                Snackbar.Add(toast, Severity.Error);
+            }
         }
         finally
         {
@@ -178,7 +181,10 @@ public sealed partial class CourseEdit : IDisposable
         catch (RpcException e)
         {
             renameProblem = RpcProblem.From(e);
-            Snackbar.Add(renameProblem.Message, Severity.Error);
+            if (renameProblem.Unplaced("title") is { } toast)
+            {
+                Snackbar.Add(toast, Severity.Error);
+            }
         }
         finally
         {
@@ -233,7 +239,10 @@ public sealed partial class CourseEdit : IDisposable
         catch (RpcException e)
         {
             chapterProblem = RpcProblem.From(e);
-            Snackbar.Add(chapterProblem.Message, Severity.Error);
+            if (chapterProblem.Unplaced("title", "position") is { } toast)
+            {
+                Snackbar.Add(toast, Severity.Error);
+            }
         }
         finally
         {

@@ -92,7 +92,12 @@ public sealed partial class SeriesPlanner : IDisposable
         }
     }
 
-    private void CourseChanged(string value) => SelectCourse(value ?? "");
+    private void CourseChanged(string value)
+    {
+        Clear("course_id");
+        Clear("from_chapter_id");
+        SelectCourse(value ?? "");
+    }
 
     private void SelectCourse(string id)
     {
@@ -150,6 +155,7 @@ public sealed partial class SeriesPlanner : IDisposable
         }
         previewing = true;
         problem = null;
+        fixedFields.Clear();
         committed = null;
         var request = BuildRequest(dryRun: true);
         try
@@ -163,7 +169,10 @@ public sealed partial class SeriesPlanner : IDisposable
             problem = RpcProblem.From(e);
             preview = null;
             previewedRequest = null;
-            Snackbar.Add(problem.Message, Severity.Error);
+            if (Toast(problem) is { } toast)
+            {
+                Snackbar.Add(toast, Severity.Error);
+            }
         }
         finally
         {
@@ -187,6 +196,7 @@ public sealed partial class SeriesPlanner : IDisposable
         }
         committing = true;
         problem = null;
+        fixedFields.Clear();
         try
         {
             var response = await Api.Sessions.PlanCourseSeriesAsync(request, cancellationToken: closing.Token);
@@ -201,7 +211,10 @@ public sealed partial class SeriesPlanner : IDisposable
             problem = RpcProblem.From(e);
             // The world changed since the preview (e.g. a session was scheduled meanwhile): preview again first.
             previewedRequest = null;
-            Snackbar.Add(problem.Message, Severity.Error);
+            if (Toast(problem) is { } toast)
+            {
+                Snackbar.Add(toast, Severity.Error);
+            }
         }
         finally
         {
@@ -209,7 +222,19 @@ public sealed partial class SeriesPlanner : IDisposable
         }
     }
 
-    private string? FieldError(string field) => problem?.For(field);
+    // Fields changed since the refusal: their errors are gone.
+    private readonly HashSet<string> fixedFields = new(StringComparer.Ordinal);
+
+    private static readonly string[] FieldsShown = ["course_id", "from_chapter_id", "weekdays", "local_time", "start_date", "time_zone", "duration_minutes", "title_suffix"];
+
+    private string? FieldError(string field) => fixedFields.Contains(field) ? null : problem?.For(field);
+
+    private void Clear(string field) => fixedFields.Add(field);
+
+    /// <summary>What a toast still has to say after the fields show theirs (null when nothing is left).</summary>
+    private string? Toast(RpcProblem refusal) => refusal.ConflictingSessionId is { Length: > 0 }
+        ? refusal.Message
+        : refusal.Unplaced([.. FieldsShown, .. refusal.FieldErrors.Keys.Where(k => k.StartsWith("holidays", StringComparison.Ordinal))]);
 
     private static bool IsShownAtField(string field) => field is "course_id" or "from_chapter_id" or "weekdays" or "local_time" or "start_date"
         or "time_zone" or "duration_minutes" or "title_suffix" || field.StartsWith("holidays", StringComparison.Ordinal);
