@@ -42,10 +42,10 @@ public sealed class UserStore(Database database, TimeProvider clock)
     public async Task<UserAccess?> FindAccessAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(string Roles, long Active, long SecurityStamp)?>(new CommandDefinition(
-            "SELECT roles, active, security_stamp FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        var row = await connection.QuerySingleOrDefaultAsync<(string Roles, long Active, long SecurityStamp, string? Language)?>(new CommandDefinition(
+            "SELECT roles, active, security_stamp, language FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
         return row is { } found
-            ? new UserAccess(id, true, found.Active != 0, found.SecurityStamp, UserRecord.SplitRoles(found.Roles).ToFrozenSet(StringComparer.Ordinal))
+            ? new UserAccess(id, true, found.Active != 0, found.SecurityStamp, UserRecord.SplitRoles(found.Roles).ToFrozenSet(StringComparer.Ordinal), found.Language)
             : null;
     }
 
