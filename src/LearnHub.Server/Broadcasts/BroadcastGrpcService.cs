@@ -384,7 +384,7 @@ public sealed class BroadcastGrpcService(
         RpcErrors.FailedPrecondition("broadcast_id", LocalizedText.Pick("该群发已不在审核中。", "The broadcast is no longer pending."), "BROADCAST_STATE");
 
     private static RpcException QuotaExhausted() =>
-        RpcErrors.FailedPrecondition("creator", LocalizedText.Pick("本周群发次数已用完。", "No broadcasts left this week: this week's 2 are used or under review."), "QUOTA_EXHAUSTED");
+        RpcErrors.FailedPrecondition("creator", LocalizedText.Pick("本周群发次数不足~", "No broadcasts left this week: this week's 2 are used or under review."), "QUOTA_EXHAUSTED");
 
     private static async Task<BroadcastRow?> FindReplayAsync(
         System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, string creatorId, string requestId, string contentHash, CancellationToken ct)

@@ -119,7 +119,7 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
     {
         var caller = context.Caller();
         using var stream = delivery.TryConnect(caller.UserId) ?? throw RpcErrors.ResourceExhausted(
-            LocalizedText.Pick($"同时打开的消息流已达上限 {InboxDelivery.MaxStreamsPerUser} 个。", $"You already have {InboxDelivery.MaxStreamsPerUser} message streams open, the most allowed."), TimeSpan.FromSeconds(5));
+            LocalizedText.Pick($"同时打开的消息流已达上限 {InboxDelivery.MaxStreamsPerUser} 个。", $"You already have {InboxDelivery.MaxStreamsPerUser} message streams open, the most allowed."), TimeSpan.FromSeconds(5), "TOO_MANY_STREAMS");
         // A follower whose account is deactivated (or whose sign-in is retired) stops receiving at once.
         using var connection = connections.Open(caller, endsOnRoleChange: false);
         using var open = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Ended);

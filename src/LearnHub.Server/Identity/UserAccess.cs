@@ -7,7 +7,8 @@ namespace LearnHub.Server.Identity;
 
 /// <summary>
 /// What a user may do right now, as their row stands: whether they exist, are active, their roles and stamp, and the
-/// language they chose (every call's refusals are in it, read here rather than from the store on each call).
+/// language they chose, null when they never chose one (every call's refusals are in it, read here rather than from the
+/// store on each call).
 /// </summary>
 public sealed record UserAccess(string UserId, bool Exists, bool Active, long SecurityStamp, FrozenSet<string> Roles, string? Language = null)
 {

@@ -35,7 +35,7 @@ public sealed class PresenceGrpcService(
         var limit = options.Value.MaxStreamsPerUser;
         if (!quota.TryAcquire(caller.UserId, limit))
         {
-            throw RpcErrors.ResourceExhausted(LocalizedText.Pick($"同时观看的直播流已达上限 {limit} 个。", $"You are already watching {limit} streams, the most allowed at once."), TimeSpan.FromSeconds(5));
+            throw RpcErrors.ResourceExhausted(LocalizedText.Pick($"同时观看的直播流已达上限 {limit} 个。", $"You are already watching {limit} streams, the most allowed at once."), TimeSpan.FromSeconds(5), "TOO_MANY_STREAMS");
         }
         try
         {

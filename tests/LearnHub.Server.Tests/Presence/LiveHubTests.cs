@@ -165,7 +165,7 @@ public sealed class LiveHubTests
         }
 
         Assert.NotNull(refused);
-        Assert.Contains("rate limit exceeded", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("请求过于频繁", refused.Message, StringComparison.Ordinal);
         Assert.InRange(served, burst, 49);
         // Another user's dashboard has its own bucket.
         Assert.Empty(await calm.WatchLiveSessionsAsync());
