@@ -93,11 +93,11 @@ public sealed partial class LocalizedMessagesTests
     }
 
     /// <summary>No Chinese character, no full-width punctuation.</summary>
-    public static void AssertEnglish(string message) =>
+    private static void AssertEnglish(string message) =>
         Assert.False(HanOrFullWidth().IsMatch(message), $"English message holds Chinese: {message}");
 
     /// <summary>Has Chinese; no half-width , : ; ( ) next to a Chinese character; no "field:" prefix; ends a sentence.</summary>
-    public static void AssertChinese(string message)
+    private static void AssertChinese(string message)
     {
         Assert.True(Han().IsMatch(message), $"not Chinese: {message}");
         Assert.False(HalfWidthNextToHan().IsMatch(message), $"half-width punctuation in Chinese: {message}");

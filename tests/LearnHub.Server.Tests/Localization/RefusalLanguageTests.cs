@@ -100,7 +100,8 @@ public sealed partial class RefusalLanguageTests
     {
         await using var app = await StartAsync();
         var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
-        var existing = await instructor.ScheduleAsync(Shanghai(1, 19, 30), minutes: 90, title: "经济基础第19章考点梳理");
+        // A Latin title, so that the English message can be checked for Chinese (a title is the user's, in any script).
+        var existing = await instructor.ScheduleAsync(Shanghai(1, 19, 30), minutes: 90, title: "Economics, chapter 19");
         var overlapping = new CreateSessionRequest { Title = "答疑", PlannedStart = Ts(Shanghai(1, 20, 0)), DurationMinutes = 30 };
 
         foreach (var (header, locale) in new[] { ((string?)null, "zh-CN"), (EnglishHeader, "en") })
@@ -230,7 +231,7 @@ public sealed partial class RefusalLanguageTests
         refusal.GetRpcStatus()?.GetDetail<ErrorInfo>() ?? throw new Xunit.Sdk.XunitException($"no ErrorInfo: {refusal.Status}");
 
     /// <summary>The status, reason, LocalizedMessage and field violations of a refusal, all in <paramref name="locale"/>.</summary>
-    public static void AssertLocalized(RpcException refusal, StatusCode code, string reason, string locale)
+    private static void AssertLocalized(RpcException refusal, StatusCode code, string reason, string locale)
     {
         Assert.Equal(code, refusal.StatusCode);
         var status = refusal.GetRpcStatus();
@@ -252,7 +253,7 @@ public sealed partial class RefusalLanguageTests
     }
 
     /// <summary>English: no Chinese character or full-width punctuation. Chinese: full-width punctuation, no "field:" prefix.</summary>
-    public static void AssertLanguage(string message, string locale)
+    private static void AssertLanguage(string message, string locale)
     {
         Assert.False(string.IsNullOrWhiteSpace(message));
         Assert.False(FieldPrefix().IsMatch(message), $"field key in front: {message}");

@@ -80,7 +80,7 @@ public sealed class LiveHubTests
 
         Assert.Empty(await otherDashboard.WatchLiveSessionsAsync());
         var refusal = await Assert.ThrowsAsync<HubException>(() => otherDashboard.WatchSessionAsync(session.Id));
-        Assert.Contains("only their own", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("无权查看其他讲师的直播。", refusal.Message, StringComparison.Ordinal);
         Assert.Equal(session.Id, Assert.Single(await reviewerDashboard.WatchLiveSessionsAsync()).SessionId);
 
         await using var watcher = await Watcher.OpenAsync(viewer, session.Id);
