@@ -110,7 +110,7 @@ public sealed partial class StoreFaultInterceptor(StoreHealth health, ILogger<St
         // First: a cancelled database call can fail as a broken connection, which is no fault of the store. The client
         // went away (or its deadline passed, which gRPC has answered already), so nobody reads this status.
         // The answer speaks the caller's language (the interceptor's own flow may not carry what the pipeline set).
-        CallLanguage.Apply(context.GetHttpContext());
+        CallLanguage.Apply(context);
         if (context.CancellationToken.IsCancellationRequested)
         {
             return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, LocalizedText.Pick("请求已取消。", "The call was cancelled.")));

@@ -25,6 +25,21 @@ public static class CallLanguage
     public static void Apply(HttpContext context) =>
         CultureInfo.CurrentUICulture = Resolve(context.User, context.Request.Headers.AcceptLanguage);
 
+    /// <summary>The same from a gRPC call's context; nothing when the call is not hosted by ASP.NET Core (unit tests).</summary>
+    public static void Apply(global::Grpc.Core.ServerCallContext context)
+    {
+        HttpContext http;
+        try
+        {
+            http = global::Grpc.Core.ServerCallContextExtensions.GetHttpContext(context);
+        }
+        catch (InvalidOperationException)
+        {
+            return;
+        }
+        Apply(http);
+    }
+
     /// <summary>The same for a hub invocation: the connection's caller, else the accept-language it connected with.</summary>
     public static void Apply(HubCallerContext hub) =>
         CultureInfo.CurrentUICulture = Resolve(hub.User, hub.GetHttpContext()?.Request.Headers.AcceptLanguage ?? StringValues.Empty);
