@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -70,18 +72,39 @@ public sealed class LearnHubApi : IDisposable
 
     public void Dispose() => channel?.Dispose();
 
-    /// <summary>Gives every call without a deadline the admin's default one.</summary>
+    /// <summary>
+    /// Gives every call without a deadline the admin's default one, and the circuit's language as <c>accept-language</c>
+    /// so that the API's refusals come back in it (a user's saved language wins on the server anyway).
+    /// </summary>
     private sealed class DeadlineInterceptor : Interceptor
     {
+        // One entry per culture, shared by every call: a header costs no allocation beyond the call's own metadata.
+        private static readonly ConcurrentDictionary<string, Metadata.Entry> LanguageEntries = new(StringComparer.Ordinal);
+
         public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
-            TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+            TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
+            continuation(request, Prepare(context, withDeadline: true));
+
+        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
+            TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
+            continuation(request, Prepare(context, withDeadline: false));
+
+        private static ClientInterceptorContext<TRequest, TResponse> Prepare<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, bool withDeadline)
+            where TRequest : class
+            where TResponse : class
         {
-            if (context.Options.Deadline is null)
+            var options = context.Options;
+            if (withDeadline && options.Deadline is null)
             {
-                context = new ClientInterceptorContext<TRequest, TResponse>(
-                    context.Method, context.Host, context.Options.WithDeadline(DateTime.UtcNow + CallDeadline));
+                options = options.WithDeadline(DateTime.UtcNow + CallDeadline);
             }
-            return continuation(request, context);
+            var headers = options.Headers ?? [];
+            if (headers.Get("accept-language") is null)
+            {
+                var culture = CultureInfo.CurrentUICulture.Name;
+                headers.Add(LanguageEntries.GetOrAdd(culture.Length == 0 ? "zh-CN" : culture, name => new Metadata.Entry("accept-language", name)));
+            }
+            return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options.WithHeaders(headers));
         }
     }
 }

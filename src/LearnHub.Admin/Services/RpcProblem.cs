@@ -1,5 +1,6 @@
 using Google.Rpc;
 using Grpc.Core;
+using LearnHub.Core.Common;
 
 namespace LearnHub.Admin.Services;
 
@@ -20,7 +21,7 @@ public sealed record RpcProblem(StatusCode Code, string Message, IReadOnlyDictio
         {
             foreach (var violation in status.GetDetail<BadRequest>()?.FieldViolations ?? [])
             {
-                fields[violation.Field] = fields.TryGetValue(violation.Field, out var existing) ? $"{existing} {violation.Description}" : violation.Description;
+                fields[violation.Field] = fields.TryGetValue(violation.Field, out var existing) ? LocalizedText.Join([existing, violation.Description]) : violation.Description;
             }
             var info = status.GetDetail<ErrorInfo>();
             if (info?.Reason == "SCHEDULE_CONFLICT")
@@ -31,11 +32,14 @@ public sealed record RpcProblem(StatusCode Code, string Message, IReadOnlyDictio
         }
         var message = exception.StatusCode switch
         {
-            StatusCode.DeadlineExceeded or StatusCode.Unavailable => "服务暂时不可用,请稍后重试 (the service is unavailable; try again).",
+            StatusCode.DeadlineExceeded or StatusCode.Unavailable => Unavailable.Current,
             _ => status?.Message ?? exception.Status.Detail,
         };
         return new RpcProblem(exception.StatusCode, message, fields, conflictId, conflictTitle);
     }
+
+    /// <summary>The console's own words when the API cannot be reached, in the circuit's language.</summary>
+    private static readonly LocalizedText Unavailable = new("服务暂时不可用，请稍后重试。", "The service is unavailable right now. Please try again shortly.");
 
     public string? For(string field) => FieldErrors.GetValueOrDefault(field);
 
@@ -51,6 +55,7 @@ public sealed record RpcProblem(StatusCode Code, string Message, IReadOnlyDictio
             return Message;
         }
         var rest = FieldErrors.Where(e => !shownFields.Contains(e.Key, StringComparer.Ordinal)).Select(e => e.Value).ToList();
-        return rest.Count == 0 ? null : string.Join(" ", rest);
+        // Chinese sentences (each ending in 。) join without spaces, English ones with a space.
+        return rest.Count == 0 ? null : LocalizedText.Join(rest);
     }
 }

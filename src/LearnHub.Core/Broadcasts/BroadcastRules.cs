@@ -59,9 +59,9 @@ public static class BroadcastRules
         AgreementVersionField.Check(version) is { } malformed
             ? malformed
             : !agreed
-                ? new FieldError("agreed_to_agreement", "请先同意《发布协议》 (you must agree to the publishing agreement).")
+                ? new FieldError("agreed_to_agreement", LocalizedText.Pick("请先同意《发布协议》。", "Please agree to the publishing agreement first."))
                 : version != AgreementVersion
-                    ? new FieldError("agreement_version", $"《发布协议》已更新为 {AgreementVersion} 版,请重新阅读并同意 (agreement version must be {AgreementVersion}).")
+                    ? new FieldError("agreement_version", LocalizedText.Pick($"《发布协议》已更新为 {AgreementVersion} 版，请重新阅读并同意。", $"The publishing agreement was updated to version {AgreementVersion}. Please read it and agree again."))
                     : null;
 
     public static FieldError? CheckReason(string? reason, string field = "reason") => Reason.Check(reason, field);

@@ -86,15 +86,28 @@ public sealed record TextRule(string Field, string Name, string EnglishName, int
     public int MaxBytes { get; init; } = MaxCharacters * BytesPerCharacter;
 
     /// <summary>A rule for ids: 1–<paramref name="maxBytes"/> bytes of visible characters (ours are ASCII, so bytes are characters).</summary>
-    public static TextRule Id(string field, int maxBytes = 64, bool required = true) =>
-        new(field, field, field, maxBytes, TextKind.Identifier, required) { MaxBytes = maxBytes };
+    public static TextRule Id(string field, int maxBytes = 64, bool required = true)
+    {
+        var (name, englishName) = IdNames(field);
+        return new(field, name, englishName, maxBytes, TextKind.Identifier, required) { MaxBytes = maxBytes };
+    }
 
     /// <summary>Checks <paramref name="text"/>; null when it is accepted, else the refusal naming <paramref name="field"/> (default <see cref="Field"/>).</summary>
+    /// <remarks>The message is in the current UI culture's language (<see cref="LocalizedText"/>).</remarks>
     public FieldError? Check(string? text, string? field = null)
     {
         var found = Inspect(text);
-        return found.Accepted ? null : new FieldError(field ?? Field, Describe(found));
+        return found.Accepted ? null : new FieldError(field ?? Field, Describe(found), ReasonOf(found.Problem));
     }
+
+    /// <summary>The stable reason of a problem: FIELD_REQUIRED, FIELD_TOO_LONG, FIELD_BAD_CHARACTER or FIELD_INVALID.</summary>
+    public static string ReasonOf(TextProblem problem) => problem switch
+    {
+        TextProblem.Empty => FieldError.Required,
+        TextProblem.TooManyCharacters or TextProblem.TooManyBytes => FieldError.TooLong,
+        TextProblem.OverloadedCharacter or TextProblem.ForbiddenCharacter => FieldError.BadCharacter,
+        _ => FieldError.Invalid,
+    };
 
     /// <summary>Measures and judges <paramref name="text"/> without I/O, one pass over its characters.</summary>
     public TextInspection Inspect(string? text)
@@ -151,24 +164,64 @@ public sealed record TextRule(string Field, string Name, string EnglishName, int
         return new(visible || !Required ? TextProblem.None : TextProblem.Empty, characters, bytes);
     }
 
-    /// <summary>The refusal in the API's "中文 (English)." form.</summary>
-    public string Describe(TextInspection found) => found.Problem switch
+    /// <summary>The refusal in the current UI culture's language: Chinese (full-width punctuation) or English.</summary>
+    public string Describe(TextInspection found) => LocalizedText.CurrentIsEnglish ? DescribeInEnglish(found) : DescribeInChinese(found);
+
+    private string DescribeInChinese(TextInspection found) => found.Problem switch
     {
         TextProblem.None => "",
         TextProblem.Empty or TextProblem.TooManyBytes or TextProblem.TooManyCharacters when Kind == TextKind.Identifier =>
-            $"{Name} 须为 1–{MaxBytes} 字节的可见字符 ({EnglishName} must be 1–{MaxBytes} bytes of visible characters).",
-        TextProblem.Empty => $"{Name}不能为空,须为 1–{MaxCharacters} 个字符 ({EnglishName} is required: 1 to {MaxCharacters} characters).",
-        TextProblem.TooManyCharacters => $"{Name}最多 {MaxCharacters} 个字符,当前 {found.Characters} ({EnglishName} must be at most {MaxCharacters} characters, got {found.Characters}).",
-        TextProblem.TooManyBytes => $"{Name}最多 {MaxBytes} 字节(UTF-8),当前 {found.Bytes} ({EnglishName} must be at most {MaxBytes} UTF-8 bytes, got {found.Bytes}).",
-        TextProblem.OverloadedCharacter => $"{Name}的第 {found.Position} 个字符叠加了过多的组合符号 ({EnglishName}: character {found.Position} stacks more than {MaxCodePointsPerCharacter} code points or {MaxMarksPerCharacter} combining marks).",
+            $"{Name}无效，须为 1–{MaxBytes} 字节的可见字符。",
+        TextProblem.Empty => $"{Name}不能为空，须为 1–{MaxCharacters} 个字符。",
+        TextProblem.TooManyCharacters => $"{Name}最多 {MaxCharacters} 个字符，当前 {found.Characters} 个。",
+        TextProblem.TooManyBytes => $"{Name}最多 {MaxBytes} 字节（UTF-8），当前 {found.Bytes} 字节。",
+        TextProblem.OverloadedCharacter => $"{Name}的第 {found.Position} 个字符叠加了过多的组合符号。",
         TextProblem.ForbiddenCharacter => Kind switch
         {
-            TextKind.Identifier => $"{Name} 只能包含可见字符,第 {found.Position} 个字符是 U+{found.CodePoint:X4} ({EnglishName} must be 1–{MaxBytes} bytes of visible characters; character {found.Position} is U+{found.CodePoint:X4}).",
-            TextKind.SingleLine when IsLineBreak(found.CodePoint) => $"{Name}不能换行 ({EnglishName} must be a single line; character {found.Position} is U+{found.CodePoint:X4}).",
-            _ => $"{Name}不能包含控制字符 U+{found.CodePoint:X4} ({EnglishName} must not contain control character U+{found.CodePoint:X4}, at character {found.Position}).",
+            TextKind.Identifier => $"{Name}只能包含可见字符，第 {found.Position} 个字符是 U+{found.CodePoint:X4}。",
+            TextKind.SingleLine when IsLineBreak(found.CodePoint) => $"{Name}不能换行。",
+            _ => $"{Name}不能包含控制字符 U+{found.CodePoint:X4}（第 {found.Position} 个字符）。",
         },
-        TextProblem.InvalidText => $"{Name}包含无效的字符 ({EnglishName} is not valid Unicode text: a lone surrogate at character {found.Position}).",
+        TextProblem.InvalidText => $"{Name}包含无效的字符（第 {found.Position} 个）。",
         _ => throw new ArgumentOutOfRangeException(nameof(found), found.Problem, null),
+    };
+
+    private string DescribeInEnglish(TextInspection found) => found.Problem switch
+    {
+        TextProblem.None => "",
+        TextProblem.Empty or TextProblem.TooManyBytes or TextProblem.TooManyCharacters when Kind == TextKind.Identifier =>
+            $"The {EnglishName} must be 1–{MaxBytes} bytes of visible characters.",
+        TextProblem.Empty => $"The {EnglishName} is required (1 to {MaxCharacters} characters).",
+        TextProblem.TooManyCharacters => $"The {EnglishName} can be at most {MaxCharacters} characters; it has {found.Characters}.",
+        TextProblem.TooManyBytes => $"The {EnglishName} can be at most {MaxBytes} bytes of UTF-8; it has {found.Bytes}.",
+        TextProblem.OverloadedCharacter => $"Character {found.Position} of the {EnglishName} stacks too many combining marks.",
+        TextProblem.ForbiddenCharacter => Kind switch
+        {
+            TextKind.Identifier => $"The {EnglishName} may contain only visible characters; character {found.Position} is U+{found.CodePoint:X4}.",
+            TextKind.SingleLine when IsLineBreak(found.CodePoint) => $"The {EnglishName} must be a single line.",
+            _ => $"The {EnglishName} must not contain the control character U+{found.CodePoint:X4} (character {found.Position}).",
+        },
+        TextProblem.InvalidText => $"The {EnglishName} is not valid text (character {found.Position}).",
+        _ => throw new ArgumentOutOfRangeException(nameof(found), found.Problem, null),
+    };
+
+    /// <summary>How messages name an id field: "直播编号" / "session id" for session_id; "编号" / "id" when unknown.</summary>
+    private static (string Name, string EnglishName) IdNames(string field) => field switch
+    {
+        "session_id" => ("直播编号", "session id"),
+        "course_id" => ("课程编号", "course id"),
+        "chapter_id" or "from_chapter_id" => ("章节编号", "chapter id"),
+        "user_id" or "sub" => ("用户编号", "user id"),
+        "creator_id" => ("创作者编号", "creator id"),
+        "instructor_id" => ("讲师编号", "instructor id"),
+        "broadcast_id" => ("群发编号", "broadcast id"),
+        "message_id" => ("消息编号", "message id"),
+        "report_id" => ("举报编号", "report id"),
+        "request_id" => ("请求编号", "request id"),
+        _ when field.StartsWith("notification_ids", StringComparison.Ordinal) => ("通知编号", "notification id"),
+        _ when field.StartsWith("message_ids", StringComparison.Ordinal) => ("消息编号", "message id"),
+        _ when field.StartsWith("chapter_ids", StringComparison.Ordinal) => ("章节编号", "chapter id"),
+        _ => ("编号", "id"),
     };
 
     /// <summary>

@@ -36,24 +36,24 @@ public static class SessionRules
 
     public static FieldError? CheckDurationMinutes(int minutes, string field = "duration_minutes") =>
         minutes < MinDuration.TotalMinutes || minutes > MaxDuration.TotalMinutes
-            ? new(field, $"时长须在 {MinDuration.TotalMinutes}–{MaxDuration.TotalMinutes} 分钟之间 (duration must be 5 minutes to 12 hours).")
+            ? new(field, LocalizedText.Pick($"时长须在 {MinDuration.TotalMinutes}–{MaxDuration.TotalMinutes} 分钟之间。", $"The duration must be {MinDuration.TotalMinutes}–{MaxDuration.TotalMinutes} minutes."))
             : null;
 
     public static FieldError? CheckTimeZone(string? id, string field = "time_zone") =>
-        TimeZones.TryFind(id, out _) ? null : new(field, $"未知时区 '{TextRule.Quote(id)}' (unknown IANA time zone).");
+        TimeZones.TryFind(id, out _) ? null : new(field, LocalizedText.Pick($"未知时区「{TextRule.Quote(id)}」。", $"Unknown time zone “{TextRule.Quote(id)}”."));
 
     public static FieldError? CheckPlannedStart(DateTimeOffset? start, DateTimeOffset now, string field = "planned_start")
     {
         if (start is null)
         {
-            return new(field, "开播时间不能为空 (planned start is required).");
+            return new(field, LocalizedText.Pick("开播时间不能为空。", "The start time is required."));
         }
         if (start <= now)
         {
-            return new(field, "开播时间必须晚于现在 (planned start must be in the future).");
+            return new(field, LocalizedText.Pick("开播时间必须晚于现在。", "The start time must be in the future."));
         }
         return start - now > MaxPlanningHorizon
-            ? new(field, "开播时间最多提前两年安排 (planned start must be within two years).")
+            ? new(field, LocalizedText.Pick("开播时间最多提前两年安排。", "The start time must be within two years from now."))
             : null;
     }
 
@@ -62,10 +62,10 @@ public static class SessionRules
     {
         if (status != SessionStatus.Scheduled)
         {
-            return $"只有未开始的直播可以开播 (session is {status}).";
+            return LocalizedText.Pick("只有未开始的直播可以开播。", "Only a session that has not started can go live.");
         }
         return plannedStart - now > EarliestEarlyGoLive
-            ? "最早可提前 30 分钟开播 (going live is allowed at most 30 minutes before the planned start)."
+            ? LocalizedText.Pick("最早可提前 30 分钟开播。", "You can go live at most 30 minutes before the planned start.")
             : null;
     }
 }

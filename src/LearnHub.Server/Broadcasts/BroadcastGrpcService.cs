@@ -53,7 +53,7 @@ public sealed class BroadcastGrpcService(
         }
         if (!await IsCertifiedAsync(connection, caller.UserId, ct))
         {
-            throw RpcErrors.PermissionDenied("creator", "暂无权限 — 成为认证用户,即可使用群发功能 (only certified creators may broadcast).");
+            throw RpcErrors.PermissionDenied("creator", LocalizedText.Pick("暂无权限 — 成为认证用户，即可使用群发功能。", "Not available yet: become a certified creator to send broadcasts."));
         }
         var (image, imageError) = request.Kind == BroadcastKind.Image ? await BroadcastImages.InspectAsync(request.Image.Memory, ct) : (null, null);
         RpcErrors.ThrowIfAny(
@@ -61,10 +61,10 @@ public sealed class BroadcastGrpcService(
             {
                 BroadcastKind.Text => BroadcastRules.CheckText(request.Text),
                 BroadcastKind.Image => imageError,
-                _ => new FieldError("kind", "请选择文字消息或图片消息 (kind must be TEXT or IMAGE)."),
+                _ => new FieldError("kind", LocalizedText.Pick("请选择文字消息或图片消息。", "Choose a text message or an image message.")),
             },
-            request.Kind == BroadcastKind.Text && !request.Image.IsEmpty ? new FieldError("image", "文字消息不能带图片 (a text message carries no image).") : null,
-            request.Kind == BroadcastKind.Image && request.Text.Length > 0 ? new FieldError("text", "图片消息不能带文字 (an image message carries no text).") : null,
+            request.Kind == BroadcastKind.Text && !request.Image.IsEmpty ? new FieldError("image", LocalizedText.Pick("文字消息不能带图片。", "A text message carries no image.")) : null,
+            request.Kind == BroadcastKind.Image && request.Text.Length > 0 ? new FieldError("text", LocalizedText.Pick("图片消息不能带文字。", "An image message carries no text.")) : null,
             BroadcastRules.CheckAgreement(request.AgreedToAgreement, request.AgreementVersion));
 
         var platform = await settings.GetAsync(ct);
@@ -120,9 +120,9 @@ public sealed class BroadcastGrpcService(
         {
             if (row.CreatorId != caller.UserId)
             {
-                throw RpcErrors.PermissionDenied("broadcast_id", "只能撤回自己的群发 (only the creator may withdraw).");
+                throw RpcErrors.PermissionDenied("broadcast_id", LocalizedText.Pick("只能撤回自己的群发。", "You can withdraw only your own broadcasts."));
             }
-            await MoveAsync(connection, tx, row, BroadcastState.Pending, BroadcastState.Withdrawn, nowMs, caller.UserId, null, "只能撤回审核中的群发 (only pending broadcasts can be withdrawn).", ct);
+            await MoveAsync(connection, tx, row, BroadcastState.Pending, BroadcastState.Withdrawn, nowMs, caller.UserId, null, LocalizedText.Pick("只能撤回审核中的群发。", "Only pending broadcasts can be withdrawn."), ct);
             await BroadcastStore.ReturnAsync(connection, tx, row.CreatorId, row.WeekStartMs, ct);
             await BroadcastStore.AuditAsync(connection, tx, row.Id, caller.UserId, "withdrawn", null, nowMs, ct);
         });
@@ -262,7 +262,7 @@ public sealed class BroadcastGrpcService(
         return await DecideAsync(request.BroadcastId, context, async (connection, tx, row, nowMs, ct) =>
         {
             RefuseOwn(row, caller);
-            await MoveAsync(connection, tx, row, BroadcastState.Approved, BroadcastState.TakenDown, nowMs, caller.UserId, request.Reason.Trim(), "只能下架已通过的群发 (only approved broadcasts can be taken down).", ct);
+            await MoveAsync(connection, tx, row, BroadcastState.Approved, BroadcastState.TakenDown, nowMs, caller.UserId, request.Reason.Trim(), LocalizedText.Pick("只能下架已通过的群发。", "Only approved broadcasts can be taken down."), ct);
             await InboxStore.ResolveReportsOfAsync(connection, tx, row.Id, caller.UserId, nowMs, ct);
             await BroadcastStore.AuditAsync(connection, tx, row.Id, caller.UserId, "taken_down", request.Reason.Trim(), nowMs, ct);
         });
@@ -286,7 +286,7 @@ public sealed class BroadcastGrpcService(
         }
         if (!await InboxStore.CloseReportAsync(connection, tx, report.Id, 3, caller.UserId, nowMs, ct))
         {
-            throw RpcErrors.FailedPrecondition("report_id", "该举报已处理 (the report is already closed).", "REPORT_CLOSED", report.Id);
+            throw RpcErrors.FailedPrecondition("report_id", LocalizedText.Pick("该举报已处理。", "The report is already closed."), "REPORT_CLOSED", report.Id);
         }
         await BroadcastStore.AuditAsync(connection, tx, report.BroadcastId, caller.UserId, "report_dismissed", report.Id, nowMs, ct);
         var closed = await InboxStore.FindReportAsync(connection, report.Id, ct, tx);
@@ -361,7 +361,7 @@ public sealed class BroadcastGrpcService(
         }
     }
 
-    private const string OwnBroadcastRefusal = "不能审核自己的群发,也不能处理针对它的举报 (a reviewer never decides their own broadcast or the reports about it).";
+    private static string OwnBroadcastRefusal => LocalizedText.Pick("不能审核自己的群发，也不能处理针对它的举报。", "You cannot review your own broadcast or the reports about it.");
 
     /// <summary>Approval, rejection and takedown are never decided by the broadcast's creator, reviewer or admin alike.</summary>
     private static void RefuseOwn(BroadcastRow row, Caller caller)
@@ -376,15 +376,15 @@ public sealed class BroadcastGrpcService(
     {
         if (row.Status == BroadcastState.Pending && row.ReviewDeadlineMs <= nowMs)
         {
-            throw RpcErrors.FailedPrecondition("broadcast_id", "该群发已超过审核期限,已过期 (past its review deadline: expired).", "BROADCAST_EXPIRED", row.Id);
+            throw RpcErrors.FailedPrecondition("broadcast_id", LocalizedText.Pick("该群发已超过审核期限，已过期。", "This broadcast passed its review deadline and has expired."), "BROADCAST_EXPIRED", row.Id);
         }
     }
 
     private static RpcException NotPending() =>
-        RpcErrors.FailedPrecondition("broadcast_id", "该群发已不在审核中 (the broadcast is no longer pending).", "BROADCAST_STATE");
+        RpcErrors.FailedPrecondition("broadcast_id", LocalizedText.Pick("该群发已不在审核中。", "The broadcast is no longer pending."), "BROADCAST_STATE");
 
     private static RpcException QuotaExhausted() =>
-        RpcErrors.FailedPrecondition("creator", "本周群发次数不足~ (this week's 2 broadcasts are used or under review).", "QUOTA_EXHAUSTED");
+        RpcErrors.FailedPrecondition("creator", LocalizedText.Pick("本周群发次数不足~", "No broadcasts left this week: this week's 2 are used or under review."), "QUOTA_EXHAUSTED");
 
     private static async Task<BroadcastRow?> FindReplayAsync(
         System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, string creatorId, string requestId, string contentHash, CancellationToken ct)
@@ -396,7 +396,7 @@ public sealed class BroadcastGrpcService(
         }
         if (row.ContentHash != contentHash)
         {
-            throw RpcErrors.FailedPrecondition("request_id", "该 request_id 已用于另一条内容不同的群发 (request_id was used for different content).", "REQUEST_ID_REUSED", row.Id);
+            throw RpcErrors.FailedPrecondition("request_id", LocalizedText.Pick("这次提交的编号已用于另一条内容不同的群发，请刷新后重试。", "This submission was already used for a broadcast with different content. Reload and try again."), "REQUEST_ID_REUSED", row.Id);
         }
         return row;
     }

@@ -26,11 +26,11 @@ public static class BroadcastImages
     {
         if (bytes.IsEmpty)
         {
-            return (null, new FieldError("image", "请选择图片 (image is required for an image message)."));
+            return (null, new FieldError("image", LocalizedText.Pick("请选择图片。", "Choose an image.")));
         }
         if (bytes.Length > MaxBytes)
         {
-            return (null, new FieldError("image", $"图片不能超过 2 MB,当前 {bytes.Length / 1024} KB (at most {MaxBytes} bytes)."));
+            return (null, new FieldError("image", LocalizedText.Pick($"图片不能超过 2 MB，当前 {bytes.Length / 1024} KB。", $"The image can be at most 2 MB; this one is {bytes.Length / 1024} KB.")));
         }
         await Decoding.WaitAsync(ct);
         try
@@ -56,18 +56,18 @@ public static class BroadcastImages
         };
         if (codec is null || contentType is null)
         {
-            return (null, new FieldError("image", "只支持 PNG、JPEG、WebP 图片 (only PNG, JPEG and WebP images, recognised by content)."));
+            return (null, new FieldError("image", LocalizedText.Pick("只支持 PNG、JPEG、WebP 图片。", "Only PNG, JPEG and WebP images are supported.")));
         }
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         if (width <= 0 || height <= 0 || width > MaxSide || height > MaxSide || (long)width * height > MaxPixels)
         {
-            return (null, new FieldError("image", $"图片尺寸不能超过 {MaxSide}×{MaxSide},当前 {width}×{height} (at most {MaxSide}×{MaxSide} pixels)."));
+            return (null, new FieldError("image", LocalizedText.Pick($"图片尺寸不能超过 {MaxSide}×{MaxSide}，当前 {width}×{height}。", $"The image can be at most {MaxSide}×{MaxSide} pixels; this one is {width}×{height}.")));
         }
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());
         return result == SKCodecResult.Success
             ? (new InspectedImage(contentType, width, height), null)
-            : (null, new FieldError("image", "图片已损坏或不完整 (the image is truncated or corrupt)."));
+            : (null, new FieldError("image", LocalizedText.Pick("图片已损坏或不完整。", "The image is truncated or corrupt.")));
     }
 }

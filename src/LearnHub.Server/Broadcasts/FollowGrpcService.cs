@@ -21,7 +21,7 @@ public sealed class FollowGrpcService(Database database, PageTokens pageTokens, 
         RpcErrors.ThrowIfBadId(request.CreatorId, "creator_id");
         if (request.CreatorId == caller.UserId)
         {
-            RpcErrors.ThrowInvalid("creator_id", "不能关注自己 (you cannot follow yourself).");
+            RpcErrors.ThrowInvalid("creator_id", LocalizedText.Pick("不能关注自己。", "You cannot follow yourself."));
         }
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
@@ -117,8 +117,8 @@ public sealed class FollowGrpcService(Database database, PageTokens pageTokens, 
         var caller = context.Caller();
         RpcErrors.ThrowIfBadId(request.CreatorId, "creator_id");
         RpcErrors.ThrowIfAny(
-            !request.HasMuted && !request.HasBlocked ? new FieldError("muted", "请指定 muted 或 blocked (set muted or blocked).") : null,
-            request.CreatorId == caller.UserId ? new FieldError("creator_id", "不能对自己设置 (not for yourself).") : null);
+            !request.HasMuted && !request.HasBlocked ? new FieldError("muted", LocalizedText.Pick("请选择免打扰或屏蔽。", "Choose mute or block.")) : null,
+            request.CreatorId == caller.UserId ? new FieldError("creator_id", LocalizedText.Pick("不能对自己设置免打扰或屏蔽。", "You cannot mute or block yourself.")) : null);
         var ct = context.CancellationToken;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

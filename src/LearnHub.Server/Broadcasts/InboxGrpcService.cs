@@ -1,6 +1,7 @@
 using Grpc.Core;
 using LearnHub.Api.V1;
 using LearnHub.Core.Broadcasts;
+using LearnHub.Core.Common;
 using LearnHub.Server.Data;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
@@ -53,8 +54,8 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
     {
         var caller = context.Caller();
         RpcErrors.ThrowIfAny(
-            !request.All && request.MessageIds.Count == 0 ? new Core.Common.FieldError("message_ids", "请指定消息或 all (name messages or set all).") : null,
-            request.MessageIds.Count > MaxIdsPerCall ? new Core.Common.FieldError("message_ids", $"一次最多 {MaxIdsPerCall} 条 (at most {MaxIdsPerCall} ids).") : null);
+            !request.All && request.MessageIds.Count == 0 ? new Core.Common.FieldError("message_ids", LocalizedText.Pick("请选择消息，或选择全部。", "Choose messages, or all of them.")) : null,
+            request.MessageIds.Count > MaxIdsPerCall ? new Core.Common.FieldError("message_ids", LocalizedText.Pick($"一次最多 {MaxIdsPerCall} 条。", $"At most {MaxIdsPerCall} messages at a time.")) : null);
         for (var i = 0; i < request.MessageIds.Count; i++)
         {
             RpcErrors.ThrowIfBadId(request.MessageIds[i], $"message_ids[{i}]");
@@ -118,7 +119,7 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
     {
         var caller = context.Caller();
         using var stream = delivery.TryConnect(caller.UserId) ?? throw RpcErrors.ResourceExhausted(
-            $"同时打开的消息流已达上限 {InboxDelivery.MaxStreamsPerUser} 个 (at most {InboxDelivery.MaxStreamsPerUser} inbox streams per user).", TimeSpan.FromSeconds(5));
+            LocalizedText.Pick($"同时打开的消息流已达上限 {InboxDelivery.MaxStreamsPerUser} 个。", $"You already have {InboxDelivery.MaxStreamsPerUser} message streams open, the most allowed."), TimeSpan.FromSeconds(5), "TOO_MANY_STREAMS");
         // A follower whose account is deactivated (or whose sign-in is retired) stops receiving at once.
         using var connection = connections.Open(caller, endsOnRoleChange: false);
         using var open = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Ended);

@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
+using LearnHub.Core.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Courses;
 using LearnHub.Server.Data;
+using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
 using LearnHub.Server.Sessions;
 using Microsoft.Extensions.Options;
@@ -76,7 +78,7 @@ public static class CalendarFeedEndpoints
         // A viewer's reservations that are still ahead or on air.
         feeds.MapGet("/me.ics", (string? key, HttpContext http, CancellationToken ct) =>
             FeedAsync(http, key, async (owner, connection) =>
-                ("LearnHub · 我的预约", await Query(connection, http, reservedBy: owner.Id, statusMask: Scheduled | Live, ct: ct)), ct));
+                ("LearnHub · " + LocalizedText.Pick("我的预约", "My reservations"), await Query(connection, http, reservedBy: owner.Id, statusMask: Scheduled | Live, ct: ct)), ct));
         // An instructor's and a course's schedule: visible to every signed-in user, so any valid key may read them.
         feeds.MapGet("/instructors/{id}.ics", (string id, string? key, HttpContext http, CancellationToken ct) =>
             FeedAsync(http, key, async (_, connection) =>
@@ -112,6 +114,8 @@ public static class CalendarFeedEndpoints
             return Results.NotFound();
         }
         await using var connection = await http.RequestServices.GetRequiredService<Database>().OpenAsync(ct);
+        // The feed speaks its owner's saved language (calendar apps send no useful accept-language).
+        CultureInfo.CurrentUICulture = CallLanguage.FromSaved(owner.Language) ?? LocalizedText.Chinese;
         if (await load(owner, connection) is not { } feed)
         {
             return Results.NotFound();

@@ -50,7 +50,7 @@ public static class CalendarFeedWriter
             var bytes = System.Text.Encoding.UTF8.GetByteCount(item.Description ?? "");
             if (bytes > descriptionBudget)
             {
-                item.Description = $"讲师 Instructor: {session.InstructorName}\n详情 Details: {item.Url}";
+                item.Description = LocalizedText.Pick($"讲师：{session.InstructorName}\n详情：{item.Url}", $"Instructor: {session.InstructorName}\nDetails: {item.Url}");
             }
             else
             {
@@ -67,8 +67,8 @@ public static class CalendarFeedWriter
         // The session's own description last: when the byte budget cuts, it cuts that.
         var description = string.Join("\n", new[]
         {
-            session.Status == SessionStatus.Cancelled && !string.IsNullOrEmpty(session.CancelReason) ? $"已取消 Cancelled: {session.CancelReason}" : null,
-            $"讲师 Instructor: {session.InstructorName}",
+            session.Status == SessionStatus.Cancelled && !string.IsNullOrEmpty(session.CancelReason) ? LocalizedText.Pick($"已取消：{session.CancelReason}", $"Cancelled: {session.CancelReason}") : null,
+            LocalizedText.Pick($"讲师：{session.InstructorName}", $"Instructor: {session.InstructorName}"),
             session.Description,
         }.Where(line => !string.IsNullOrWhiteSpace(line)));
         return new CalendarEvent

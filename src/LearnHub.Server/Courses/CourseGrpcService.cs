@@ -24,7 +24,7 @@ public sealed class CourseGrpcService(Database database, PageTokens pageTokens, 
         var errors = new List<FieldError?> { CourseRules.CheckTitle(request.Title), CourseRules.CheckDescription(request.Description) };
         if (request.ChapterTitles.Count > CourseRules.MaxChapters)
         {
-            errors.Add(new("chapter_titles", $"最多 {CourseRules.MaxChapters} 章 (at most {CourseRules.MaxChapters} chapters)."));
+            errors.Add(new("chapter_titles", LocalizedText.Pick($"最多 {CourseRules.MaxChapters} 章。", $"A course can have at most {CourseRules.MaxChapters} chapters.")));
         }
         // The first few bad chapters are enough to act on, and keep the refusal's trailers small.
         errors.AddRange(request.ChapterTitles.Take(CourseRules.MaxChapters)
@@ -97,11 +97,11 @@ public sealed class CourseGrpcService(Database database, PageTokens pageTokens, 
             RpcErrors.ThrowIfAny(CourseRules.CheckChapterTitle(request.Title));
             if (request.Position < 0 || request.Position > chapters.Count + 1)
             {
-                RpcErrors.ThrowInvalid("position", $"位置须在 1–{chapters.Count + 1} 之间,0 表示追加 (position must be 0 to {chapters.Count + 1}).");
+                RpcErrors.ThrowInvalid("position", LocalizedText.Pick($"位置须在 1–{chapters.Count + 1} 之间，0 表示追加。", $"The position must be 1–{chapters.Count + 1}, or 0 to add at the end."));
             }
             if (chapters.Count >= CourseRules.MaxChapters)
             {
-                throw RpcErrors.FailedPrecondition("course_id", $"最多 {CourseRules.MaxChapters} 章 (at most {CourseRules.MaxChapters} chapters).");
+                throw RpcErrors.FailedPrecondition("course_id", LocalizedText.Pick($"最多 {CourseRules.MaxChapters} 章。", $"A course can have at most {CourseRules.MaxChapters} chapters."));
             }
             var ordered = chapters.ToList();
             var added = new ChapterRow(NewChapterId(), course.Id, 0, request.Title.Trim());
@@ -126,7 +126,7 @@ public sealed class CourseGrpcService(Database database, PageTokens pageTokens, 
             var chapter = FindChapter(chapters, request.ChapterId);
             if (await CourseStore.CountSessionsOfChapterAsync(connection, tx, chapter.Id, ct) > 0)
             {
-                throw RpcErrors.FailedPrecondition("chapter_id", "该章节已有直播,不能删除 (sessions refer to this chapter).");
+                throw RpcErrors.FailedPrecondition("chapter_id", LocalizedText.Pick("该章节已有直播，不能删除。", "This chapter has sessions, so it cannot be deleted."));
             }
             await CourseStore.DeleteChapterAsync(connection, tx, chapter.Id, ct);
             await RenumberAsync(connection, tx, chapters.Where(c => c.Id != chapter.Id).ToList(), ct);
@@ -143,7 +143,7 @@ public sealed class CourseGrpcService(Database database, PageTokens pageTokens, 
             var byId = chapters.ToDictionary(c => c.Id);
             if (request.ChapterIds.Count != chapters.Count || request.ChapterIds.Distinct().Count() != chapters.Count || !request.ChapterIds.All(byId.ContainsKey))
             {
-                RpcErrors.ThrowInvalid("chapter_ids", "须恰好列出本课程的每一章各一次 (list every chapter of the course exactly once).");
+                RpcErrors.ThrowInvalid("chapter_ids", LocalizedText.Pick("须恰好列出本课程的每一章各一次。", "List every chapter of the course exactly once."));
             }
             await RenumberAsync(connection, tx, request.ChapterIds.Select(id => byId[id]).ToList(), ct);
         });
@@ -161,7 +161,7 @@ public sealed class CourseGrpcService(Database database, PageTokens pageTokens, 
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Database.LockAsync(connection, tx, DecisionKeys.Course(courseId), ct);
         var course = await CourseStore.FindAsync(connection, courseId, ct, tx) ?? throw RpcErrors.NotFound("course_id", "course", courseId);
-        caller.EnsureOwnerOrAdmin(course.InstructorId, "course_id", "课程");
+        caller.EnsureOwnerOrAdmin(course.InstructorId, "course_id", new LocalizedText("课程", "course"));
         if (expectedVersion != 0 && expectedVersion != course.Version)
         {
             throw RpcErrors.Stale(expectedVersion, course.Version);
@@ -202,7 +202,7 @@ public sealed class CourseGrpcService(Database database, PageTokens pageTokens, 
             ?? throw RpcErrors.NotFound("instructor_id", "user", userId);
         if (!roles.Split(',').Contains(Roles.Instructor))
         {
-            RpcErrors.ThrowInvalid("instructor_id", "该用户不是讲师 (that user is not an instructor).");
+            RpcErrors.ThrowInvalid("instructor_id", LocalizedText.Pick("该用户不是讲师。", "That user is not an instructor."));
         }
     }
 

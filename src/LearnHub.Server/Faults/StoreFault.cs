@@ -1,4 +1,5 @@
 using System.Globalization;
+using LearnHub.Core.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using StackExchange.Redis;
@@ -90,7 +91,7 @@ public readonly record struct StoreFault(StoreFaultKind Kind)
                 StoreFaultKind.Transient => "the database could not finish the request",
                 _ => "the live-count service is unreachable",
             };
-            return $"服务暂时无法完成请求,请 {seconds} 秒后重试 (temporarily unavailable: {what}; retry in {seconds} s).";
+            return LocalizedText.Pick($"服务暂时无法完成请求，请 {seconds} 秒后重试。", $"The service is temporarily unavailable ({what}). Please try again in {seconds} s.");
         }
     }
 }

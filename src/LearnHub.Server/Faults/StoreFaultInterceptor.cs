@@ -3,6 +3,8 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using LearnHub.Core.Common;
+using LearnHub.Server.Grpc;
 
 namespace LearnHub.Server.Faults;
 
@@ -107,9 +109,11 @@ public sealed partial class StoreFaultInterceptor(StoreHealth health, ILogger<St
     {
         // First: a cancelled database call can fail as a broken connection, which is no fault of the store. The client
         // went away (or its deadline passed, which gRPC has answered already), so nobody reads this status.
+        // The answer speaks the caller's language (the interceptor's own flow may not carry what the pipeline set).
+        CallLanguage.Apply(context);
         if (context.CancellationToken.IsCancellationRequested)
         {
-            return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "请求已取消 (the call was cancelled)."));
+            return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, LocalizedText.Pick("请求已取消。", "The call was cancelled.")));
         }
         if (StoreFaults.TryClassify(exception, out var fault))
         {
@@ -131,22 +135,27 @@ public sealed partial class StoreFaultInterceptor(StoreHealth health, ILogger<St
             Details =
             {
                 Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(fault.RetryAfter) }),
-                Any.Pack(new ErrorInfo { Reason = "STORE_UNAVAILABLE", Domain = "learnhub", Metadata = { ["cause"] = fault.Cause } }),
+                Any.Pack(new ErrorInfo { Reason = "STORE_UNAVAILABLE", Domain = RpcErrors.Domain, Metadata = { ["cause"] = fault.Cause } }),
+                Any.Pack(RpcErrors.Localized(fault.Message)),
             },
         }.ToRpcException();
 
     /// <summary>INTERNAL naming the error id an operator finds in the log (RequestInfo.request_id carries it too).</summary>
-    public static RpcException Internal(string errorId) =>
-        new Google.Rpc.Status
+    public static RpcException Internal(string errorId)
+    {
+        var message = LocalizedText.Pick($"服务器内部错误，请联系管理员并提供错误编号 {errorId}。", $"Something went wrong on the server. Please tell an administrator error number {errorId}.");
+        return new Google.Rpc.Status
         {
             Code = (int)Code.Internal,
-            Message = $"服务器内部错误,请联系管理员并提供错误编号 {errorId} (internal error; error id {errorId}).",
+            Message = message,
             Details =
             {
                 Any.Pack(new RequestInfo { RequestId = errorId }),
-                Any.Pack(new ErrorInfo { Reason = "INTERNAL", Domain = "learnhub", Metadata = { ["error_id"] = errorId } }),
+                Any.Pack(new ErrorInfo { Reason = "INTERNAL", Domain = RpcErrors.Domain, Metadata = { ["error_id"] = errorId } }),
+                Any.Pack(RpcErrors.Localized(message)),
             },
         }.ToRpcException();
+    }
 
     /// <summary>Twelve hex digits: short enough to read over the phone, unique enough to find one log line.</summary>
     public static string NewErrorId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));

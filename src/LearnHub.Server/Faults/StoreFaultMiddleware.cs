@@ -50,6 +50,11 @@ public sealed partial class StoreFaultMiddleware(RequestDelegate next, StoreHeal
     {
         var response = context.Response;
         response.Clear();
+        // The answer speaks the caller's language, however far the request got (anonymous: its accept-language).
+        if (GrpcTrailersOnly.IsGrpcRequest(context))
+        {
+            CallLanguage.Apply(context);
+        }
         if (StoreFaults.TryClassify(exception, out var fault))
         {
             health.ReportFault(fault);
@@ -101,6 +106,7 @@ public sealed class StoreFaultHubFilter(StoreHealth health) : IHubFilter
         catch (Exception e) when (e is not HubException && StoreFaults.TryClassify(e, out var fault))
         {
             health.ReportFault(fault);
+            Grpc.CallLanguage.Apply(invocationContext.Context);
             throw new HubException(fault.Message);
         }
     }
@@ -114,6 +120,7 @@ public sealed class StoreFaultHubFilter(StoreHealth health) : IHubFilter
         catch (Exception e) when (e is not HubException && StoreFaults.TryClassify(e, out var fault))
         {
             health.ReportFault(fault);
+            Grpc.CallLanguage.Apply(context.Context);
             throw new HubException(fault.Message);
         }
     }

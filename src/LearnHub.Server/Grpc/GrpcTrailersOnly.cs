@@ -13,9 +13,13 @@ public static class GrpcTrailersOnly
     public static bool IsGrpcRequest(HttpContext http) =>
         http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) ?? false;
 
+    /// <summary>
+    /// Writes the status; a <c>google.rpc.LocalizedMessage</c> with <paramref name="message"/> in the call's language is
+    /// added to <paramref name="details"/> (which should hold the ErrorInfo, see <see cref="RpcErrors.Info"/>).
+    /// </summary>
     public static void Write(HttpResponse response, Google.Rpc.Code code, string message, params IMessage[] details)
     {
-        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message, Details = { Any.Pack(RpcErrors.Localized(message)) } };
         foreach (var detail in details)
         {
             status.Details.Add(Any.Pack(detail));

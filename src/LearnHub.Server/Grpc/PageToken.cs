@@ -18,7 +18,7 @@ public static class PageToken
     {
         if (requested < 0 || requested > max)
         {
-            RpcErrors.ThrowInvalid("page_size", $"page_size 须在 0–{max} 之间 (page_size must be 0 to {max}).");
+            RpcErrors.ThrowInvalid("page_size", LocalizedText.Pick($"每页数量须在 0–{max} 之间。", $"The page size must be 0–{max}."));
         }
         return requested == 0 ? defaultSize : requested;
     }
@@ -122,5 +122,5 @@ public sealed class PageTokens
     }
 
     private static RpcException Invalid() =>
-        RpcErrors.Invalid([new FieldError("page_token", "无效的分页标记,请从第一页重新开始 (invalid page_token: start again from the first page).")]);
+        RpcErrors.Invalid([new FieldError("page_token", LocalizedText.Pick("无效的分页标记，请从第一页重新开始。", "This page link is no longer valid. Start again from the first page."))]);
 }

@@ -27,7 +27,7 @@ public static class ProtoTime
         if (timestamp.Seconds is < MinSeconds or > MaxSeconds || timestamp.Nanos is < 0 or > 999_999_999)
         {
             return (null, new FieldError(field,
-                $"{field} 不是有效的时间 ({field} must be a Timestamp from 0001-01-01 to 9999-12-31 UTC with nanos 0–999999999)."));
+                LocalizedText.Pick("时间无效，须在 0001-01-01 至 9999-12-31（UTC）之间。", "The time is not valid: it must be between 0001-01-01 and 9999-12-31 UTC.")));
         }
         return (timestamp.ToDateTimeOffset(), null);
     }

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
+using LearnHub.Core.Common;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -72,7 +73,9 @@ public static class RateLimitPolicies
     private static ValueTask WriteResourceExhausted(HttpContext http, RateLimitLease lease)
     {
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        GrpcTrailersOnly.Write(http.Response, Code.ResourceExhausted, "请求过于频繁,请稍后再试 (rate limit exceeded).",
+        CallLanguage.Apply(http);
+        GrpcTrailersOnly.Write(http.Response, Code.ResourceExhausted, LocalizedText.Pick("请求过于频繁，请稍后再试。", "Too many requests. Please try again shortly."),
+            RpcErrors.Info("RATE_LIMITED", RpcErrors.RetryMetadata(retryAfter)),
             new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) });
         return ValueTask.CompletedTask;
     }

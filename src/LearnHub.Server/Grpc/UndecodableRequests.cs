@@ -91,18 +91,17 @@ public static class UndecodableRequests
     internal static RpcException Refusal(WireFaultAt? fault)
     {
         var field = fault?.Path ?? "";
-        var (chinese, english) = fault?.Problem switch
+        // The field's path is in the BadRequest violation; the message, read by a person, names no key.
+        var message = fault?.Problem switch
         {
-            WireFault.InvalidUtf8 => ($"{field} 不是有效的 UTF-8 文本", $"{field} is not valid UTF-8"),
-            WireFault.NulCharacter => ($"{field} 不能包含 U+0000 字符", $"{field} must not contain U+0000"),
-            WireFault.Truncated => ($"{Name(field)}的数据不完整", $"{Name(field, "the message")} is truncated"),
-            WireFault.TooDeep => ("消息嵌套过深", "the message is nested too deeply"),
-            _ => ($"{Name(field)}不是有效的 protobuf 编码", $"{Name(field, "the message")} is not valid protobuf"),
+            WireFault.InvalidUtf8 => LocalizedText.Pick("请求无法解码：其中的文本不是有效的 UTF-8。", "The request could not be read: a text in it is not valid UTF-8."),
+            WireFault.NulCharacter => LocalizedText.Pick("请求无法解码：其中的文本不能包含 U+0000 字符。", "The request could not be read: a text in it contains the character U+0000."),
+            WireFault.Truncated => LocalizedText.Pick("请求无法解码：数据不完整。", "The request could not be read: it is truncated."),
+            WireFault.TooDeep => LocalizedText.Pick("请求无法解码：消息嵌套过深。", "The request could not be read: it is nested too deeply."),
+            _ => LocalizedText.Pick("请求无法解码：不是有效的 protobuf 编码。", "The request could not be read: it is not valid protobuf."),
         };
-        return RpcErrors.Invalid([new FieldError(field, $"请求无法解码:{chinese} (the request could not be decoded: {english}).")]);
+        return RpcErrors.Invalid([new FieldError(field, message)]);
     }
-
-    private static string Name(string field, string whole = "消息") => field.Length == 0 ? whole : field;
 }
 
 /// <summary>

@@ -63,8 +63,13 @@ public sealed class AdminAccounts(UserStore users, TokenIssuer tokens, UserAcces
         return tokens.Issue(record, ApiTokenLifetime);
     }
 
-    public Task SaveLanguageAsync(string userId, string culture, CancellationToken cancellationToken) =>
-        users.UpdateLanguageAsync(userId, culture, cancellationToken);
+    public async Task SaveLanguageAsync(string userId, string culture, CancellationToken cancellationToken)
+    {
+        await users.UpdateLanguageAsync(userId, culture, cancellationToken);
+        // The API answers in the saved language, held with the cached access: this node forgets it at once (other
+        // nodes when they read the change log, migration 0011).
+        access.Invalidate(userId);
+    }
 
     public static ClaimsPrincipal Principal(UserRecord user)
     {

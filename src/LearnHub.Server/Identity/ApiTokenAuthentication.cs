@@ -3,6 +3,7 @@ using System.Collections.Frozen;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Google.Rpc;
+using LearnHub.Core.Common;
 using LearnHub.Server.Grpc;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -114,15 +115,16 @@ public sealed class ApiTokenHandler(
             Response.Headers.Append(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate, failure is null ? "Bearer" : "Bearer error=\"invalid_token\"");
             return;
         }
+        CallLanguage.Apply(Context);
         var (reason, message) = failure switch
         {
-            AccessRefusedException { Refusal: AccessRefusal.Deleted } => ("ACCOUNT_DELETED", "账号不存在 (this account no longer exists)."),
-            AccessRefusedException { Refusal: AccessRefusal.Deactivated } => ("ACCOUNT_DEACTIVATED", "账号已停用 (this account is deactivated)."),
-            AccessRefusedException { Refusal: AccessRefusal.Revoked } => ("TOKEN_REVOKED", "登录已失效,请重新登录 (this token was retired; sign in again)."),
-            null => ("TOKEN_MISSING", "请先登录 (sign in first: send a bearer token)."),
-            _ => ("TOKEN_INVALID", "令牌无效或已过期 (the token is invalid or expired)."),
+            AccessRefusedException { Refusal: AccessRefusal.Deleted } => ("ACCOUNT_DELETED", LocalizedText.Pick("账号不存在。", "This account no longer exists.")),
+            AccessRefusedException { Refusal: AccessRefusal.Deactivated } => ("ACCOUNT_DEACTIVATED", LocalizedText.Pick("账号已停用。", "This account is deactivated.")),
+            AccessRefusedException { Refusal: AccessRefusal.Revoked } => ("TOKEN_REVOKED", LocalizedText.Pick("登录已失效，请重新登录。", "Your sign-in has ended. Please sign in again.")),
+            null => ("TOKEN_MISSING", LocalizedText.Pick("请先登录。", "Please sign in first.")),
+            _ => ("TOKEN_INVALID", LocalizedText.Pick("令牌无效或已过期。", "Your sign-in is invalid or has expired. Please sign in again.")),
         };
-        GrpcTrailersOnly.Write(Response, Code.Unauthenticated, message, new ErrorInfo { Reason = reason, Domain = "learnhub" });
+        GrpcTrailersOnly.Write(Response, Code.Unauthenticated, message, RpcErrors.Info(reason));
     }
 }
 
@@ -204,7 +206,7 @@ public sealed class ValidatedToken(string userId, long stamp, DateTime validFrom
             IssuedUtc = validFromUtc == DateTime.MinValue ? null : new DateTimeOffset(validFromUtc, TimeSpan.Zero),
             ExpiresUtc = new DateTimeOffset(validToUtc, TimeSpan.Zero),
         };
-        var result = AuthenticateResult.Success(new AuthenticationTicket(new CallerPrincipal(claims, access.Roles, scheme, Stamp), properties, scheme));
+        var result = AuthenticateResult.Success(new AuthenticationTicket(new CallerPrincipal(claims, access.Roles, scheme, Stamp, access.Language), properties, scheme));
         Volatile.Write(ref last, new ResultUnder(access, scheme, result));
         return result;
     }
@@ -218,10 +220,10 @@ public sealed class ValidatedToken(string userId, long stamp, DateTime validFrom
 /// </summary>
 public sealed class CallerPrincipal : ClaimsPrincipal
 {
-    public CallerPrincipal(IEnumerable<Claim> tokenClaims, FrozenSet<string> roles, string scheme, long stamp)
+    public CallerPrincipal(IEnumerable<Claim> tokenClaims, FrozenSet<string> roles, string scheme, long stamp, string? language = null)
         : base(new ClaimsIdentity(PrincipalAccess.WithRoleClaims(tokenClaims, roles), scheme, TokenClaims.Name, TokenClaims.Role))
     {
-        Caller = new Caller(FindFirst(TokenClaims.Subject)!.Value, roles) { Stamp = stamp };
+        Caller = new Caller(FindFirst(TokenClaims.Subject)!.Value, roles) { Stamp = stamp, Language = language };
         RateLimitKey = "user:" + Caller.UserId;
     }
 
@@ -241,6 +243,8 @@ public sealed class GrpcCallAuthentication(RequestDelegate next, ApiTokenAuthent
 {
     public Task InvokeAsync(HttpContext context)
     {
+        // The call's own language first (accept-language), so that a refusal of the token itself is in it.
+        CallLanguage.Apply(context);
         var authentication = authenticator.AuthenticateAsync(context, ApiTokenDefaults.Scheme);
         if (!authentication.IsCompletedSuccessfully)
         {
@@ -261,6 +265,8 @@ public sealed class GrpcCallAuthentication(RequestDelegate next, ApiTokenAuthent
         if (result.Principal is { } principal)
         {
             context.User = principal;
+            // A signed-in caller's saved language wins over accept-language.
+            CallLanguage.Apply(context);
         }
     }
 }

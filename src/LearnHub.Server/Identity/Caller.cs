@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Grpc.Core;
+using LearnHub.Core.Common;
 using LearnHub.Server.Grpc;
 
 namespace LearnHub.Server.Identity;
@@ -9,6 +10,9 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
 {
     /// <summary>The security stamp the caller's credential was issued under (checked on every call by authentication).</summary>
     public long Stamp { get; init; }
+
+    /// <summary>The language the user saved ("zh-CN" or "en"), or null when unknown (refusals then follow accept-language).</summary>
+    public string? Language { get; init; }
 
     public bool IsAdmin => Roles.Contains(Identity.Roles.Admin);
 
@@ -41,17 +45,17 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
         {
             if (string.IsNullOrEmpty(requestedInstructorId))
             {
-                RpcErrors.ThrowInvalid(field, "管理员须指定讲师 (an admin must name the instructor).");
+                RpcErrors.ThrowInvalid(field, LocalizedText.Pick("管理员须指定讲师。", "An admin must name the instructor."));
             }
             return requestedInstructorId;
         }
         if (!IsInstructor)
         {
-            throw RpcErrors.PermissionDenied(field, "只有讲师或管理员可以安排课程和直播 (only instructors and admins may schedule).");
+            throw RpcErrors.PermissionDenied(field, LocalizedText.Pick("只有讲师或管理员可以安排课程和直播。", "Only instructors and admins can schedule courses and sessions."));
         }
         if (!string.IsNullOrEmpty(requestedInstructorId) && requestedInstructorId != UserId)
         {
-            throw RpcErrors.PermissionDenied(field, "不能替其他讲师安排 (instructors act only for themselves).");
+            throw RpcErrors.PermissionDenied(field, LocalizedText.Pick("不能替其他讲师安排。", "You cannot schedule for another instructor."));
         }
         return UserId;
     }
@@ -61,7 +65,7 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
     {
         if (!IsAdmin)
         {
-            throw RpcErrors.PermissionDenied("role", "只有管理员可以执行此操作 (admins only).");
+            throw RpcErrors.PermissionDenied("role", LocalizedText.Pick("只有管理员可以执行此操作。", "Only admins can do this."));
         }
     }
 
@@ -70,18 +74,18 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
     {
         if (!IsReviewer && !IsAdmin)
         {
-            throw RpcErrors.PermissionDenied("role", "只有审核员或管理员可以执行此操作 (reviewers and admins only).");
+            throw RpcErrors.PermissionDenied("role", LocalizedText.Pick("只有审核员或管理员可以执行此操作。", "Only reviewers and admins can do this."));
         }
     }
 
     /// <summary>Refuses anyone but the owning instructor or an admin (DOMAIN.md: nobody acts on another's sessions).</summary>
-    public void EnsureOwnerOrAdmin(string ownerId, string field, string what)
+    public void EnsureOwnerOrAdmin(string ownerId, string field, LocalizedText what)
     {
         if (IsAdmin || (IsInstructor && ownerId == UserId))
         {
             return;
         }
-        throw RpcErrors.PermissionDenied(field, $"无权操作其他讲师的{what} (only its instructor or an admin may change this {what}).");
+        throw RpcErrors.PermissionDenied(field, LocalizedText.Pick($"无权操作其他讲师的{what.ZhCn}。", $"Only its instructor or an admin can change this {what.En}."));
     }
 }
 
@@ -90,5 +94,5 @@ public static class CallerExtensions
     /// <summary>The caller of an authorized call; every LearnHub service requires authentication, so it is always there.</summary>
     public static Caller Caller(this ServerCallContext context) =>
         Identity.Caller.From(context.GetHttpContext().User)
-        ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "请先登录 (sign in first)."));
+        ?? throw RpcErrors.Unauthenticated("TOKEN_MISSING", LocalizedText.Pick("请先登录。", "Please sign in first."));
 }

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Core.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Grpc;
 using Microsoft.AspNetCore.Authorization;
@@ -36,11 +37,13 @@ public sealed class IdentityGrpcService(UserStore users, UserAccessChangeFeed ac
     {
         if (!UserStore.Languages.Contains(request.Language))
         {
-            RpcErrors.ThrowInvalid("language", $"支持的语言:{string.Join(", ", UserStore.Languages)} (unsupported language).");
+            RpcErrors.ThrowInvalid("language", LocalizedText.Pick($"不支持该语言，可选：{string.Join("、", UserStore.Languages)}。", $"Unsupported language; choose one of {string.Join(", ", UserStore.Languages)}."));
         }
         var caller = context.Caller();
         var user = await users.UpdateLanguageAsync(caller.UserId, request.Language, context.CancellationToken)
             ?? throw RpcErrors.NotFound("sub", "user", caller.UserId);
+        // The language is in the change log (migration 0011): every node's cached access (which carries it) is dropped.
+        await accessChanges.ChangedHereAsync(context.CancellationToken);
         return ToProto(user);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Grpc.Core;
+using LearnHub.Core.Common;
 
 namespace LearnHub.Server.Identity;
 
@@ -150,12 +151,12 @@ public sealed partial class OpenConnections : IDisposable
             }
             if (ended.IsCancellationRequested)
             {
-                throw new RpcException(new Status(StatusCode.Unauthenticated, EndedBecause switch
+                throw EndedBecause switch
                 {
-                    AccessRefusal.Deleted => "账号不存在 (this account no longer exists).",
-                    AccessRefusal.Deactivated => "账号已停用 (this account is deactivated).",
-                    _ => "登录已失效,请重新登录 (this sign-in was retired; sign in again).",
-                }));
+                    AccessRefusal.Deleted => Grpc.RpcErrors.Unauthenticated("ACCOUNT_DELETED", LocalizedText.Pick("账号不存在。", "This account no longer exists.")),
+                    AccessRefusal.Deactivated => Grpc.RpcErrors.Unauthenticated("ACCOUNT_DEACTIVATED", LocalizedText.Pick("账号已停用。", "This account is deactivated.")),
+                    _ => Grpc.RpcErrors.Unauthenticated("TOKEN_REVOKED", LocalizedText.Pick("登录已失效，请重新登录。", "Your sign-in has ended. Please sign in again.")),
+                };
             }
         }
 

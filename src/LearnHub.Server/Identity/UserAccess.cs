@@ -5,8 +5,12 @@ using LearnHub.Server.Hosting;
 
 namespace LearnHub.Server.Identity;
 
-/// <summary>What a user may do right now, as their row stands: whether they exist, are active, and their roles and stamp.</summary>
-public sealed record UserAccess(string UserId, bool Exists, bool Active, long SecurityStamp, FrozenSet<string> Roles)
+/// <summary>
+/// What a user may do right now, as their row stands: whether they exist, are active, their roles and stamp, and the
+/// language they chose, null when they never chose one (every call's refusals are in it, read here rather than from the
+/// store on each call).
+/// </summary>
+public sealed record UserAccess(string UserId, bool Exists, bool Active, long SecurityStamp, FrozenSet<string> Roles, string? Language = null)
 {
     public static UserAccess Missing(string userId) => new(userId, false, false, 0, FrozenSet<string>.Empty);
 

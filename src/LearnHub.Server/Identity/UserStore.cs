@@ -42,10 +42,10 @@ public sealed class UserStore(Database database, TimeProvider clock)
     public async Task<UserAccess?> FindAccessAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(string Roles, long Active, long SecurityStamp)?>(new CommandDefinition(
-            "SELECT roles, active, security_stamp FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        var row = await connection.QuerySingleOrDefaultAsync<(string Roles, long Active, long SecurityStamp, string? Language)?>(new CommandDefinition(
+            "SELECT roles, active, security_stamp, CASE WHEN language_chosen = 1 THEN language END AS language FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
         return row is { } found
-            ? new UserAccess(id, true, found.Active != 0, found.SecurityStamp, UserRecord.SplitRoles(found.Roles).ToFrozenSet(StringComparer.Ordinal))
+            ? new UserAccess(id, true, found.Active != 0, found.SecurityStamp, UserRecord.SplitRoles(found.Roles).ToFrozenSet(StringComparer.Ordinal), found.Language)
             : null;
     }
 
@@ -106,7 +106,8 @@ public sealed class UserStore(Database database, TimeProvider clock)
         UpdateAsync(id, "time_zone = @value", timeZone, cancellationToken);
 
     public Task<UserRecord?> UpdateLanguageAsync(string id, string language, CancellationToken cancellationToken) =>
-        UpdateAsync(id, "language = @value", language, cancellationToken);
+        // A chosen language, told apart from the column's default: refusals follow it rather than accept-language.
+        UpdateAsync(id, "language = @value, language_chosen = 1", language, cancellationToken);
 
     public Task<UserRecord?> SetRolesAsync(string id, IEnumerable<string> roles, CancellationToken cancellationToken) =>
         UpdateAsync(id, "roles = @value", NormalizeRoles(roles), cancellationToken);

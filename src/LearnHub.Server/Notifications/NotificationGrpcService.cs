@@ -2,6 +2,7 @@ using System.Globalization;
 using Dapper;
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Core.Common;
 using LearnHub.Server.Data;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
@@ -70,14 +71,14 @@ public sealed class NotificationGrpcService(Database database, PageTokens pageTo
         var caller = context.Caller();
         if (request.NotificationIds.Count > MaxIdsPerMark)
         {
-            RpcErrors.ThrowInvalid("notification_ids", $"一次最多 {MaxIdsPerMark} 条 (at most {MaxIdsPerMark} ids).");
+            RpcErrors.ThrowInvalid("notification_ids", LocalizedText.Pick($"一次最多 {MaxIdsPerMark} 条。", $"At most {MaxIdsPerMark} notifications at a time."));
         }
         var ids = new List<long>(request.NotificationIds.Count);
         for (var i = 0; i < request.NotificationIds.Count; i++)
         {
             if (!long.TryParse(request.NotificationIds[i], CultureInfo.InvariantCulture, out var id))
             {
-                RpcErrors.ThrowInvalid($"notification_ids[{i}]", "无效的通知 id (not a notification id).");
+                RpcErrors.ThrowInvalid($"notification_ids[{i}]", LocalizedText.Pick("无效的通知。", "This is not a valid notification."));
             }
             ids.Add(id);
         }

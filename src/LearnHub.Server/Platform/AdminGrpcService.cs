@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Core.Common;
 using LearnHub.Core.Identity;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Grpc;
@@ -39,15 +40,15 @@ public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed acces
         RpcErrors.ThrowIfBadId(request.UserId, "user_id");
         if (request.Roles.Count > Roles.All.Count)
         {
-            RpcErrors.ThrowInvalid("roles", $"最多 {Roles.All.Count} 个角色 (roles: {string.Join(", ", Roles.All)}).");
+            RpcErrors.ThrowInvalid("roles", LocalizedText.Pick($"最多 {Roles.All.Count} 个角色。", $"At most {Roles.All.Count} roles: {string.Join(", ", Roles.All)}."));
         }
         if (request.Roles.FirstOrDefault(r => !Roles.IsKnown(r)) is { } unknown)
         {
-            RpcErrors.ThrowInvalid("roles", $"未知角色 '{Core.Common.TextRule.Quote(unknown, 32)}' (roles: {string.Join(", ", Roles.All)}).");
+            RpcErrors.ThrowInvalid("roles", LocalizedText.Pick($"未知角色「{Core.Common.TextRule.Quote(unknown, 32)}」，可选：{string.Join("、", Roles.All)}。", $"Unknown role “{Core.Common.TextRule.Quote(unknown, 32)}”; choose from {string.Join(", ", Roles.All)}."));
         }
         if (request.UserId == caller.UserId && !request.Roles.Contains(Roles.Admin))
         {
-            throw RpcErrors.FailedPrecondition("roles", "不能移除自己的管理员角色 (an admin cannot remove their own admin role).");
+            throw RpcErrors.FailedPrecondition("roles", LocalizedText.Pick("不能移除自己的管理员角色。", "You cannot remove your own admin role."));
         }
         _ = await users.FindAsync(request.UserId, context.CancellationToken) ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
         var updated = await users.SetRolesAsync(request.UserId, request.Roles, context.CancellationToken)
@@ -65,7 +66,7 @@ public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed acces
         RpcErrors.ThrowIfBadId(request.UserId, "user_id");
         if (request.UserId == caller.UserId && !request.Active)
         {
-            throw RpcErrors.FailedPrecondition("active", "不能停用自己的账号 (an admin cannot deactivate their own account).");
+            throw RpcErrors.FailedPrecondition("active", LocalizedText.Pick("不能停用自己的账号。", "You cannot deactivate your own account."));
         }
         var updated = await users.SetActiveAsync(request.UserId, request.Active, context.CancellationToken)
             ?? throw RpcErrors.NotFound("user_id", "user", request.UserId);
@@ -95,9 +96,9 @@ public sealed class AdminGrpcService(UserStore users, UserAccessChangeFeed acces
         caller.EnsureAdmin();
         RpcErrors.ThrowIfAny(
             request.HasReminderLeadMinutes && request.ReminderLeadMinutes is < 1 or > 1440
-                ? new("reminder_lead_minutes", "开播提醒提前量须在 1–1440 分钟之间 (1 to 1440 minutes).") : null,
+                ? new("reminder_lead_minutes", LocalizedText.Pick("开播提醒提前量须在 1–1440 分钟之间。", "The reminder lead time must be 1–1440 minutes.")) : null,
             request.HasReviewTimeoutHours && request.ReviewTimeoutHours is < 1 or > 720
-                ? new("review_timeout_hours", "审核超时须在 1–720 小时之间 (1 to 720 hours).") : null,
+                ? new("review_timeout_hours", LocalizedText.Pick("审核超时须在 1–720 小时之间。", "The review timeout must be 1–720 hours.")) : null,
             request.HasPlatformTimeZone ? SessionRules.CheckTimeZone(request.PlatformTimeZone, "platform_time_zone") : null);
         var updated = await settings.UpdateAsync(
             request.HasReminderLeadMinutes ? request.ReminderLeadMinutes : null,

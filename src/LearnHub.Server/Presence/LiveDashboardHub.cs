@@ -1,5 +1,6 @@
-using LearnHub.Core.Sessions;
 using LearnHub.Api.Live;
+using LearnHub.Core.Common;
+using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
 using LearnHub.Server.Identity;
 using LearnHub.Server.Sessions;
@@ -65,10 +66,10 @@ public sealed class LiveDashboardHub(Database database, LiveSessionDirectory dir
             throw new HubException(error.Message);
         }
         var row = await directory.GetFreshAsync(sessionId, Context.ConnectionAborted)
-            ?? throw new HubException($"直播不存在 (session {sessionId} not found).");
+            ?? throw new HubException(LocalizedText.Pick("未找到该直播。", "The session was not found."));
         if (!(caller.IsAdmin || caller.IsReviewer || row.InstructorId == caller.UserId))
         {
-            throw new HubException("无权查看其他讲师的直播 (instructors see only their own sessions).");
+            throw new HubException(LocalizedText.Pick("无权查看其他讲师的直播。", "You can view only your own sessions."));
         }
         await Groups.AddToGroupAsync(Context.ConnectionId, LiveViews.Groups.Session(sessionId), Context.ConnectionAborted);
         // Re-read after joining so a change in between is either in this answer or pushed.
@@ -82,5 +83,5 @@ public sealed class LiveDashboardHub(Database database, LiveSessionDirectory dir
 
     private Caller CurrentCaller() =>
         Identity.Caller.From(Context.User ?? new System.Security.Claims.ClaimsPrincipal())
-        ?? throw new HubException("请先登录 (sign in first).");
+        ?? throw new HubException(LocalizedText.Pick("请先登录。", "Please sign in first."));
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using LearnHub.Core.Common;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -44,6 +45,8 @@ public sealed partial class LiveHubInvocationFilter : IHubFilter, IDisposable
         var hub = invocationContext.Context;
         var user = hub.UserIdentifier ?? hub.User?.FindFirst(Identity.TokenClaims.Subject)?.Value ?? "connection:" + hub.ConnectionId;
         var method = invocationContext.HubMethodName;
+        // Refusals from here on speak the caller's language (saved, else the accept-language they connected with).
+        Grpc.CallLanguage.Apply(hub);
         using (var lease = limiter.AttemptAcquire(user))
         {
             if (!lease.IsAcquired)
@@ -51,7 +54,7 @@ public sealed partial class LiveHubInvocationFilter : IHubFilter, IDisposable
                 var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
                 var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 LogRateLimited(logger, method, user);
-                throw new HubException($"请求过于频繁,请 {seconds} 秒后再试 (rate limit exceeded; retry in {seconds} s).");
+                throw new HubException(LocalizedText.Pick($"请求过于频繁，请 {seconds} 秒后再试。", $"Too many requests. Please try again in {seconds} s."));
             }
         }
         try

@@ -1,7 +1,8 @@
-using LearnHub.Core.Sessions;
 using Grpc.Core;
 using LearnHub.Api.V1;
+using LearnHub.Core.Common;
 using LearnHub.Core.Presence;
+using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
@@ -34,7 +35,7 @@ public sealed class PresenceGrpcService(
         var limit = options.Value.MaxStreamsPerUser;
         if (!quota.TryAcquire(caller.UserId, limit))
         {
-            throw RpcErrors.ResourceExhausted($"同时观看的直播流已达上限 {limit} 个 (at most {limit} concurrent watch streams per user).", TimeSpan.FromSeconds(5));
+            throw RpcErrors.ResourceExhausted(LocalizedText.Pick($"同时观看的直播流已达上限 {limit} 个。", $"You are already watching {limit} streams, the most allowed at once."), TimeSpan.FromSeconds(5), "TOO_MANY_STREAMS");
         }
         try
         {
@@ -56,7 +57,7 @@ public sealed class PresenceGrpcService(
         if (row.Status.IsFinal())
         {
             await responseStream.WriteAsync(new WatchSessionUpdate { Kind = WatchSessionUpdate.Types.Kind.Final, State = row.ToLiveState(0, clock.GetUtcNow()) }, ct);
-            throw RpcErrors.FailedPrecondition("session_id", $"直播已{(row.Status == CoreStatus.Ended ? "结束" : "取消")} (the session is {row.Status.ToString().ToLowerInvariant()}).", "SESSION_FINISHED", sessionId);
+            throw RpcErrors.FailedPrecondition("session_id", LocalizedText.Pick($"直播已{(row.Status == CoreStatus.Ended ? "结束" : "取消")}。", row.Status == CoreStatus.Ended ? "The session has ended." : "The session was cancelled."), "SESSION_FINISHED", sessionId);
         }
 
         // Register before joining and before the snapshot: a change from here on reaches this stream.
@@ -108,7 +109,7 @@ public sealed class PresenceGrpcService(
             ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
         if (!(caller.IsAdmin || caller.IsReviewer || (caller.IsInstructor && row.InstructorId == caller.UserId)))
         {
-            throw RpcErrors.PermissionDenied("session_id", "只有该直播的讲师、审核员或管理员可以查看观看数据 (only the session's instructor, reviewers and admins).");
+            throw RpcErrors.PermissionDenied("session_id", LocalizedText.Pick("只有该直播的讲师、审核员或管理员可以查看观看数据。", "Only the session's instructor, reviewers and admins can view its audience figures."));
         }
         if (row.Status == CoreStatus.Live)
         {

@@ -26,7 +26,7 @@ public sealed partial class SessionGrpcService
         var offset = pageTokens.Read(request.PageToken, nameof(ListRecommendations), caller.UserId)?.Number ?? 0;
         if (offset is < 0 or > int.MaxValue)
         {
-            RpcErrors.ThrowInvalid("page_token", "无效的分页标记 (invalid page_token).");
+            RpcErrors.ThrowInvalid("page_token", LocalizedText.Pick("无效的分页标记，请从第一页重新开始。", "This page link is no longer valid. Start again from the first page."));
         }
         if (request.TimeZone.Length > 0)
         {

@@ -27,7 +27,7 @@ public sealed partial class SessionGrpcService
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var course = await CourseStore.FindAsync(connection, request.CourseId, ct, tx) ?? throw RpcErrors.NotFound("course_id", "course", request.CourseId);
-        caller.EnsureOwnerOrAdmin(course.InstructorId, "course_id", "课程");
+        caller.EnsureOwnerOrAdmin(course.InstructorId, "course_id", new LocalizedText("课程", "course"));
         await Database.LockAsync(connection, tx, DecisionKeys.Schedule(course.InstructorId), ct);
         var chapters = (await CourseStore.ChaptersAsync(connection, course.Id, ct, tx)).ToList();
         if (request.FromChapterId.Length > 0)
@@ -41,7 +41,7 @@ public sealed partial class SessionGrpcService
         }
         if (chapters.Count == 0)
         {
-            throw RpcErrors.FailedPrecondition("course_id", "课程还没有章节 (the course has no chapters to schedule).");
+            throw RpcErrors.FailedPrecondition("course_id", LocalizedText.Pick("课程还没有章节。", "The course has no chapters yet."));
         }
         var suffix = request.TitleSuffix.Trim();
         // One refusal is enough (each names title_suffix): 200 chapters' would bloat the trailers.
@@ -54,15 +54,15 @@ public sealed partial class SessionGrpcService
         }
         catch (InvalidOperationException)
         {
-            throw RpcErrors.Invalid([new FieldError("weekdays", "三年内排不下全部章节 (the series does not fit within three years).")]);
+            throw RpcErrors.Invalid([new FieldError("weekdays", LocalizedText.Pick("三年内排不下全部章节。", "Not all chapters fit within three years."))]);
         }
         if (slots[0].Interval.Start <= now)
         {
-            RpcErrors.ThrowInvalid("start_date", "第一次直播的时间已过 (the first date of the series is in the past).");
+            RpcErrors.ThrowInvalid("start_date", LocalizedText.Pick("第一次直播的时间已过。", "The first session of the series is in the past."));
         }
         if (slots[^1].Interval.Start - now > SessionRules.MaxPlanningHorizon)
         {
-            RpcErrors.ThrowInvalid("start_date", "系列最后一次直播须在两年内 (the series must end within two years).");
+            RpcErrors.ThrowInvalid("start_date", LocalizedText.Pick("系列最后一次直播须在两年内。", "The last session of the series must be within two years."));
         }
 
         var response = new PlanCourseSeriesResponse();
@@ -90,8 +90,8 @@ public sealed partial class SessionGrpcService
         }
         if (firstConflict is { } clash)
         {
-            throw RpcErrors.ScheduleConflict("start_date", clash.Conflict.Id, clash.Conflict.Title,
-                $"{DescribeWhen(clash.Conflict)};系列中 {clash.Slot.LocalDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} 的一次与其重叠,整个系列未安排");
+            throw RpcErrors.ScheduleConflict("start_date", clash.Conflict.Id, clash.Conflict.Title, DescribeWhen(clash.Conflict),
+                clash.Slot.LocalDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
@@ -133,21 +133,21 @@ public sealed partial class SessionGrpcService
         var errors = new List<FieldError>();
         if (request.Weekdays.Count == 0 || request.Weekdays.Any(d => d is < 1 or > 7) || request.Weekdays.Distinct().Count() != request.Weekdays.Count)
         {
-            errors.Add(new("weekdays", "请选择星期,1(周一)至 7(周日),不重复 (weekdays are distinct ISO days 1–7)."));
+            errors.Add(new("weekdays", LocalizedText.Pick("请选择星期，1（周一）至 7（周日），不重复。", "Choose weekdays, 1 (Monday) to 7 (Sunday), each once.")));
         }
         if (!TimeOnly.TryParseExact(request.LocalTime, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var localTime))
         {
-            errors.Add(new("local_time", "时间格式为 HH:mm (local_time must be HH:mm)."));
+            errors.Add(new("local_time", LocalizedText.Pick("时间格式为 HH:mm。", "The time must be HH:mm.")));
         }
         if (!DateOnly.TryParseExact(request.StartDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var startDate))
         {
-            errors.Add(new("start_date", "日期格式为 yyyy-MM-dd (start_date must be yyyy-MM-dd)."));
+            errors.Add(new("start_date", LocalizedText.Pick("日期格式为 yyyy-MM-dd。", "The date must be yyyy-MM-dd.")));
         }
         else if (startDate < DateOnly.FromDateTime(now.UtcDateTime).AddDays(-1) || startDate > DateOnly.FromDateTime((now + SessionRules.MaxPlanningHorizon).UtcDateTime).AddDays(1))
         {
             // Checked before planning: dates near 0001 or 9999 would overflow the calendar while slots are placed
             // (a day of slack each way for the zones; the slots themselves are checked exactly below).
-            errors.Add(new("start_date", "开始日期须在今天至两年内 (start_date must be from today to two years ahead)."));
+            errors.Add(new("start_date", LocalizedText.Pick("开始日期须在今天至两年内。", "The start date must be between today and two years from now.")));
         }
         var zoneId = request.TimeZone.Length == 0 ? TimeZones.PlatformDefault : request.TimeZone;
         if (SessionRules.CheckTimeZone(zoneId) is { } zoneError)
@@ -165,7 +165,7 @@ public sealed partial class SessionGrpcService
         var holidays = new HashSet<DateOnly>();
         if (request.Holidays.Count > CourseSeriesPlanner.MaxHolidays)
         {
-            errors.Add(new("holidays", $"最多 {CourseSeriesPlanner.MaxHolidays} 个假日 (too many holidays)."));
+            errors.Add(new("holidays", LocalizedText.Pick($"最多 {CourseSeriesPlanner.MaxHolidays} 个假日。", $"At most {CourseSeriesPlanner.MaxHolidays} holidays.")));
         }
         for (var i = 0; i < request.Holidays.Count && i < CourseSeriesPlanner.MaxHolidays; i++)
         {
@@ -175,7 +175,7 @@ public sealed partial class SessionGrpcService
             }
             else
             {
-                errors.Add(new($"holidays[{i}]", "日期格式为 yyyy-MM-dd (holidays are yyyy-MM-dd)."));
+                errors.Add(new($"holidays[{i}]", LocalizedText.Pick("日期格式为 yyyy-MM-dd。", "The date must be yyyy-MM-dd.")));
             }
         }
         if (errors.Count > 0)

@@ -53,7 +53,7 @@ public sealed partial class SessionGrpcService(
             startError ?? SessionRules.CheckPlannedStart(start, now),
             SessionRules.CheckDurationMinutes(request.DurationMinutes),
             SessionRules.CheckTimeZone(timeZone),
-            request.ChapterId.Length > 0 && request.CourseId.Length == 0 ? new FieldError("chapter_id", "指定章节时须指定课程 (chapter_id needs course_id).") : null);
+            request.ChapterId.Length > 0 && request.CourseId.Length == 0 ? new FieldError("chapter_id", LocalizedText.Pick("指定章节时须指定课程。", "Choose a course to choose a chapter.")) : null);
 
         await CourseGrpcService.EnsureInstructorAsync(connection, tx, instructorId, ct);
         await CheckCourseAsync(connection, tx, instructorId, request.CourseId, request.ChapterId, ct);
@@ -110,7 +110,7 @@ public sealed partial class SessionGrpcService(
         {
             if (status == Api.V1.SessionStatus.Unspecified || !Enum.IsDefined(status))
             {
-                RpcErrors.ThrowInvalid("statuses", $"未知状态 {status} (unknown status).");
+                RpcErrors.ThrowInvalid("statuses", LocalizedText.Pick($"未知状态 {status}。", $"Unknown status {status}."));
             }
             statusMask |= 1 << (int)status;
         }
@@ -119,7 +119,7 @@ public sealed partial class SessionGrpcService(
         RpcErrors.ThrowIfAny(fromError, beforeError);
         if (from is not null && before is not null && before <= from)
         {
-            RpcErrors.ThrowInvalid("start_before", "结束时间须晚于开始时间 (start_before must be after start_from).");
+            RpcErrors.ThrowInvalid("start_before", LocalizedText.Pick("结束时间须晚于开始时间。", "The end of the range must be after its start."));
         }
         var query = new SessionQuery(
             NullIfEmpty(request.InstructorId), NullIfEmpty(request.CourseId), statusMask,
@@ -156,14 +156,14 @@ public sealed partial class SessionGrpcService(
         {
             if (session.Status.IsFinal())
             {
-                throw RpcErrors.FailedPrecondition("session_id", $"已{StatusName(session.Status)}的直播不能修改 (session is {session.Status}).");
+                throw RpcErrors.FailedPrecondition("session_id", LocalizedText.Pick($"已{StatusName(session.Status)}的直播不能修改。", $"A session that is {StatusNameEn(session.Status)} cannot be changed."));
             }
             var duration = request.HasDurationMinutes ? request.DurationMinutes : session.DurationMinutes;
             var interval = TimeInterval.FromDuration(newStart ?? session.PlannedStart, TimeSpan.FromMinutes(duration));
             var rescheduled = interval.Start.ToUnixTimeMilliseconds() != session.PlannedStartMs || duration != session.DurationMinutes;
             if (rescheduled && session.Status != CoreStatus.Scheduled)
             {
-                throw RpcErrors.FailedPrecondition(timeField, "直播已开始,不能改期;可使用延长 (a live session cannot be rescheduled; extend it instead).");
+                throw RpcErrors.FailedPrecondition(timeField, LocalizedText.Pick("直播已开始，不能改期；可使用延长。", "A live session cannot be rescheduled; extend it instead."));
             }
             if (rescheduled)
             {
@@ -202,8 +202,8 @@ public sealed partial class SessionGrpcService(
             if (session.Status != CoreStatus.Scheduled)
             {
                 throw RpcErrors.FailedPrecondition("session_id", session.Status == CoreStatus.Live
-                    ? "直播进行中,不能取消,请结束直播 (a live session cannot be cancelled; end it)."
-                    : $"直播已{StatusName(session.Status)} (session is already {session.Status}).");
+                    ? LocalizedText.Pick("直播进行中，不能取消，请结束直播。", "A live session cannot be cancelled; end it.")
+                    : LocalizedText.Pick($"直播已{StatusName(session.Status)}。", $"The session is already {StatusNameEn(session.Status)}."));
             }
             var nowMs = now.ToUnixTimeMilliseconds();
             await SessionStore.MoveStatusAsync(connection, tx, session.Id, CoreStatus.Scheduled, CoreStatus.Cancelled, nowMs, ct, cancelReason: request.Reason);
@@ -235,7 +235,7 @@ public sealed partial class SessionGrpcService(
         {
             if (session.Status != CoreStatus.Live)
             {
-                throw RpcErrors.FailedPrecondition("session_id", $"只有直播中的直播可以结束 (session is {session.Status}).");
+                throw RpcErrors.FailedPrecondition("session_id", LocalizedText.Pick("只有直播中的直播可以结束。", "Only a live session can be ended."));
             }
             await SessionStore.MoveStatusAsync(connection, tx, session.Id, CoreStatus.Live, CoreStatus.Ended, now.ToUnixTimeMilliseconds(), ct);
         });
@@ -245,17 +245,17 @@ public sealed partial class SessionGrpcService(
     {
         if (request.Minutes < 1 || request.Minutes > SessionRules.MaxDuration.TotalMinutes)
         {
-            RpcErrors.ThrowInvalid("minutes", "延长时间须在 1–720 分钟之间 (minutes must be 1 to 720).");
+            RpcErrors.ThrowInvalid("minutes", LocalizedText.Pick("延长时间须在 1–720 分钟之间。", "The extension must be 1–720 minutes."));
         }
         return ChangeAsync(context, request.SessionId, 0, async (connection, tx, session, now, ct) =>
         {
             if (session.Status != CoreStatus.Live)
             {
-                throw RpcErrors.FailedPrecondition("session_id", $"只有直播中的直播可以延长 (session is {session.Status}).");
+                throw RpcErrors.FailedPrecondition("session_id", LocalizedText.Pick("只有直播中的直播可以延长。", "Only a live session can be extended."));
             }
             if (session.DurationMinutes + request.Minutes > SessionRules.MaxDuration.TotalMinutes)
             {
-                RpcErrors.ThrowInvalid("minutes", $"总时长不能超过 12 小时,最多还可延长 {SessionRules.MaxDuration.TotalMinutes - session.DurationMinutes} 分钟 (a session lasts at most 12 hours).");
+                RpcErrors.ThrowInvalid("minutes", LocalizedText.Pick($"总时长不能超过 12 小时，最多还可延长 {SessionRules.MaxDuration.TotalMinutes - session.DurationMinutes} 分钟。", $"A session lasts at most 12 hours: you can extend it by at most {SessionRules.MaxDuration.TotalMinutes - session.DurationMinutes} more minutes."));
             }
             var added = new TimeInterval(session.PlannedEnd, session.PlannedEnd.AddMinutes(request.Minutes));
             await RefuseConflictAsync(connection, tx, session.InstructorId, added, session.Id, "minutes", ct);
@@ -278,8 +278,8 @@ public sealed partial class SessionGrpcService(
         if (!session.Status.CanBeReserved())
         {
             throw RpcErrors.FailedPrecondition("session_id", session.Status == CoreStatus.Live
-                ? "直播已开始,可直接观看 (the session is live: watch it instead)."
-                : $"直播已{StatusName(session.Status)},不能预约 (an {session.Status} session cannot be reserved).");
+                ? LocalizedText.Pick("直播已开始，可直接观看。", "The session is live: watch it now.")
+                : LocalizedText.Pick($"直播已{StatusName(session.Status)}，不能预约。", $"The session is {StatusNameEn(session.Status)}, so it cannot be reserved."));
         }
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var added = await SessionStore.ReserveAsync(connection, tx, session.Id, caller.UserId, nowMs, ct);
@@ -380,7 +380,7 @@ public sealed partial class SessionGrpcService(
     {
         var session = await SessionStore.FindAsync(connection, sessionId, caller.UserId, ct, tx)
             ?? throw RpcErrors.NotFound("session_id", "session", sessionId);
-        caller.EnsureOwnerOrAdmin(session.InstructorId, "session_id", "直播");
+        caller.EnsureOwnerOrAdmin(session.InstructorId, "session_id", new LocalizedText("直播", "session"));
         if (expectedVersion != 0 && expectedVersion != session.Version)
         {
             throw RpcErrors.Stale(expectedVersion, session.Version);
@@ -397,7 +397,7 @@ public sealed partial class SessionGrpcService(
         var course = await CourseStore.FindAsync(connection, courseId, ct, tx) ?? throw RpcErrors.NotFound("course_id", "course", courseId);
         if (course.InstructorId != instructorId)
         {
-            throw RpcErrors.PermissionDenied("course_id", "只能为自己的课程安排直播 (the course belongs to another instructor).");
+            throw RpcErrors.PermissionDenied("course_id", LocalizedText.Pick("只能为自己的课程安排直播。", "You can schedule sessions only for your own courses."));
         }
         if (chapterId.Length > 0 && !(await CourseStore.ChaptersAsync(connection, courseId, ct, tx)).Any(c => c.Id == chapterId))
         {
@@ -434,6 +434,16 @@ public sealed partial class SessionGrpcService(
         CoreStatus.Ended => "结束",
         CoreStatus.Cancelled => "取消",
         _ => status.ToString(),
+    };
+
+    /// <summary>The status as English messages say it: "scheduled", "live", "ended", "cancelled".</summary>
+    internal static string StatusNameEn(CoreStatus status) => status switch
+    {
+        CoreStatus.Scheduled => "scheduled",
+        CoreStatus.Live => "live",
+        CoreStatus.Ended => "ended",
+        CoreStatus.Cancelled => "cancelled",
+        _ => status.ToString().ToLowerInvariant(),
     };
 
     private static string? NullIfEmpty(string value) => string.IsNullOrEmpty(value) ? null : value;

@@ -182,7 +182,7 @@ public sealed class QuotaAndReviewTests
 
         Assert.Equal(StatusCode.PermissionDenied, refusal.StatusCode);
         Assert.Contains("暂无权限", refusal.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains("成为认证用户,即可使用群发功能", refusal.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("成为认证用户，即可使用群发功能", refusal.Status.Detail, StringComparison.Ordinal);
         var quota = await uncertified.BroadcastApi().GetQuotaAsync(new GetQuotaRequest());
         Assert.False(quota.Certified);
         Assert.Equal((0, 2), (quota.Frozen, quota.Remaining));

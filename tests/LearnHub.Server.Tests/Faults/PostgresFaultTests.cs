@@ -52,7 +52,7 @@ public sealed class PostgresFaultTests
             Assert.Equal("connection_lost", signIn.AssertStoreUnavailable());
             // The paths beside gRPC: the dashboard hub says why; the calendar feed answers 503 with Retry-After.
             var hub = await Assert.ThrowsAsync<HubException>(dashboard.WatchLiveSessionsAsync);
-            Assert.Contains("the connection to the database was lost; retry in 2 s", hub.Message, StringComparison.Ordinal);
+            Assert.Contains("服务暂时无法完成请求，请 2 秒后重试。", hub.Message, StringComparison.Ordinal);
             using var feed = await web.GetAsync(new Uri($"/calendar/me.ics?key={feedKey}", UriKind.Relative), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, feed.StatusCode);
             Assert.Equal(TimeSpan.FromSeconds(2), feed.Headers.RetryAfter?.Delta);

@@ -21,7 +21,9 @@ public static class StoreFaultAssertions
         var info = status.GetDetail<ErrorInfo>();
         Assert.NotNull(info);
         Assert.Equal("STORE_UNAVAILABLE", info.Reason);
-        Assert.Contains("retry in", status.Message, StringComparison.Ordinal);
+        // No accept-language and no saved language: zh-CN, with the same text in LocalizedMessage.
+        Assert.Contains("秒后重试", status.Message, StringComparison.Ordinal);
+        Assert.Equal(("zh-CN", status.Message), (status.GetDetail<LocalizedMessage>()?.Locale, status.GetDetail<LocalizedMessage>()?.Message));
         return info.Metadata["cause"];
     }
 

@@ -77,7 +77,7 @@ public sealed class MalformedRequestTests(MalformedWorld host) : IClassFixture<M
         var refusal = await RawRefusalAsync(World.Creator, "learnhub.v1.SessionService", "CreateSession", request[..6]);
 
         AssertViolation(refusal, "title");
-        Assert.Contains("truncated", refusal.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("数据不完整", refusal.Status.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -188,7 +188,7 @@ public sealed class MalformedRequestTests(MalformedWorld host) : IClassFixture<M
         {
             Title = "经济基础", PlannedStart = new Timestamp { Seconds = -62_135_596_800 }, DurationMinutes = 60,
         }, deadline: Deadline).ResponseAsync);
-        Assert.Contains("future", earliest.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("晚于现在", earliest.Status.Detail, StringComparison.Ordinal);
         var listed = await World.Viewer.Sessions.ListSessionsAsync(new ListSessionsRequest
         {
             StartFrom = new Timestamp { Seconds = -62_135_596_800 },

@@ -80,7 +80,7 @@ public sealed class LiveHubTests
 
         Assert.Empty(await otherDashboard.WatchLiveSessionsAsync());
         var refusal = await Assert.ThrowsAsync<HubException>(() => otherDashboard.WatchSessionAsync(session.Id));
-        Assert.Contains("only their own", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("无权查看其他讲师的直播。", refusal.Message, StringComparison.Ordinal);
         Assert.Equal(session.Id, Assert.Single(await reviewerDashboard.WatchLiveSessionsAsync()).SessionId);
 
         await using var watcher = await Watcher.OpenAsync(viewer, session.Id);
@@ -165,7 +165,7 @@ public sealed class LiveHubTests
         }
 
         Assert.NotNull(refused);
-        Assert.Contains("rate limit exceeded", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("请求过于频繁", refused.Message, StringComparison.Ordinal);
         Assert.InRange(served, burst, 49);
         // Another user's dashboard has its own bucket.
         Assert.Empty(await calm.WatchLiveSessionsAsync());

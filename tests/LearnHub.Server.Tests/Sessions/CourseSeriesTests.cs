@@ -110,8 +110,8 @@ public sealed class CourseSeriesTests
 
         var refusal = await Refusal.AssertAsync(StatusCode.FailedPrecondition, "start_date", async () => await instructor.Sessions.PlanCourseSeriesAsync(request));
         Assert.Equal(existing.Id, refusal.ConflictingSessionId());
-        Assert.Contains(existing.Id, refusal.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains(Iso(tenthDate), refusal.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(existing.Id, refusal.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains($"系列中 {Iso(tenthDate)} 的一次与已安排的直播《{existing.Title}》", refusal.Status.Detail, StringComparison.Ordinal);
 
         Assert.Equal(before, await instructor.AllSessionsAsync());
         Assert.Empty((await instructor.Sessions.ListSessionsAsync(new ListSessionsRequest { CourseId = course.Id })).Sessions);

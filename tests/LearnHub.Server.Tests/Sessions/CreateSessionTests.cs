@@ -280,8 +280,9 @@ public sealed class CreateSessionTests
             var before = await instructor.AllSessionsAsync();
             var refusal = await Refusal.AssertAsync(StatusCode.FailedPrecondition, "planned_start", async () => await instructor.ScheduleAsync(start, minutes, title: "重叠"));
             Assert.Equal(existing.Id, refusal.ConflictingSessionId());
-            Assert.Contains(existing.Id, refusal.Status.Detail, StringComparison.Ordinal);
-            Assert.Contains(existing.Title, refusal.Status.Detail, StringComparison.Ordinal);
+            // Named once, by title and time; its id only in the details.
+            Assert.DoesNotContain(existing.Id, refusal.Status.Detail, StringComparison.Ordinal);
+            Assert.Matches($@"^与已安排的直播《{existing.Title}》（\d{{4}}-\d\d-\d\d 19:30–21:00 Asia/Shanghai）时间冲突。$", refusal.Status.Detail);
             Assert.Equal(before, await instructor.AllSessionsAsync());
         }
 

@@ -139,7 +139,8 @@ public sealed class RescheduleAndCancelTests
         var refusal = await Refusal.AssertAsync(StatusCode.FailedPrecondition, "planned_start", async () => await instructor.Sessions.UpdateSessionAsync(
             new UpdateSessionRequest { SessionId = second.Id, PlannedStart = Ts(Shanghai(1, 20, 0)) }));
         Assert.Equal(first.Id, refusal.ConflictingSessionId());
-        Assert.Contains(first.Id, refusal.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(first.Id, refusal.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("《第19章》", refusal.Status.Detail, StringComparison.Ordinal);
         var longer = await Refusal.AssertAsync(StatusCode.FailedPrecondition, "duration_minutes", async () => await instructor.Sessions.UpdateSessionAsync(
             new UpdateSessionRequest { SessionId = first.Id, DurationMinutes = 720 }));
         Assert.Equal(second.Id, longer.ConflictingSessionId());

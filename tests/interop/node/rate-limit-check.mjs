@@ -20,7 +20,8 @@ const token = process.env.LEARNHUB_TOKEN;
 if (!address || !token) {
   throw new Error('Set LEARNHUB_GRPC_ADDRESS and LEARNHUB_TOKEN.');
 }
-const expectedMessage = '请求过于频繁,请稍后再试 (rate limit exceeded).';
+// No accept-language: the refusal is in zh-CN (docs/api.md, Errors: the caller's language).
+const expectedMessage = '请求过于频繁，请稍后再试。';
 
 const definition = protoLoader.loadSync(['learnhub/v1/identity.proto'], { includeDirs: [protosRoot], defaults: true });
 const { IdentityService } = grpc.loadPackageDefinition(definition).learnhub.v1;
