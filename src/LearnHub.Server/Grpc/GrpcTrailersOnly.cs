@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 
 namespace LearnHub.Server.Grpc;
 
@@ -13,6 +14,13 @@ public static class GrpcTrailersOnly
     public static bool IsGrpcRequest(HttpContext http) =>
         http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) ?? false;
 
+    /// <summary>Writes a refusal built by <see cref="RpcErrors"/> (status, message and every detail) as a trailers-only response.</summary>
+    public static void Write(HttpResponse response, RpcException refusal)
+    {
+        var status = refusal.GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)refusal.StatusCode, Message = refusal.Status.Detail };
+        WriteStatus(response, status);
+    }
+
     /// <summary>
     /// Writes the status; a <c>google.rpc.LocalizedMessage</c> with <paramref name="message"/> in the call's language is
     /// added to <paramref name="details"/> (which should hold the ErrorInfo, see <see cref="RpcErrors.Info"/>).
@@ -24,10 +32,15 @@ public static class GrpcTrailersOnly
         {
             status.Details.Add(Any.Pack(detail));
         }
+        WriteStatus(response, status);
+    }
+
+    private static void WriteStatus(HttpResponse response, Google.Rpc.Status status)
+    {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/grpc";
-        response.Headers["grpc-status"] = ((int)code).ToString(CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = GrpcStatusMessage.Encode(message);
+        response.Headers["grpc-status"] = status.Code.ToString(CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = GrpcStatusMessage.Encode(status.Message);
         response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
     }
 }

@@ -159,6 +159,11 @@ public static class RpcErrors
         Build(Code.ResourceExhausted, reason, message, RetryMetadata(retryAfter), [],
             Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
 
+    /// <summary>UNAVAILABLE with RetryInfo: the server cannot serve now (e.g. SERVER_STOPPING) and a retry shortly may succeed.</summary>
+    public static RpcException Unavailable(string reason, string message, TimeSpan retryAfter) =>
+        Build(Code.Unavailable, reason, message, RetryMetadata(retryAfter), [],
+            Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) }));
+
     /// <summary>ErrorInfo metadata for a refusal that may be retried: <c>retry_after_seconds</c>.</summary>
     public static Dictionary<string, string> RetryMetadata(TimeSpan retryAfter) =>
         new() { ["retry_after_seconds"] = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture) };

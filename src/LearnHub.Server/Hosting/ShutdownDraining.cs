@@ -1,4 +1,4 @@
-using Google.Rpc;
+using LearnHub.Core.Common;
 using LearnHub.Server.Grpc;
 
 namespace LearnHub.Server.Hosting;
@@ -12,7 +12,7 @@ namespace LearnHub.Server.Hosting;
 public sealed class ShutdownDraining(RequestDelegate next, IHostApplicationLifetime lifetime)
 {
     /// <summary>About as long as a restart takes; clients spread their retries from there.</summary>
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
     private readonly CancellationToken stopping = lifetime.ApplicationStopping;
 
@@ -24,8 +24,9 @@ public sealed class ShutdownDraining(RequestDelegate next, IHostApplicationLifet
         }
         if (GrpcTrailersOnly.IsGrpcRequest(http))
         {
-            GrpcTrailersOnly.Write(http.Response, Code.Unavailable, "服务器正在重启,请稍后重试 (the server is restarting; try again shortly).",
-                new RetryInfo { RetryDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(RetryAfter) });
+            CallLanguage.Apply(http);
+            var refusal = RpcErrors.Unavailable("SERVER_STOPPING", LocalizedText.Pick("服务器正在重启，请稍后重试。", "The server is restarting. Try again shortly."), RetryAfter);
+            GrpcTrailersOnly.Write(http.Response, refusal);
             return Task.CompletedTask;
         }
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Grpc.Core;
+using LearnHub.Server.Hosting;
 using LearnHub.Core.Common;
 
 namespace LearnHub.Server.Identity;
@@ -147,7 +148,7 @@ public sealed partial class OpenConnections : IDisposable
         {
             if (EndedByShutdown)
             {
-                throw new RpcException(new Status(StatusCode.Unavailable, "服务器正在重启,请稍后重新连接 (the server is restarting; reconnect)."));
+                throw Grpc.RpcErrors.Unavailable("SERVER_STOPPING", LocalizedText.Pick("服务器正在重启，请稍后重新连接。", "The server is restarting. Reconnect shortly."), ShutdownDraining.RetryAfter);
             }
             if (ended.IsCancellationRequested)
             {
