@@ -24,6 +24,7 @@ public sealed class ShutdownTests(LearnHubServer server) : BrowserTest(server), 
 
             var took = await Server.TerminateAsync(StopDeadline);
 
+            Assert.InRange(took, TimeSpan.Zero, StopDeadline);
             TestContext.Current.TestOutputHelper?.WriteLine($"Stopped in {took.TotalSeconds:F1} s with two consoles open.");
         }
         finally

@@ -6,7 +6,7 @@ using CalendarPage = LearnHub.Admin.Components.Pages.Calendar;
 
 namespace LearnHub.Admin.Tests.Schedule;
 
-/// <summary>日历订阅: the feed addresses start with the server's configured public address, not the one the browser used.</summary>
+/// <summary>The 日历订阅 page: the feed addresses start with the server's configured public address, not the one the browser used.</summary>
 public sealed class CalendarFeedAddressTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
