@@ -10,7 +10,7 @@ namespace LearnHub.Server.Broadcasts;
 /// conditional update in its own transaction, so a broadcast a reviewer decides at the same moment is never both.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed partial class BroadcastExpiryJob(Database database, StoreHealth health, TimeProvider clock, ILogger<BroadcastExpiryJob> logger) : IJob
+public sealed partial class BroadcastExpiryJob(Database database, StoreHealth health, TimeProvider clock, Telemetry.LearnHubMetrics metrics, ILogger<BroadcastExpiryJob> logger) : IJob
 {
     public static readonly JobKey Key = new("broadcast-expiry", "broadcasts");
 
@@ -18,6 +18,7 @@ public sealed partial class BroadcastExpiryJob(Database database, StoreHealth he
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
+        using var run = metrics.StepStarted(Telemetry.SchedulerSteps.BroadcastExpiry, context.ScheduledFireTimeUtc ?? context.FireTimeUtc);
         try
         {
             await ExpireOverdueAsync(cancellationToken);
@@ -40,13 +41,18 @@ public sealed partial class BroadcastExpiryJob(Database database, StoreHealth he
             foreach (var row in overdue)
             {
                 await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-                if (await BroadcastStore.DecideAsync(connection, tx, row.Id, BroadcastState.Pending, BroadcastState.Expired, nowMs, null, null, cancellationToken))
+                var expired = await BroadcastStore.DecideAsync(connection, tx, row.Id, BroadcastState.Pending, BroadcastState.Expired, nowMs, null, null, cancellationToken);
+                if (expired)
                 {
                     await BroadcastStore.ReturnAsync(connection, tx, row.CreatorId, row.WeekStartMs, cancellationToken);
                     await BroadcastStore.AuditAsync(connection, tx, row.Id, null, "expired", null, nowMs, cancellationToken);
                     LogExpired(logger, row.Id);
                 }
                 await tx.CommitAsync(cancellationToken);
+                if (expired)
+                {
+                    metrics.QuotaDecided(Telemetry.QuotaOutcome.Returned);
+                }
             }
             if (overdue.Count < Batch)
             {

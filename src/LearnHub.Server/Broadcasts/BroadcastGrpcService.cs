@@ -22,6 +22,7 @@ public sealed class BroadcastGrpcService(
     BroadcastEvents events,
     [FromKeyedServices(BroadcastRegistration.CreatorLocks)] StripedLocks creatorLocks,
     PageTokens pageTokens,
+    Telemetry.LearnHubMetrics metrics,
     TimeProvider clock) : BroadcastService.BroadcastServiceBase
 {
     public override async Task<BroadcastQuota> GetQuota(GetQuotaRequest request, ServerCallContext context)
@@ -73,7 +74,7 @@ public sealed class BroadcastGrpcService(
         var quota = await BroadcastStore.QuotaAsync(connection, caller.UserId, weekStartMs, ct);
         if (BroadcastRules.Remaining(quota.Frozen, quota.Consumed) == 0)
         {
-            throw QuotaExhausted();
+            throw QuotaRefused();
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
@@ -103,12 +104,13 @@ public sealed class BroadcastGrpcService(
         }
         if (!await BroadcastStore.TryFreezeAsync(connection, tx, caller.UserId, weekStartMs, ct))
         {
-            throw QuotaExhausted();
+            throw QuotaRefused();
         }
         await BroadcastStore.InsertAsync(connection, tx, row, image is null ? null : request.Image.ToByteArray(), ct);
         await BroadcastStore.AuditAsync(connection, tx, row.Id, caller.UserId, "submitted", null, nowMs, ct);
         var created = await BroadcastStore.FindAsync(connection, row.Id, ct, tx);
         await tx.CommitAsync(ct);
+        metrics.QuotaDecided(Telemetry.QuotaOutcome.Frozen);
         return created!.ToProto(now);
     }
 
@@ -116,7 +118,7 @@ public sealed class BroadcastGrpcService(
     public override async Task<Broadcast> WithdrawBroadcast(WithdrawBroadcastRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        return await DecideAsync(request.BroadcastId, context, async (connection, tx, row, nowMs, ct) =>
+        return await DecideAsync(request.BroadcastId, context, Telemetry.QuotaOutcome.Returned, async (connection, tx, row, nowMs, ct) =>
         {
             if (row.CreatorId != caller.UserId)
             {
@@ -197,7 +199,7 @@ public sealed class BroadcastGrpcService(
         var caller = context.Caller();
         caller.EnsureReviewer();
         string? creatorId = null;
-        var approved = await DecideAsync(request.BroadcastId, context, async (connection, tx, row, nowMs, ct) =>
+        var approved = await DecideAsync(request.BroadcastId, context, Telemetry.QuotaOutcome.Consumed, async (connection, tx, row, nowMs, ct) =>
         {
             RefuseOwn(row, caller);
             RefuseOverdue(row, nowMs);
@@ -221,7 +223,7 @@ public sealed class BroadcastGrpcService(
         var caller = context.Caller();
         caller.EnsureReviewer();
         RpcErrors.ThrowIfAny(BroadcastRules.CheckReason(request.Reason));
-        return await DecideAsync(request.BroadcastId, context, async (connection, tx, row, nowMs, ct) =>
+        return await DecideAsync(request.BroadcastId, context, Telemetry.QuotaOutcome.Returned, async (connection, tx, row, nowMs, ct) =>
         {
             RefuseOwn(row, caller);
             RefuseOverdue(row, nowMs);
@@ -259,7 +261,7 @@ public sealed class BroadcastGrpcService(
         var caller = context.Caller();
         caller.EnsureReviewer();
         RpcErrors.ThrowIfAny(BroadcastRules.CheckReason(request.Reason));
-        return await DecideAsync(request.BroadcastId, context, async (connection, tx, row, nowMs, ct) =>
+        return await DecideAsync(request.BroadcastId, context, null, async (connection, tx, row, nowMs, ct) =>
         {
             RefuseOwn(row, caller);
             await MoveAsync(connection, tx, row, BroadcastState.Approved, BroadcastState.TakenDown, nowMs, caller.UserId, request.Reason.Trim(), LocalizedText.Pick("只能下架已通过的群发。", "Only approved broadcasts can be taken down."), ct);
@@ -337,7 +339,7 @@ public sealed class BroadcastGrpcService(
     private delegate Task Decision(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, BroadcastRow row, long nowMs, CancellationToken ct);
 
     /// <summary>One decision on one broadcast: read, change status and quota, audit, in one write transaction.</summary>
-    private async Task<Broadcast> DecideAsync(string broadcastId, ServerCallContext context, Decision decide)
+    private async Task<Broadcast> DecideAsync(string broadcastId, ServerCallContext context, Telemetry.QuotaOutcome? quota, Decision decide)
     {
         RpcErrors.ThrowIfBadId(broadcastId, "broadcast_id");
         var ct = context.CancellationToken;
@@ -348,6 +350,10 @@ public sealed class BroadcastGrpcService(
         await decide(connection, tx, row, now.ToUnixTimeMilliseconds(), ct);
         var decided = await BroadcastStore.FindAsync(connection, broadcastId, ct, tx);
         await tx.CommitAsync(ct);
+        if (quota is { } outcome)
+        {
+            metrics.QuotaDecided(outcome);
+        }
         return decided!.ToProto(now);
     }
 
@@ -382,6 +388,12 @@ public sealed class BroadcastGrpcService(
 
     private static RpcException NotPending() =>
         RpcErrors.FailedPrecondition("broadcast_id", LocalizedText.Pick("该群发已不在审核中。", "The broadcast is no longer pending."), "BROADCAST_STATE");
+
+    private RpcException QuotaRefused()
+    {
+        metrics.QuotaDecided(Telemetry.QuotaOutcome.Refused);
+        return QuotaExhausted();
+    }
 
     private static RpcException QuotaExhausted() =>
         RpcErrors.FailedPrecondition("creator", LocalizedText.Pick("本周群发次数不足~", "No broadcasts left this week: this week's 2 are used or under review."), "QUOTA_EXHAUSTED");

@@ -22,8 +22,11 @@ public sealed partial class InboxDelivery : IDisposable
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<InboxStream, byte>> online = new(StringComparer.Ordinal);
     private readonly WatchStreamQuota streamQuota = new();
 
-    public InboxDelivery(Database database, BroadcastEvents events, TimeProvider clock, ILogger<InboxDelivery> logger)
+    private readonly Telemetry.LearnHubMetrics metrics;
+
+    public InboxDelivery(Database database, BroadcastEvents events, TimeProvider clock, Telemetry.LearnHubMetrics metrics, ILogger<InboxDelivery> logger)
     {
+        this.metrics = metrics;
         this.database = database;
         this.clock = clock;
         this.logger = logger;
@@ -41,6 +44,7 @@ public sealed partial class InboxDelivery : IDisposable
             await using var tx = await connection.BeginTransactionAsync(ct);
             received = await InboxStore.DeliverAsync(connection, tx, userId, nowMs, ct);
             await tx.CommitAsync(ct);
+            metrics.BroadcastsDelivered(received.Count);
         }
         // Counted after the commit: on SQLite the write transaction holds the one writer lock, and the count (which grows
         // with the inbox) need not hold it too. It sees this delivery and anything committed since, as a later call would.

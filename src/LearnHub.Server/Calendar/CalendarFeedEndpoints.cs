@@ -69,6 +69,7 @@ public static class CalendarFeedEndpoints
                 using var lease = http.RequestServices.GetRequiredService<CalendarFeedLimits>().Limiter.AttemptAcquire(http);
                 if (!lease.IsAcquired)
                 {
+                    http.RequestServices.GetRequiredService<Telemetry.LearnHubMetrics>().RateLimited("calendar-feed");
                     var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
                     http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                     return Results.StatusCode(StatusCodes.Status429TooManyRequests);

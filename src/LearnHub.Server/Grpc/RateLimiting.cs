@@ -35,7 +35,11 @@ public static class RateLimitPolicies
         {
             limiter.AddPolicy<string, ReadBuckets>(Reads);
             limiter.AddPolicy<string, WriteBuckets>(Writes);
-            limiter.OnRejected = (context, _) => WriteResourceExhausted(context.HttpContext, context.Lease);
+            limiter.OnRejected = (context, _) =>
+            {
+                Telemetry.TelemetryRegistration.RecordRateLimitRefusal(context.HttpContext);
+                return WriteResourceExhausted(context.HttpContext, context.Lease);
+            };
         });
         return services;
     }

@@ -13,6 +13,7 @@ using LearnHub.Server.Platform;
 using LearnHub.Server.Presence;
 using LearnHub.Server.ScaleOut;
 using LearnHub.Server.Sessions;
+using LearnHub.Server.Telemetry;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quartz;
@@ -102,6 +103,7 @@ public static class LearnHubRegistration
         });
         // Static web assets (MudBlazor's files) are served from the packages when running the built dll unpublished.
         builder.WebHost.UseStaticWebAssets();
+        builder.AddLearnHubTelemetry();
         return builder;
     }
 
@@ -203,6 +205,7 @@ public static class LearnHubRegistration
         // Browser requests (console pages, account endpoints, the hub, calendar feeds) get the web side's middleware;
         // gRPC calls skip it, as they skip everything only the console needs (docs/benchmarks.md: the call pipeline).
         app.UseMiddleware<ShutdownDraining>();
+        app.UseLearnHubTelemetry();
         app.UseWhen(IsBrowserRequest, web => web.UseWebSecurityHeaders());
         app.UseStoreFaultHandling();
         app.UseWatchStreamBodyRate();

@@ -9,7 +9,8 @@ namespace LearnHub.Server.Hosting;
 /// The console log format: one entry, one line (<c>info: Category[EventId] message</c>). Logged values carry what
 /// clients sent (ids, handles, reasons, paths), so every control character in an entry is escaped here, in the one
 /// place all entries pass: a value with a line break cannot start a line that reads as another entry. An exception
-/// follows on indented lines (its type and escaped message, then its stack), which no entry starts with.
+/// follows on indented lines (its type and escaped message, then its stack), which no entry starts with. An entry
+/// written during a call or a job ends with its trace and span ids (<c>trace=… span=…</c>), as the traces show them.
 /// </summary>
 public sealed class LogLineConsoleFormatter : ConsoleFormatter, IDisposable
 {
@@ -54,6 +55,11 @@ public sealed class LogLineConsoleFormatter : ConsoleFormatter, IDisposable
                 builder.Append(" => ");
                 AppendEscaped(builder, scope?.ToString());
             }, line);
+        }
+        // The console logger formats on the logging thread, so the current activity is the call's or the job's.
+        if (System.Diagnostics.Activity.Current is { } activity && activity.TraceId != default)
+        {
+            line.Append(" trace=").Append(activity.TraceId.ToHexString()).Append(" span=").Append(activity.SpanId.ToHexString());
         }
         textWriter.Write(line.Append('\n').ToString());
         if (logEntry.Exception is { } exception)

@@ -9,6 +9,9 @@ public interface ILiveViewerCounts
 {
     int CurrentViewers(string sessionId);
 
+    /// <summary>Distinct users present through this node, summed over sessions (the learnhub.watch.viewers gauge).</summary>
+    int ViewersHere();
+
     /// <summary>Counts <paramref name="userId"/> as present until the returned handle is disposed; one user counts once.</summary>
     IDisposable Join(string sessionId, string userId);
 

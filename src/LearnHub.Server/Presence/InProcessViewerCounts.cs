@@ -10,6 +10,8 @@ public sealed class InProcessViewerCounts : ILiveViewerCounts
 
     public int CurrentViewers(string sessionId) => sessions.TryGetValue(sessionId, out var viewers) ? viewers.Count : 0;
 
+    public int ViewersHere() => sessions.Values.Sum(viewers => viewers.Count);
+
     public IDisposable Join(string sessionId, string userId)
     {
         var viewers = sessions.GetOrAdd(sessionId, _ => new SessionViewers());

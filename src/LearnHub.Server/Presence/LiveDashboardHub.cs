@@ -15,7 +15,7 @@ namespace LearnHub.Server.Presence;
 /// their own sessions' groups.
 /// </summary>
 [Authorize(Roles = $"{Roles.Instructor},{Roles.Reviewer},{Roles.Admin}")]
-public sealed class LiveDashboardHub(Database database, LiveSessionDirectory directory, ILiveViewerCounts counts, OpenConnections connections)
+public sealed class LiveDashboardHub(Database database, LiveSessionDirectory directory, ILiveViewerCounts counts, OpenConnections connections, Telemetry.LearnHubMetrics metrics)
     : Hub<ILiveHubClient>, ILiveHubServer
 {
     private static readonly LearnHub.Core.Common.TextRule SessionIdRule = LearnHub.Core.Common.TextRule.Id("session_id");
@@ -30,6 +30,7 @@ public sealed class LiveDashboardHub(Database database, LiveSessionDirectory dir
         var context = Context;
         open.Ended.Register(context.Abort);
         context.Items[typeof(OpenConnections)] = open;
+        metrics.HubConnected();
         return Task.CompletedTask;
     }
 
@@ -38,6 +39,7 @@ public sealed class LiveDashboardHub(Database database, LiveSessionDirectory dir
         if (Context.Items.TryGetValue(typeof(OpenConnections), out var open))
         {
             ((IDisposable)open!).Dispose();
+            metrics.HubDisconnected();
         }
         return Task.CompletedTask;
     }

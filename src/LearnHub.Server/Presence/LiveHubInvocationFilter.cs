@@ -23,9 +23,14 @@ public sealed partial class LiveHubInvocationFilter : IHubFilter, IDisposable
 
     private readonly PartitionedRateLimiter<string> limiter;
     private readonly ILogger<LiveHubInvocationFilter> logger;
+    private readonly Telemetry.LearnHubMetrics metrics;
 
-    public LiveHubInvocationFilter(IOptions<PresenceOptions> options, ILogger<LiveHubInvocationFilter> logger)
+    /// <summary>The rate-limit policy name this filter's refusals are counted under.</summary>
+    public const string RateLimitPolicy = "live-hub";
+
+    public LiveHubInvocationFilter(IOptions<PresenceOptions> options, ILogger<LiveHubInvocationFilter> logger, Telemetry.LearnHubMetrics metrics)
     {
+        this.metrics = metrics;
         var o = options.Value;
         this.logger = logger;
         limiter = PartitionedRateLimiter.Create<string, string>(user => RateLimitPartition.GetTokenBucketLimiter(user, _ => new TokenBucketRateLimiterOptions
@@ -54,6 +59,7 @@ public sealed partial class LiveHubInvocationFilter : IHubFilter, IDisposable
                 var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
                 var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 LogRateLimited(logger, method, user);
+                metrics.RateLimited(RateLimitPolicy);
                 throw new HubException(LocalizedText.Pick($"请求过于频繁，请 {seconds} 秒后再试。", $"Too many requests. Please try again in {seconds} s."));
             }
         }

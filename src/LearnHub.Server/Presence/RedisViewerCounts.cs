@@ -151,6 +151,14 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
 
     public IDisposable OnChanged(Action<string> listener) => changed.Subscribe(listener);
 
+    public int ViewersHere() => local.Values.Sum(session =>
+    {
+        lock (session.Gate)
+        {
+            return session.StreamsPerUser.Count;
+        }
+    });
+
     public IDisposable Join(string sessionId, string userId)
     {
         while (true)

@@ -22,11 +22,18 @@ public sealed class WatchStream
 public sealed class WatchStreams
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<WatchStream, byte>> bySession = new(StringComparer.Ordinal);
+    private int open;
+
+    /// <summary>Streams open on this node (the learnhub.watch.streams gauge).</summary>
+    public int OpenCount => Volatile.Read(ref open);
 
     public IDisposable Add(string sessionId, WatchStream stream)
     {
         var streams = bySession.GetOrAdd(sessionId, _ => new ConcurrentDictionary<WatchStream, byte>());
-        streams.TryAdd(stream, 0);
+        if (streams.TryAdd(stream, 0))
+        {
+            Interlocked.Increment(ref open);
+        }
         return new Registration(this, sessionId, stream);
     }
 
@@ -49,7 +56,10 @@ public sealed class WatchStreams
     {
         if (bySession.TryGetValue(sessionId, out var streams))
         {
-            streams.TryRemove(stream, out _);
+            if (streams.TryRemove(stream, out _))
+            {
+                Interlocked.Decrement(ref open);
+            }
             if (streams.IsEmpty)
             {
                 bySession.TryRemove(new KeyValuePair<string, ConcurrentDictionary<WatchStream, byte>>(sessionId, streams));

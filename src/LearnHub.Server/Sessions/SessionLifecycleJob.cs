@@ -12,7 +12,7 @@ namespace LearnHub.Server.Sessions;
 /// (recovery after a crash) or late (after a reschedule that raced it) changes nothing a second time.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth health) : IJob
+public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth health, Telemetry.LearnHubMetrics metrics) : IJob
 {
     private const int SQLiteBusy = 5;
     private const int SQLiteLocked = 6;
@@ -23,6 +23,7 @@ public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth 
         var sessionId = data.GetString(SessionTriggers.SessionIdKey)!;
         var step = data.GetString(SessionTriggers.StepKey)!;
         var dueMs = long.Parse(data.GetString(SessionTriggers.DueKey)!, CultureInfo.InvariantCulture);
+        using var run = metrics.StepStarted(step, DateTimeOffset.FromUnixTimeMilliseconds(dueMs));
         try
         {
             switch (step)

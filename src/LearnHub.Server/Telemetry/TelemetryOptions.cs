@@ -1,0 +1,35 @@
+namespace LearnHub.Server.Telemetry;
+
+/// <summary>The <c>Telemetry</c> settings (docs/operations.md, "Metrics and traces").</summary>
+public sealed class TelemetryOptions
+{
+    public const string Section = "Telemetry";
+
+    /// <summary>False registers no OpenTelemetry at all: no meters are listened to, no spans recorded, no endpoint.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Records spans (gRPC calls, scheduler jobs, store calls, Redis); metrics stay on when this is false.</summary>
+    public bool Tracing { get; set; } = true;
+
+    public MetricsEndpointOptions Metrics { get; set; } = new();
+
+    public OtlpOptions Otlp { get; set; } = new();
+
+    /// <summary>How often at most the review queue's gauges read the store; scrapes in between see the last reading.</summary>
+    public TimeSpan ReviewQueueReadInterval { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+public sealed class MetricsEndpointOptions
+{
+    /// <summary>The Prometheus scrape path; empty turns the endpoint off.</summary>
+    public string? Path { get; set; } = "/metrics";
+
+    /// <summary>When set, the scrape path answers only on this local port (e.g. a third Kestrel endpoint).</summary>
+    public int? Port { get; set; }
+}
+
+public sealed class OtlpOptions
+{
+    /// <summary>An OTLP collector (e.g. http://collector:4317); unset, and no OTEL_EXPORTER_OTLP_ENDPOINT, means no OTLP.</summary>
+    public string? Endpoint { get; set; }
+}

@@ -1,0 +1,198 @@
+using LearnHub.Server.Hosting;
+using LearnHub.Server.ScaleOut;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace LearnHub.Server.Telemetry;
+
+/// <summary>
+/// OpenTelemetry for the host: the framework's meters and the product's (<see cref="LearnHubMetrics"/>) behind a
+/// Prometheus scrape endpoint and, when an endpoint is configured, OTLP; spans for calls, scheduler jobs, store calls
+/// and Redis. Settings in <see cref="TelemetryOptions"/>; docs/operations.md, "Metrics and traces".
+/// </summary>
+public static class TelemetryRegistration
+{
+    /// <summary>The framework meters exported beside <see cref="LearnHubMetrics.MeterName"/>.</summary>
+    public static readonly IReadOnlyList<string> FrameworkMeters =
+    [
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Http.Connections",
+        "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics",
+        "Microsoft.AspNetCore.RateLimiting",
+        "Microsoft.AspNetCore.SignalR.Server",
+        "Grpc.AspNetCore.Server",
+        "System.Runtime",
+        "System.Net.Http",
+        "Npgsql",
+    ];
+
+    /// <summary>Call after the features (Redis scale-out included): the Redis instrumentation needs to know of it.</summary>
+    public static WebApplicationBuilder AddLearnHubTelemetry(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var settings = ThrowIfInvalid(builder.Configuration);
+        var services = builder.Services;
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section);
+        // Features record through these whether or not anything listens; with nothing listening a recording is a no-op.
+        services.AddSingleton<ReviewQueueReading>();
+        services.AddSingleton<LearnHubMetrics>();
+        // Log entries written during a call or a job carry its trace (the console format writes them, see LogLineConsoleFormatter).
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        if (!settings.Enabled)
+        {
+            return builder;
+        }
+
+        var otlpEndpoint = settings.Otlp.Endpoint is { Length: > 0 } configured ? configured : null;
+        var otlpFromEnvironment = otlpEndpoint is null && !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("learnhub", serviceVersion: typeof(TelemetryRegistration).Assembly.GetName().Version?.ToString()))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(LearnHubMetrics.MeterName).AddMeter([.. FrameworkMeters]);
+                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddNpgsqlInstrumentation();
+                if (IsOn(settings.Metrics.Path))
+                {
+                    // Prometheus scrapes every 15–60 s; the short cache only spares the work when several scrapers come at once.
+                    metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+                }
+            });
+        if (settings.Tracing)
+        {
+            otel.WithTracing(tracing =>
+            {
+                tracing.AddSource(LearnHubTracing.SourceName)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrape(http, settings.Metrics))
+                    .AddNpgsql();
+                if (RedisSettings.IsConfigured(builder.Configuration))
+                {
+                    // Takes the IConnectionMultiplexer that scale-out registered.
+                    tracing.AddRedisInstrumentation();
+                }
+            });
+        }
+        if (otlpEndpoint is not null)
+        {
+            var protocol = string.Equals(builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"], "http/protobuf", StringComparison.OrdinalIgnoreCase)
+                ? OtlpExportProtocol.HttpProtobuf
+                : OtlpExportProtocol.Grpc;
+            otel.UseOtlpExporter(protocol, new Uri(otlpEndpoint));
+        }
+        else if (otlpFromEnvironment)
+        {
+            // OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL, _HEADERS … as the OpenTelemetry specification names them.
+            otel.UseOtlpExporter();
+        }
+        return builder;
+    }
+
+    /// <summary>
+    /// The Prometheus endpoint, first in the pipeline after draining: anonymous, and past none of the console's
+    /// middleware (cookie authentication, antiforgery, security headers) nor the gRPC call authentication. Then the
+    /// gRPC status as a label of the request duration histogram, which ASP.NET Core only labels with the HTTP status
+    /// (200 for every gRPC answer).
+    /// </summary>
+    public static IApplicationBuilder UseLearnHubTelemetry(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var settings = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>().Value;
+        if (!settings.Enabled)
+        {
+            return app;
+        }
+        if (IsOn(settings.Metrics.Path))
+        {
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(
+                meterProvider: null,
+                predicate: http => IsScrape(http, settings.Metrics),
+                path: null,
+                // Scrapes stay out of the request metrics they report.
+                configureBranchedPipeline: scrape => scrape.Use((http, next) =>
+                {
+                    if (http.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
+                    {
+                        tags.MetricsDisabled = true;
+                    }
+                    return next(http);
+                }),
+                optionsName: null);
+        }
+        return app.UseWhen(Grpc.GrpcTrailersOnly.IsGrpcRequest, grpc => grpc.Use(async (http, next) =>
+        {
+            await next(http);
+            if (http.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
+            {
+                tags.Tags.Add(new("rpc.grpc.status_code", GrpcStatus(http)));
+            }
+        }));
+    }
+
+    /// <summary>The call's status code: in the trailers, or in the headers of a trailers-only answer; bounded to 0–16.</summary>
+    private static int GrpcStatus(HttpContext http)
+    {
+        var value = http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] is { Count: > 0 } trailer
+            ? trailer.ToString()
+            : http.Response.Headers["grpc-status"].ToString();
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is >= 0 and <= 16
+            ? code
+            : 2; // UNKNOWN: an answer without a status (a reset call)
+    }
+
+    /// <summary>Counts a refusal of ASP.NET Core's rate limiter under the endpoint's policy name.</summary>
+    public static void RecordRateLimitRefusal(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var policy = http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "global";
+        http.RequestServices.GetRequiredService<LearnHubMetrics>().RateLimited(policy);
+    }
+
+    private static bool IsOn(string? path) => !string.IsNullOrEmpty(path);
+
+    private static bool IsScrape(HttpContext http, MetricsEndpointOptions metrics) =>
+        IsOn(metrics.Path)
+        && http.Request.Path.Equals(metrics.Path, StringComparison.Ordinal)
+        && (metrics.Port is not { } port || http.Connection.LocalPort == port);
+
+    /// <summary>Settings that cannot work refuse the start with one line (docs/operations.md, "Start-up refusals").</summary>
+    public static TelemetryOptions ThrowIfInvalid(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        TelemetryOptions settings;
+        try
+        {
+            settings = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // "Failed to convert configuration value 'abc' at 'Telemetry:Metrics:Port' to type 'System.Int32'."
+            throw new StartupRefusedException(e.Message, e);
+        }
+        if (settings.Metrics.Path is { Length: > 0 } path
+            && (path[0] != '/' || path.Length == 1 || path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '?' or '#' or '%')))
+        {
+            throw new StartupRefusedException($"Telemetry:Metrics:Path is '{path}'; it must be a path like /metrics (or empty to turn the endpoint off).");
+        }
+        if (settings.Metrics.Port is { } port && port is < 1 or > 65535)
+        {
+            throw new StartupRefusedException($"Telemetry:Metrics:Port is {port}; it must be a port 1–65535 this server listens on (or unset for every port).");
+        }
+        if (settings.Otlp.Endpoint is { Length: > 0 } endpoint
+            && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            throw new StartupRefusedException($"Telemetry:Otlp:Endpoint is '{endpoint}', not an http:// or https:// URL like http://collector:4317.");
+        }
+        if (settings.ReviewQueueReadInterval <= TimeSpan.Zero)
+        {
+            throw new StartupRefusedException($"Telemetry:ReviewQueueReadInterval is {settings.ReviewQueueReadInterval}; it must be longer than zero.");
+        }
+        return settings;
+    }
+}
