@@ -23,7 +23,8 @@ public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth 
         var sessionId = data.GetString(SessionTriggers.SessionIdKey)!;
         var step = data.GetString(SessionTriggers.StepKey)!;
         var dueMs = long.Parse(data.GetString(SessionTriggers.DueKey)!, CultureInfo.InvariantCulture);
-        using var run = metrics.StepStarted(step, DateTimeOffset.FromUnixTimeMilliseconds(dueMs));
+        // Lateness against the trigger's own instant (a one-shot trigger keeps it through misfire handling).
+        using var run = metrics.StepStarted(step, context.Trigger.StartTimeUtc, sessionId);
         try
         {
             switch (step)

@@ -73,7 +73,7 @@ public sealed class LearnHubMetrics
     /// A scheduler step starts: records how late it is against <paramref name="due"/> and returns the span of this run
     /// (null when tracing is off). Dispose it when the step ends; a failure is marked by <see cref="LearnHubTracing.Fail"/>.
     /// </summary>
-    public Activity? StepStarted(string step, DateTimeOffset due)
+    public Activity? StepStarted(string step, DateTimeOffset due, string? sessionId = null)
     {
         var kind = SchedulerSteps.Kind(step);
         var late = clock.GetUtcNow() - due;
@@ -81,6 +81,8 @@ public sealed class LearnHubMetrics
         // A job runs on Quartz's thread, outside any request: its span starts a trace of its own.
         var activity = LearnHubTracing.Source.StartActivity("scheduler " + kind, ActivityKind.Internal, parentContext: default);
         activity?.SetTag("learnhub.step", kind);
+        // A span may name its session (unlike a metric label: spans are sampled and stored one by one).
+        activity?.SetTag("learnhub.session_id", sessionId);
         return activity;
     }
 }

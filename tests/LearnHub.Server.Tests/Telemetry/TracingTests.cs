@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Grpc.Core;
+using LearnHub.Api.V1;
+using LearnHub.Server.Hosting;
+using LearnHub.Server.Telemetry;
+using LearnHub.Server.Tests.Broadcasts;
+using LearnHub.Server.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+
+namespace LearnHub.Server.Tests.Telemetry;
+
+/// <summary>
+/// Traces as a collector would receive them from the host's own tracer provider: a call continues the caller's trace
+/// with its server span and its store calls, a scheduler step is a trace of its own, and the log lines written during
+/// a call name its trace.
+/// </summary>
+public sealed class TracingTests
+{
+    private static readonly ActivityTraceId CallerTrace = ActivityTraceId.CreateRandom();
+    private static readonly ActivitySpanId CallerSpan = ActivitySpanId.CreateRandom();
+
+    [Fact]
+    public async Task A_call_continues_the_callers_trace_down_to_its_store_calls_and_its_log_lines_carry_the_trace_id()
+    {
+        var spans = new EndedSpans();
+        var lines = new FormattedLines();
+        await using var app = await LearnHubApp.StartAsync(
+            new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information" },
+            services: s =>
+            {
+                s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(spans));
+                s.AddSingleton<ILoggerProvider>(lines);
+            });
+        var creator = await app.CreateUserAsync("wanhongcoco", "instructor");
+
+        var headers = new Metadata { { "traceparent", $"00-{CallerTrace.ToHexString()}-{CallerSpan.ToHexString()}-01" } };
+        await creator.BroadcastApi().GetQuotaAsync(new GetQuotaRequest(), headers);
+
+        var server = await Wait.UntilAsync(
+            () => Task.FromResult(spans.Of(CallerTrace).FirstOrDefault(a => a.Kind == ActivityKind.Server)),
+            a => a is not null, what: "the call's server span")!;
+        Assert.Equal(CallerSpan, server!.ParentSpanId);
+        Assert.Equal("/learnhub.v1.BroadcastService/GetQuota", server.GetTagItem("http.route"));
+        // The store calls are children of the call (SQLite: the product's own spans; PostgreSQL: Npgsql's).
+        var store = spans.Of(CallerTrace).Where(a => a.Kind == ActivityKind.Client && a.Source.Name is LearnHubTracing.SourceName or "Npgsql").ToList();
+        Assert.NotEmpty(store);
+        Assert.All(store, a => Assert.Equal(server.SpanId, a.ParentSpanId));
+
+        var entry = Assert.Single(lines.All, l => l.Contains("Request starting", StringComparison.Ordinal) && l.Contains("GetQuota", StringComparison.Ordinal));
+        Assert.EndsWith($" trace={CallerTrace.ToHexString()} span={server.SpanId.ToHexString()}", entry, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_scheduler_step_is_a_trace_of_its_own_named_by_its_kind_with_its_store_calls()
+    {
+        var spans = new EndedSpans();
+        await using var app = await LearnHubApp.StartAsync(
+            clock: new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero },
+            services: s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(spans)));
+        var instructor = await app.CreateUserAsync("laoshi", "instructor");
+        var session = await instructor.ScheduleAsync(app.Now().AddMinutes(30));
+
+        await app.AdvanceAsync(TimeSpan.FromMinutes(31));
+
+        var step = await Wait.UntilAsync(
+            () => Task.FromResult(spans.All.FirstOrDefault(a => a.DisplayName == "scheduler go-live" && (string?)a.GetTagItem("learnhub.session_id") == session.Id)),
+            a => a is not null, what: "the go-live step's span")!;
+        Assert.Equal(default, step!.ParentSpanId);
+        Assert.Equal("go-live", step.GetTagItem("learnhub.step"));
+        Assert.Contains(spans.Of(step.TraceId), a => a.Kind == ActivityKind.Client && a.ParentSpanId == step.SpanId);
+    }
+
+    [Theory]
+    [InlineData("Telemetry:Metrics:Path", "metrics", "Telemetry:Metrics:Path is 'metrics'")]
+    [InlineData("Telemetry:Metrics:Path", "/metrics?x=1", "Telemetry:Metrics:Path is '/metrics?x=1'")]
+    [InlineData("Telemetry:Metrics:Port", "70000", "Telemetry:Metrics:Port is 70000")]
+    [InlineData("Telemetry:Metrics:Port", "abc", "Telemetry:Metrics:Port")]
+    [InlineData("Telemetry:Otlp:Endpoint", "collector:4317", "Telemetry:Otlp:Endpoint is 'collector:4317'")]
+    [InlineData("Telemetry:Enabled", "maybe", "Telemetry:Enabled")]
+    public void Settings_that_cannot_work_refuse_the_start_with_one_line(string key, string value, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+
+        var refusal = Assert.Throws<StartupRefusedException>(() => TelemetryRegistration.ThrowIfInvalid(configuration));
+
+        Assert.StartsWith("LearnHub cannot start: ", refusal.Line, StringComparison.Ordinal);
+        Assert.Contains(expected, refusal.Line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', refusal.Line);
+    }
+
+    /// <summary>Every span the host's tracer provider ended, as its exporter would get them.</summary>
+    private sealed class EndedSpans : BaseProcessor<Activity>
+    {
+        private readonly ConcurrentQueue<Activity> ended = new();
+
+        public IReadOnlyList<Activity> All => [.. ended];
+
+        public IEnumerable<Activity> Of(ActivityTraceId trace) => ended.Where(a => a.TraceId == trace);
+
+        public override void OnEnd(Activity data) => ended.Enqueue(data);
+    }
+
+    /// <summary>Log entries as the console writes them: formatted by the product's formatter on the logging thread.</summary>
+    private sealed class FormattedLines : ILoggerProvider
+    {
+        private readonly LogLineConsoleFormatter formatter = new(new FixedOptions());
+        private readonly ConcurrentQueue<string> lines = new();
+
+        public IReadOnlyList<string> All => [.. lines];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose() => formatter.Dispose();
+
+        private sealed class Logger(FormattedLines owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                using var text = new StringWriter();
+                owner.formatter.Write(new LogEntry<TState>(logLevel, category, eventId, state, exception, formatter), null, text);
+                owner.lines.Enqueue(text.ToString().TrimEnd('\n'));
+            }
+        }
+
+        private sealed class FixedOptions : IOptionsMonitor<ConsoleFormatterOptions>
+        {
+            public ConsoleFormatterOptions CurrentValue { get; } = new();
+
+            public ConsoleFormatterOptions Get(string? name) => CurrentValue;
+
+            public IDisposable? OnChange(Action<ConsoleFormatterOptions, string?> listener) => null;
+        }
+    }
+}
