@@ -18,7 +18,11 @@ namespace LearnHub.Server.Telemetry;
 /// </summary>
 public static class TelemetryRegistration
 {
-    /// <summary>The framework meters exported beside <see cref="LearnHubMetrics.MeterName"/>.</summary>
+    /// <summary>
+    /// The framework meters exported beside <see cref="LearnHubMetrics.MeterName"/>. Grpc.AspNetCore.Server 2.85 still
+    /// counts calls with EventCounters, not a meter: a call's duration and status come from ASP.NET Core's
+    /// http.server.request.duration (route = the method, plus the gRPC status label added here).
+    /// </summary>
     public static readonly IReadOnlyList<string> FrameworkMeters =
     [
         "Microsoft.AspNetCore.Hosting",
@@ -27,7 +31,9 @@ public static class TelemetryRegistration
         "Microsoft.AspNetCore.Routing",
         "Microsoft.AspNetCore.Diagnostics",
         "Microsoft.AspNetCore.RateLimiting",
-        "Microsoft.AspNetCore.SignalR.Server",
+        "Microsoft.AspNetCore.Authentication",
+        "Microsoft.AspNetCore.Authorization",
+        "Microsoft.AspNetCore.MemoryPool",
         "Grpc.AspNetCore.Server",
         "System.Runtime",
         "System.Net.Http",
@@ -71,6 +77,8 @@ public static class TelemetryRegistration
             {
                 tracing.AddSource(LearnHubTracing.SourceName)
                     .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrape(http, settings.Metrics))
+                    // Hub method invocations (the live dashboard's WatchSession, WatchLiveSessions).
+                    .AddSource("Microsoft.AspNetCore.SignalR.Server")
                     .AddNpgsql();
                 if (RedisSettings.IsConfigured(builder.Configuration))
                 {

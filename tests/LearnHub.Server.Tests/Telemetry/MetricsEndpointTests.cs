@@ -131,11 +131,36 @@ public sealed class MetricsEndpointTests
 
         // Nothing exported goes untested here: a new instrument joins the list above (and the docs).
         Assert.Equal(LearnHubFamilies.Order(StringComparer.Ordinal), after.Names.Where(n => n.StartsWith("learnhub_", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        // The shipped Grafana dashboard asks for series and labels this scrape has (names as Prometheus spells them).
+        var grafana = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "monitoring", "grafana-dashboard.json"));
+        using (System.Text.Json.JsonDocument.Parse(grafana))
+        {
+        }
+        var asked = System.Text.RegularExpressions.Regex.Matches(grafana, @"\b(?:learnhub|http_server)_[a-z_]+\b").Select(m => m.Value).Distinct().ToList();
+        Assert.NotEmpty(asked);
+        Assert.All(asked, name => Assert.Contains(name, after.Names));
+        foreach (var label in new[] { "rpc_grpc_status_code=", "http_route=", "step=", "policy=", "outcome=" })
+        {
+            Assert.Contains(label, after.Text, StringComparison.Ordinal);
+        }
+
         // Labels stay bounded: no series names a session or a user.
         foreach (var id in new[] { live.Id, later.Id, instructor.Id, viewer.Id, creator.Id, flooder.Id })
         {
             Assert.DoesNotContain(id, after.Text, StringComparison.Ordinal);
         }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "LearnHub.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+        throw new InvalidOperationException("LearnHub.sln not found above " + AppContext.BaseDirectory);
     }
 
     [Theory]
