@@ -11,6 +11,12 @@ public sealed class TelemetryOptions
     /// <summary>Records spans (gRPC calls, scheduler jobs, store calls, Redis); metrics stay on when this is false.</summary>
     public bool Tracing { get; set; } = true;
 
+    /// <summary>
+    /// The share of traces started here that are recorded (0–1); a call continuing a caller's trace follows the
+    /// caller's choice. Unrecorded calls still carry a trace id (log lines, traceparent), at almost no cost.
+    /// </summary>
+    public double TraceSampleRatio { get; set; } = 1.0;
+
     public MetricsEndpointOptions Metrics { get; set; } = new();
 
     public OtlpOptions Otlp { get; set; } = new();

@@ -75,7 +75,8 @@ public static class TelemetryRegistration
         {
             otel.WithTracing(tracing =>
             {
-                tracing.AddSource(LearnHubTracing.SourceName)
+                tracing.SetSampler(new ParentBasedSampler(settings.TraceSampleRatio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(settings.TraceSampleRatio)))
+                    .AddSource(LearnHubTracing.SourceName)
                     .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrape(http, settings.Metrics))
                     // Hub method invocations (the live dashboard's WatchSession, WatchLiveSessions).
                     .AddSource("Microsoft.AspNetCore.SignalR.Server")
@@ -196,6 +197,10 @@ public static class TelemetryRegistration
             && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
             throw new StartupRefusedException($"Telemetry:Otlp:Endpoint is '{endpoint}', not an http:// or https:// URL like http://collector:4317.");
+        }
+        if (settings.TraceSampleRatio is < 0 or > 1 || double.IsNaN(settings.TraceSampleRatio))
+        {
+            throw new StartupRefusedException($"Telemetry:TraceSampleRatio is {settings.TraceSampleRatio}; it must be between 0 (no traces) and 1 (every trace).");
         }
         if (settings.ReviewQueueReadInterval <= TimeSpan.Zero)
         {

@@ -86,6 +86,7 @@ public sealed class TracingTests
     [InlineData("Telemetry:Metrics:Port", "abc", "Telemetry:Metrics:Port")]
     [InlineData("Telemetry:Otlp:Endpoint", "collector:4317", "Telemetry:Otlp:Endpoint is 'collector:4317'")]
     [InlineData("Telemetry:Enabled", "maybe", "Telemetry:Enabled")]
+    [InlineData("Telemetry:TraceSampleRatio", "1.5", "Telemetry:TraceSampleRatio is 1.5")]
     public void Settings_that_cannot_work_refuse_the_start_with_one_line(string key, string value, string expected)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
