@@ -33,7 +33,6 @@ public static class TelemetryRegistration
         "Microsoft.AspNetCore.RateLimiting",
         "Microsoft.AspNetCore.Authentication",
         "Microsoft.AspNetCore.Authorization",
-        "Microsoft.AspNetCore.MemoryPool",
         "Grpc.AspNetCore.Server",
         "System.Runtime",
         "System.Net.Http",
@@ -65,6 +64,8 @@ public static class TelemetryRegistration
             {
                 metrics.AddMeter(LearnHubMetrics.MeterName).AddMeter([.. FrameworkMeters]);
                 metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddNpgsqlInstrumentation();
+                // Kestrel's buffer pool counts every rent and return (several per call): not worth its cost on the hot path.
+                metrics.AddView("aspnetcore.memory_pool.*", MetricStreamConfiguration.Drop);
                 if (IsOn(settings.Metrics.Path))
                 {
                     // Prometheus scrapes every 15–60 s; the short cache only spares the work when several scrapers come at once.
@@ -165,6 +166,19 @@ public static class TelemetryRegistration
 
     private static bool IsOn(string? path) => !string.IsNullOrEmpty(path);
 
+    private static bool ListensOn(IConfiguration configuration, int port) =>
+        configuration.GetSection("Kestrel:Endpoints").GetChildren().Any(endpoint =>
+        {
+            try
+            {
+                return endpoint["Url"] is { Length: > 0 } url && Microsoft.AspNetCore.Http.BindingAddress.Parse(url).Port == port;
+            }
+            catch (FormatException)
+            {
+                return false; // StartupRefusal names a malformed endpoint URL itself
+            }
+        });
+
     private static bool IsScrape(HttpContext http, MetricsEndpointOptions metrics) =>
         IsOn(metrics.Path)
         && http.Request.Path.Equals(metrics.Path, StringComparison.Ordinal)
@@ -192,6 +206,10 @@ public static class TelemetryRegistration
         if (settings.Metrics.Port is { } port && port is < 1 or > 65535)
         {
             throw new StartupRefusedException($"Telemetry:Metrics:Port is {port}; it must be a port 1–65535 this server listens on (or unset for every port).");
+        }
+        if (settings.Metrics.Port is { } bound && IsOn(settings.Metrics.Path) && !ListensOn(configuration, bound))
+        {
+            throw new StartupRefusedException($"Telemetry:Metrics:Port is {bound}, but no Kestrel:Endpoints:<name>:Url listens on it: add one (e.g. Kestrel:Endpoints:Metrics:Url=http://0.0.0.0:{bound}) or unset the port.");
         }
         if (settings.Otlp.Endpoint is { Length: > 0 } endpoint
             && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))

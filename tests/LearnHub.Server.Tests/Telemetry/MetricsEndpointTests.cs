@@ -189,7 +189,11 @@ public sealed class MetricsEndpointTests
         }
 
         // The in-process server has no port: a scrape endpoint bound to one port answers nothing there.
-        await using var bound = await LearnHubApp.StartAsync(new Dictionary<string, string?> { ["Telemetry:Metrics:Port"] = "9464" });
+        await using var bound = await LearnHubApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Metrics:Url"] = "http://127.0.0.1:9464",
+            ["Telemetry:Metrics:Port"] = "9464",
+        });
         using var other = bound.CreateWebClient();
         using var response = await other.GetAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);

@@ -84,6 +84,7 @@ public sealed class TracingTests
     [InlineData("Telemetry:Metrics:Path", "/metrics?x=1", "Telemetry:Metrics:Path is '/metrics?x=1'")]
     [InlineData("Telemetry:Metrics:Port", "70000", "Telemetry:Metrics:Port is 70000")]
     [InlineData("Telemetry:Metrics:Port", "abc", "Telemetry:Metrics:Port")]
+    [InlineData("Telemetry:Metrics:Port", "9464", "Telemetry:Metrics:Port is 9464, but no Kestrel:Endpoints:<name>:Url listens on it")]
     [InlineData("Telemetry:Otlp:Endpoint", "collector:4317", "Telemetry:Otlp:Endpoint is 'collector:4317'")]
     [InlineData("Telemetry:Enabled", "maybe", "Telemetry:Enabled")]
     [InlineData("Telemetry:TraceSampleRatio", "1.5", "Telemetry:TraceSampleRatio is 1.5")]
