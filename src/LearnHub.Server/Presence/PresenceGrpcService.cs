@@ -28,10 +28,21 @@ public sealed class PresenceGrpcService(
     OpenConnections connections,
     TimeProvider clock) : PresenceService.PresenceServiceBase
 {
+    /// <summary>
+    /// Public: a token-less stream gets the same updates (SNAPSHOT, STATUS, VIEWERS, FINAL) but is not a viewer: it is
+    /// not counted in <c>watching</c>/<c>waiting</c> nor in watch time (viewers are distinct signed-in users), and its
+    /// streams are capped per client address rather than per user.
+    /// </summary>
+    [AllowAnonymous]
     public override async Task WatchSession(WatchSessionRequest request, IServerStreamWriter<WatchSessionUpdate> responseStream, ServerCallContext context)
     {
-        var caller = context.Caller();
+        var caller = context.CallerOrAnonymous();
         CheckSessionId(request.SessionId);
+        if (caller is null)
+        {
+            await WatchAnonymouslyAsync(request.SessionId, responseStream, context);
+            return;
+        }
         var limit = options.Value.MaxStreamsPerUser;
         if (!quota.TryAcquire(caller.UserId, limit))
         {
@@ -51,7 +62,26 @@ public sealed class PresenceGrpcService(
         }
     }
 
-    private async Task WatchAsync(string sessionId, string userId, IServerStreamWriter<WatchSessionUpdate> responseStream, CancellationToken ct)
+    private async Task WatchAnonymouslyAsync(string sessionId, IServerStreamWriter<WatchSessionUpdate> responseStream, ServerCallContext context)
+    {
+        // Quota keys of their own: a user id never starts with a space.
+        var address = " " + Calendar.CalendarFeedLimits.AddressOf(context.GetHttpContext());
+        var limit = options.Value.MaxAnonymousStreamsPerAddress;
+        if (!quota.TryAcquire(address, limit))
+        {
+            throw RpcErrors.ResourceExhausted(LocalizedText.Pick($"此网络同时观看的直播流已达上限 {limit} 个。", $"This network is already watching {limit} streams, the most allowed at once."), TimeSpan.FromSeconds(5), "TOO_MANY_STREAMS");
+        }
+        try
+        {
+            await WatchAsync(sessionId, null, responseStream, context.CancellationToken);
+        }
+        finally
+        {
+            quota.Release(address);
+        }
+    }
+
+    private async Task WatchAsync(string sessionId, string? userId, IServerStreamWriter<WatchSessionUpdate> responseStream, CancellationToken ct)
     {
         var row = await directory.GetFreshAsync(sessionId, ct) ?? throw RpcErrors.NotFound("session_id", "session", sessionId);
         if (row.Status.IsFinal())
@@ -63,8 +93,12 @@ public sealed class PresenceGrpcService(
         // Register before joining and before the snapshot: a change from here on reaches this stream.
         var stream = new WatchStream();
         using var registration = streams.Add(sessionId, stream);
-        ledger.Enter(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var joined = counts.Join(sessionId, userId);
+        // Only a signed-in viewer is counted and timed; an anonymous stream only listens.
+        if (userId is not null)
+        {
+            ledger.Enter(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        var joined = userId is null ? null : counts.Join(sessionId, userId);
         try
         {
             var current = directory.TryGet(sessionId) ?? row;
@@ -94,8 +128,11 @@ public sealed class PresenceGrpcService(
         finally
         {
             // Watch time stops before the count drops, so whoever sees the viewer gone also sees their time stopped.
-            ledger.Leave(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
-            joined.Dispose();
+            if (userId is not null)
+            {
+                ledger.Leave(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+            joined?.Dispose();
         }
     }
 
