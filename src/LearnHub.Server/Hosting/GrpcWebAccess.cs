@@ -1,6 +1,8 @@
+using System.IO.Pipelines;
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Web;
 using LearnHub.Server.Grpc;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace LearnHub.Server.Hosting;
 
@@ -53,9 +55,53 @@ public static class GrpcWebAccess
         ArgumentNullException.ThrowIfNull(app);
         app.UseWhen(IsGrpcCall, api => api.UseCors(CorsPolicy));
         // Every service: the public reads are what browsers call, and any other method gets its UNAUTHENTICATED or its
-        // answer in a form a browser can read.
-        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        // answer in a form a browser can read. A -text body that is not base64 is INVALID_ARGUMENT (grpc-dotnet would
+        // answer UNKNOWN for the decoder's exception); the branch rejoins the pipeline as a plain gRPC request.
+        var options = new GrpcWebOptions { DefaultEnabled = true };
+        app.UseWhen(IsGrpcWebText, text => text.UseGrpcWeb(options).Use(RefuseUndecodableText));
+        app.UseGrpcWeb(options);
         return app;
+    }
+
+    private static bool IsGrpcWebText(HttpContext http) =>
+        http.Request.ContentType?.StartsWith("application/grpc-web-text", StringComparison.OrdinalIgnoreCase) ?? false;
+
+    private static Task RefuseUndecodableText(HttpContext http, RequestDelegate next)
+    {
+        if (http.Features.Get<IRequestBodyPipeFeature>() is { } body)
+        {
+            http.Features.Set<IRequestBodyPipeFeature>(new Base64Guard(body.Reader));
+        }
+        return next(http);
+    }
+
+    /// <summary>gRPC-Web's base64 decoder, its failures (not base64, cut short) turned into INVALID_ARGUMENT.</summary>
+    private sealed class Base64Guard(PipeReader decoder) : PipeReader, IRequestBodyPipeFeature
+    {
+        public PipeReader Reader => this;
+
+        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await decoder.ReadAsync(cancellationToken);
+            }
+            catch (InvalidOperationException)
+            {
+                throw RpcErrors.Invalid([new LearnHub.Core.Common.FieldError("", LearnHub.Core.Common.LocalizedText.Pick(
+                    "请求无法解码：application/grpc-web-text 的正文不是有效的 base64。", "The request could not be read: its application/grpc-web-text body is not valid base64."))]);
+            }
+        }
+
+        public override bool TryRead(out ReadResult result) => decoder.TryRead(out result);
+
+        public override void AdvanceTo(SequencePosition consumed) => decoder.AdvanceTo(consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => decoder.AdvanceTo(consumed, examined);
+
+        public override void CancelPendingRead() => decoder.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => decoder.Complete(exception);
     }
 
     /// <summary>A gRPC or gRPC-Web request, or a CORS preflight for a gRPC method (routing matched it to the method).</summary>

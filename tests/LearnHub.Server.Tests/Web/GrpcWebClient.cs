@@ -60,13 +60,11 @@ public class GrpcWebServer : IAsyncLifetime
     public GrpcChannel NativeChannel() => GrpcChannel.ForAddress($"http://{Server.GrpcAddress}");
 }
 
-/// <summary>Another server with small anonymous limits (their refusals would disturb the other tests).</summary>
-public sealed class GrpcWebLimitedServer() : GrpcWebServer(
-[
-    "--RateLimits:AnonymousReadsPerSecond=1",
-    "--RateLimits:AnonymousReadBurst=5",
-    "--Presence:MaxAnonymousStreamsPerAddress=2",
-]);
+/// <summary>A server with a small bucket of token-less reads (its refusals would disturb the other tests).</summary>
+public sealed class GrpcWebRateLimitedServer() : GrpcWebServer(["--RateLimits:AnonymousReadsPerSecond=1", "--RateLimits:AnonymousReadBurst=5"]);
+
+/// <summary>A server that lets one address hold two token-less watch streams.</summary>
+public sealed class GrpcWebStreamCappedServer() : GrpcWebServer(["--Presence:MaxAnonymousStreamsPerAddress=2"]);
 
 /// <summary>
 /// A gRPC-Web client (Grpc.Net.Client.Web) over HTTP/1.1 that sends the page's Origin (and any cookie) like a browser
