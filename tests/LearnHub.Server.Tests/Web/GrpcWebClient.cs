@@ -74,9 +74,10 @@ public sealed class GrpcWebClient : IDisposable
 {
     private readonly BrowserHeaders browser;
 
-    public GrpcWebClient(string address, GrpcWebMode mode, string? origin)
+    /// <param name="inner">The transport; a socket to <paramref name="address"/> by default (an in-process host's handler otherwise).</param>
+    public GrpcWebClient(string address, GrpcWebMode mode, string? origin, HttpMessageHandler? inner = null)
     {
-        browser = new BrowserHeaders(origin) { InnerHandler = new SocketsHttpHandler() };
+        browser = new BrowserHeaders(origin) { InnerHandler = inner ?? new SocketsHttpHandler() };
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpHandler = new GrpcWebHandler(mode, browser),

@@ -1,0 +1,46 @@
+using Dapper;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client.Web;
+using LearnHub.Api.V1;
+using LearnHub.Server.Data;
+using LearnHub.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LearnHub.Server.Tests.Web;
+
+/// <summary>
+/// An answer written by hand before a gRPC handler runs (a store fault in authentication, which clears the response
+/// first), as a browser's gRPC-Web client reads it: a real status with its details and the CORS grant, never UNKNOWN.
+/// In process, on the configured store (SQLite, or PostgreSQL with LEARNHUB_TEST_STORE=Postgres).
+/// </summary>
+public sealed class GrpcWebPipelineTests
+{
+    private static readonly Dictionary<string, string?> Settings = new() { ["Web:CorsOrigins:0"] = GrpcWebServer.AllowedOrigin };
+
+    private static DateTime CallDeadline => DateTime.UtcNow.AddSeconds(30);
+
+    [Theory]
+    [MemberData(nameof(GrpcWebTests.Modes), MemberType = typeof(GrpcWebTests))]
+    public async Task A_store_fault_while_authenticating_is_a_gRPC_status_with_the_CORS_grant_not_UNKNOWN(GrpcWebMode mode)
+    {
+        await using var app = await LearnHubApp.StartAsync(Settings);
+        var viewer = await app.CreateUserAsync("fault-viewer");
+        using var browser = new GrpcWebClient(app.Server.BaseAddress.ToString(), mode, GrpcWebServer.AllowedOrigin, app.Server.CreateHandler());
+        // The user's access is read from the store on their first call: take the table away first.
+        await using (var connection = await app.Services.GetRequiredService<Database>().OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("ALTER TABLE users RENAME TO users_away");
+        }
+
+        var refusal = await Assert.ThrowsAsync<RpcException>(() => browser.Sessions(viewer.Token).ListMyReservationsAsync(new ListMyReservationsRequest(), deadline: CallDeadline).ResponseAsync);
+
+        Assert.Contains(refusal.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+        Assert.NotNull(refusal.GetRpcStatus()?.GetDetail<ErrorInfo>());
+        Assert.Equal(GrpcWebServer.AllowedOrigin, GrpcWebTests.Header(browser.Responses.Last(), "Access-Control-Allow-Origin"));
+        await using (var connection = await app.Services.GetRequiredService<Database>().OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("ALTER TABLE users_away RENAME TO users");
+        }
+    }
+}
