@@ -85,9 +85,7 @@ public sealed partial class SessionGrpcService
     {
         if (reserved is null)
         {
-            var open = item.Clone();
-            open.Session = PublicSession.Of(open.Session);
-            return open;
+            return PublicSession.Of(item);
         }
         if (!reserved.Contains(item.Session.Id))
         {
