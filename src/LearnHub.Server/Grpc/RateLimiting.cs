@@ -21,6 +21,14 @@ public sealed class RateLimitOptions
     public int WritesPerMinute { get; set; } = 120;
 
     public int WriteBurst { get; set; } = 30;
+
+    /// <summary>
+    /// Sustained token-less reads per second per client address (an IPv6 client by its /64): the public reads a site's
+    /// pages make for every visitor. The connection's address is used: behind a proxy, configure forwarded headers.
+    /// </summary>
+    public int AnonymousReadsPerSecond { get; set; } = 20;
+
+    public int AnonymousReadBurst { get; set; } = 40;
 }
 
 public static class RateLimitPolicies
@@ -53,11 +61,16 @@ public static class RateLimitPolicies
         AutoReplenishment = true,
     };
 
-    /// <summary>A bucket per user (per address for anonymous requests); a token's principal carries its key ready-made.</summary>
+    /// <summary>
+    /// A bucket per user; a token-less call (only the public reads let one through) by its client address, in buckets
+    /// of their own. A token's principal carries its key ready-made.
+    /// </summary>
     private static string PartitionKey(HttpContext http) =>
         http.User is Identity.CallerPrincipal caller ? caller.RateLimitKey
         : http.User.FindFirst(Identity.TokenClaims.Subject)?.Value is { } userId ? "user:" + userId
-        : "ip:" + http.Connection.RemoteIpAddress;
+        : AnonymousPrefix + Calendar.CalendarFeedLimits.AddressOf(http);
+
+    private const string AnonymousPrefix = "anonymous ";
 
     /// <summary>A token bucket per partition, its size read from the options when the partition is first used.</summary>
     private abstract class PerUserBuckets(Func<string, TokenBucketRateLimiterOptions> bucket) : IRateLimiterPolicy<string>
@@ -68,7 +81,9 @@ public static class RateLimitPolicies
     }
 
     private sealed class ReadBuckets(IOptions<RateLimitOptions> options)
-        : PerUserBuckets(_ => Bucket(options.Value.ReadBurst, options.Value.ReadsPerSecond, TimeSpan.FromSeconds(1)));
+        : PerUserBuckets(key => key.StartsWith(AnonymousPrefix, StringComparison.Ordinal)
+            ? Bucket(options.Value.AnonymousReadBurst, options.Value.AnonymousReadsPerSecond, TimeSpan.FromSeconds(1))
+            : Bucket(options.Value.ReadBurst, options.Value.ReadsPerSecond, TimeSpan.FromSeconds(1)));
 
     private sealed class WriteBuckets(IOptions<RateLimitOptions> options)
         : PerUserBuckets(_ => Bucket(options.Value.WriteBurst, options.Value.WritesPerMinute, TimeSpan.FromMinutes(1)));

@@ -79,6 +79,7 @@ public static class LearnHubRegistration
             o.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
+        builder.AddGrpcWebAccess();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         // After every AddGrpc*: undecodable requests and foreign page tokens are INVALID_ARGUMENT naming the field.
         services.AddMalformedRequestRefusals();
@@ -204,6 +205,8 @@ public static class LearnHubRegistration
     {
         // Browser requests (console pages, account endpoints, the hub, calendar feeds) get the web side's middleware;
         // gRPC calls skip it, as they skip everything only the console needs (docs/benchmarks.md: the call pipeline).
+        // gRPC-Web and CORS first: preflights are answered before anything, and every later answer reaches browsers.
+        app.UseGrpcWebAccess();
         app.UseMiddleware<ShutdownDraining>();
         app.UseLearnHubTelemetry();
         app.UseWhen(IsBrowserRequest, web => web.UseWebSecurityHeaders());

@@ -268,7 +268,17 @@ public sealed class GrpcCallAuthentication(RequestDelegate next, ApiTokenAuthent
             // A signed-in caller's saved language wins over accept-language.
             CallLanguage.Apply(context);
         }
+        else if (result.Failure is not null)
+        {
+            context.Items[TokenRefusedKey] = TokenRefused;
+        }
     }
+
+    /// <summary>Set when the call came with a token that was refused (invalid, expired, revoked, account gone).</summary>
+    internal static readonly object TokenRefusedKey = new();
+    private static readonly object TokenRefused = true;
+
+    public static bool RefusedToken(HttpContext context) => context.Items.ContainsKey(TokenRefusedKey);
 }
 
 /// <summary>
@@ -288,6 +298,7 @@ public sealed class GrpcCallAuthorization
     private readonly AuthorizationMiddleware framework;
     private readonly bool hasFallbackPolicy;
     private readonly ConcurrentDictionary<Endpoint, bool> signedInOnly = new();
+    private readonly ConcurrentDictionary<Endpoint, bool> publicMethod = new();
 
     public GrpcCallAuthorization(RequestDelegate next, IAuthorizationPolicyProvider policies, IServiceProvider services, IOptions<AuthorizationOptions> options)
     {
@@ -298,13 +309,25 @@ public sealed class GrpcCallAuthorization
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.GetEndpoint() is not { } endpoint || !signedInOnly.GetOrAdd(endpoint, NeedsOnlySignedInCaller, hasFallbackPolicy))
+        var endpoint = context.GetEndpoint();
+        if (endpoint is null || !signedInOnly.GetOrAdd(endpoint, NeedsOnlySignedInCaller, hasFallbackPolicy))
         {
+            // A public read ([AllowAnonymous] on a method of an [Authorize] service) with a refused token is refused, not
+            // served anonymously: the client learns its sign-in ended instead of silently losing reserved_by_me.
+            if (endpoint is not null && GrpcCallAuthentication.RefusedToken(context) && publicMethod.GetOrAdd(endpoint, IsPublicMethod))
+            {
+                context.Items[AuthorizationInvokedKey] = Invoked;
+                return context.ChallengeAsync();
+            }
             return framework.Invoke(context);
         }
         context.Items[AuthorizationInvokedKey] = Invoked;
         return context.User.Identity?.IsAuthenticated == true ? next(context) : context.ChallengeAsync();
     }
+
+    /// <summary>A method open to token-less callers in a service that otherwise needs a signed-in one (not health or reflection).</summary>
+    private static bool IsPublicMethod(Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null && endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Count > 0;
 
     /// <summary>True when the endpoint's only requirement is an authenticated caller (a bare <c>[Authorize]</c>).</summary>
     private static bool NeedsOnlySignedInCaller(Endpoint endpoint, bool hasFallbackPolicy)

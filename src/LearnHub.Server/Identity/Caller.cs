@@ -91,6 +91,12 @@ public sealed record Caller(string UserId, IReadOnlySet<string> Roles)
 
 public static class CallerExtensions
 {
+    /// <summary>What page tokens issued to token-less callers of the public reads are bound to (no user id looks like it).</summary>
+    public const string AnonymousSubject = "(anonymous)";
+
+    /// <summary>The caller of a public read (<c>[AllowAnonymous]</c>): null when the call came without a token.</summary>
+    public static Caller? CallerOrAnonymous(this ServerCallContext context) => Identity.Caller.From(context.GetHttpContext().User);
+
     /// <summary>The caller of an authorized call; every LearnHub service requires authentication, so it is always there.</summary>
     public static Caller Caller(this ServerCallContext context) =>
         Identity.Caller.From(context.GetHttpContext().User)

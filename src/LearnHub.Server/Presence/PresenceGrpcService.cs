@@ -26,12 +26,24 @@ public sealed class PresenceGrpcService(
     AudienceRecorder recorder,
     IOptions<PresenceOptions> options,
     OpenConnections connections,
+    IHostApplicationLifetime lifetime,
     TimeProvider clock) : PresenceService.PresenceServiceBase
 {
+    /// <summary>
+    /// Public: a token-less stream gets the same updates (SNAPSHOT, STATUS, VIEWERS, FINAL) but is not a viewer: it is
+    /// not counted in <c>watching</c>/<c>waiting</c> nor in watch time (viewers are distinct signed-in users), and its
+    /// streams are capped per client address rather than per user.
+    /// </summary>
+    [AllowAnonymous]
     public override async Task WatchSession(WatchSessionRequest request, IServerStreamWriter<WatchSessionUpdate> responseStream, ServerCallContext context)
     {
-        var caller = context.Caller();
+        var caller = context.CallerOrAnonymous();
         CheckSessionId(request.SessionId);
+        if (caller is null)
+        {
+            await WatchAnonymouslyAsync(request.SessionId, responseStream, context);
+            return;
+        }
         var limit = options.Value.MaxStreamsPerUser;
         if (!quota.TryAcquire(caller.UserId, limit))
         {
@@ -51,7 +63,34 @@ public sealed class PresenceGrpcService(
         }
     }
 
-    private async Task WatchAsync(string sessionId, string userId, IServerStreamWriter<WatchSessionUpdate> responseStream, CancellationToken ct)
+    private async Task WatchAnonymouslyAsync(string sessionId, IServerStreamWriter<WatchSessionUpdate> responseStream, ServerCallContext context)
+    {
+        // Quota keys of their own: a user id never starts with a space.
+        var address = " " + Calendar.CalendarFeedLimits.AddressOf(context.GetHttpContext());
+        var limit = options.Value.MaxAnonymousStreamsPerAddress;
+        if (!quota.TryAcquire(address, limit))
+        {
+            throw RpcErrors.ResourceExhausted(LocalizedText.Pick($"此网络同时观看的直播流已达上限 {limit} 个。", $"This network is already watching {limit} streams, the most allowed at once."), TimeSpan.FromSeconds(5), "TOO_MANY_STREAMS");
+        }
+        try
+        {
+            // Signed-in streams end at shutdown through OpenConnections; an anonymous one would hold the stop until
+            // Kestrel's timeout, so it ends the same way, with the same SERVER_STOPPING.
+            var stopping = lifetime.ApplicationStopping;
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+            await WatchAsync(sessionId, null, responseStream, watching.Token);
+            if (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                throw RpcErrors.Unavailable("SERVER_STOPPING", LocalizedText.Pick("服务器正在重启，请稍后重新连接。", "The server is restarting. Reconnect shortly."), Hosting.ShutdownDraining.RetryAfter);
+            }
+        }
+        finally
+        {
+            quota.Release(address);
+        }
+    }
+
+    private async Task WatchAsync(string sessionId, string? userId, IServerStreamWriter<WatchSessionUpdate> responseStream, CancellationToken ct)
     {
         var row = await directory.GetFreshAsync(sessionId, ct) ?? throw RpcErrors.NotFound("session_id", "session", sessionId);
         if (row.Status.IsFinal())
@@ -63,8 +102,12 @@ public sealed class PresenceGrpcService(
         // Register before joining and before the snapshot: a change from here on reaches this stream.
         var stream = new WatchStream();
         using var registration = streams.Add(sessionId, stream);
-        ledger.Enter(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var joined = counts.Join(sessionId, userId);
+        // Only a signed-in viewer is counted and timed; an anonymous stream only listens.
+        if (userId is not null)
+        {
+            ledger.Enter(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        var joined = userId is null ? null : counts.Join(sessionId, userId);
         try
         {
             var current = directory.TryGet(sessionId) ?? row;
@@ -94,8 +137,11 @@ public sealed class PresenceGrpcService(
         finally
         {
             // Watch time stops before the count drops, so whoever sees the viewer gone also sees their time stopped.
-            ledger.Leave(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
-            joined.Dispose();
+            if (userId is not null)
+            {
+                ledger.Leave(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+            joined?.Dispose();
         }
     }
 

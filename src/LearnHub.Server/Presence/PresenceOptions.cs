@@ -9,6 +9,13 @@ public sealed class PresenceOptions
     public int MaxStreamsPerUser { get; set; } = 10;
 
     /// <summary>
+    /// Concurrent token-less watch streams from one client address (an IPv6 client by its /64) on this node; past it,
+    /// RESOURCE_EXHAUSTED. A page open in several tabs behind one NAT holds one each. The connection's address is used:
+    /// behind a proxy, configure forwarded headers.
+    /// </summary>
+    public int MaxAnonymousStreamsPerAddress { get; set; } = 20;
+
+    /// <summary>
     /// The shortest gap between two count pushes for one session: the first change after a quiet spell is pushed at
     /// once, the rest of a burst in one trailing push carrying the count at that moment.
     /// </summary>

@@ -87,13 +87,19 @@ public sealed partial class SessionGrpcService(
     }
 
     /// <summary>Any session by id, to any signed-in caller, from <see cref="SessionReadCache"/> (no store read when cached).</summary>
+    /// <summary>Public: without a token, the session's public fields only (<see cref="PublicSession"/>).</summary>
+    [AllowAnonymous]
     public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context)
     {
         RpcErrors.ThrowIfBadId(request.SessionId, "session_id");
-        var caller = context.Caller();
+        var caller = context.CallerOrAnonymous();
         var ct = context.CancellationToken;
         var session = await reads.FindAsync(request.SessionId, ct)
             ?? throw RpcErrors.NotFound("session_id", "session", request.SessionId);
+        if (caller is null)
+        {
+            return PublicSession.Of(session.For(false));
+        }
         var reserved = await reads.ReservedByAsync(caller.UserId, ct);
         return session.For(reserved.Contains(session.Row.Id));
     }

@@ -134,9 +134,14 @@ test('grpc.health.v1.Health/Check answers SERVING without a token', async () => 
 
 test('a call without a token is refused with UNAUTHENTICATED', async () => {
   await assert.rejects(
-    unary(sessions, 'listRecommendations', {}, null),
+    unary(sessions, 'listSessions', {}, null),
     (error) => error.code === grpc.status.UNAUTHENTICATED,
   );
+});
+
+test('the public 直播推荐 answers without a token', async () => {
+  const response = await unary(sessions, 'listRecommendations', {}, null);
+  assert.ok(Array.isArray(response.items));
 });
 
 test('a refusal names the fields at fault in google.rpc.BadRequest', async () => {
