@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.StaticFiles;
-using Microsoft.Extensions.FileProviders;
-
 namespace LearnHub.Server.Hosting;
 
 /// <summary>
@@ -12,8 +9,19 @@ public static partial class EmbedFiles
 {
     public const string RequestPath = "/embed";
 
-    /// <summary>Call after the security headers, before authentication: the files are public and need no sign-in.</summary>
-    public static IApplicationBuilder UseEmbedFiles(this WebApplication app)
+    private static readonly Dictionary<string, string> Types = new(StringComparer.Ordinal)
+    {
+        ["learnhub-recommendations.js"] = "text/javascript; charset=utf-8",
+        ["learnhub-recommendations.js.map"] = "application/json; charset=utf-8",
+        ["example.html"] = "text/html; charset=utf-8",
+        ["example.css"] = "text/css; charset=utf-8",
+    };
+
+    /// <summary>
+    /// Endpoints rather than the static-file middleware: the console's catch-all page route would otherwise match
+    /// first. Anonymous, on every port (browsers reach the web port only).
+    /// </summary>
+    public static WebApplication MapEmbedFiles(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var folder = Path.Combine(AppContext.BaseDirectory, "embed");
@@ -22,27 +30,24 @@ public static partial class EmbedFiles
             LogMissing(app.Logger, folder);
             return app;
         }
-        var types = new FileExtensionContentTypeProvider();
-        types.Mappings[".js"] = "text/javascript; charset=utf-8";
-        types.Mappings[".map"] = "application/json; charset=utf-8";
-        types.Mappings[".html"] = "text/html; charset=utf-8";
-        types.Mappings[".css"] = "text/css; charset=utf-8";
-        return app.UseStaticFiles(new StaticFileOptions
+        app.MapMethods(RequestPath + "/{file}", [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string file) =>
         {
-            RequestPath = RequestPath,
-            FileProvider = new PhysicalFileProvider(folder),
-            ContentTypeProvider = types,
-            ServeUnknownFileTypes = false,
-            OnPrepareResponse = file =>
+            var path = Path.Combine(folder, file);
+            if (!Types.TryGetValue(file, out var type) || !File.Exists(path))
             {
-                var headers = file.Context.Response.Headers;
-                // Other sites load the script with <script src>: allowed even under their COEP.
-                headers["Cross-Origin-Resource-Policy"] = "cross-origin";
-                // The name carries no content hash, so every load revalidates (ETag / Last-Modified answer 304): a new
-                // release reaches every page at once instead of after a long cache lifetime.
-                headers.CacheControl = "no-cache";
-            },
-        });
+                return Results.NotFound();
+            }
+            var info = new FileInfo(path);
+            var headers = context.Response.Headers;
+            // Other sites load the script with <script src>: allowed even under their Cross-Origin-Embedder-Policy.
+            headers["Cross-Origin-Resource-Policy"] = "cross-origin";
+            // The name carries no content hash, so every load revalidates (the ETag answers 304): a new release
+            // reaches every page at once instead of after a long cache lifetime.
+            headers.CacheControl = "no-cache";
+            var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\"");
+            return Results.File(path, type, lastModified: info.LastWriteTimeUtc, entityTag: etag);
+        }).AllowAnonymous().WithDisplayName("Embeddable panel files");
+        return app;
     }
 
     [LoggerMessage(EventId = 1901, Level = LogLevel.Warning, Message = "The embeddable panel's files are missing from {Folder}; /embed/ serves nothing (build LearnHub.Server with Node.js and npm installed)")]

@@ -207,8 +207,6 @@ public static class LearnHubRegistration
         app.UseGrpcWebAccess();
         app.UseMiddleware<ShutdownDraining>();
         app.UseWhen(IsBrowserRequest, web => web.UseWebSecurityHeaders());
-        // The embeddable 直播推荐 panel's public files, before sign-in is looked at.
-        app.UseEmbedFiles();
         app.UseStoreFaultHandling();
         app.UseWatchStreamBodyRate();
         // gRPC calls are authenticated by the token cache directly and authorized by their services' [Authorize];
@@ -233,6 +231,7 @@ public static class LearnHubRegistration
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapCalendarFeeds();
+        app.MapEmbedFiles();
         app.MapLearnHubAdmin();
         return app;
     }
