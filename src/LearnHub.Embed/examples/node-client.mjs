@@ -1,11 +1,10 @@
 // A Node client of the LearnHub API over gRPC-Web (HTTP/1.1, the web port), with the code buf generates from protos/
 // (`npm run build` first). Usage:
 //   LEARNHUB_WEB_ADDRESS=http://127.0.0.1:5081 [LEARNHUB_TOKEN=<jwt>] node examples/node-client.mjs
-// Prints one JSON object: what each call answered (the code name of a refusal and its ErrorInfo reason).
+// Prints one JSON object: what each call answered (a refusal's code name, message and detail types).
 // tests/LearnHub.Server.Tests/Interop/NodeGrpcWebClientTests.cs runs it against a real server.
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-node";
-import { ErrorInfoSchema } from "@bufbuild/protobuf/wkt";
 import { SessionService } from "../gen/learnhub/v1/sessions_pb.js";
 import { IdentityService } from "../gen/learnhub/v1/identity_pb.js";
 
@@ -28,8 +27,9 @@ async function attempt(call) {
     return { ok: true, ...(await call()) };
   } catch (error) {
     const e = ConnectError.from(error);
-    const reason = e.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
-    return { ok: false, code: Code[e.code], reason, message: e.rawMessage };
+    // Detail type names only: google.rpc's messages are not among the generated code.
+    const details = e.details.map((d) => ("desc" in d ? d.desc.typeName : d.type));
+    return { ok: false, code: Code[e.code], message: e.rawMessage, details };
   }
 }
 

@@ -75,11 +75,14 @@ export class LearnHubRecommendations extends HTMLElement {
   }
 
   attributeChangedCallback(name: string, oldValue: string | null, newValue: string | null): void {
-    if (oldValue === newValue || !this.isConnected) {
+    // Attributes present at upgrade arrive before connectedCallback: only a running panel restarts.
+    if (oldValue === newValue || !this.life) {
       return;
     }
     if (name === "more-href") {
       this.updateMoreLink();
+    } else if (name === "session-href") {
+      this.renderList();
     } else {
       // The address, zone or size changed: start over with the new settings.
       this.stop();
@@ -99,6 +102,7 @@ export class LearnHubRecommendations extends HTMLElement {
   }
 
   private start(): void {
+    this.stop();
     const life = new AbortController();
     this.life = life;
     const transport = createGrpcWebTransport({ baseUrl: this.getAttribute("api") || scriptOrigin });
