@@ -26,6 +26,7 @@ public sealed class PresenceGrpcService(
     AudienceRecorder recorder,
     IOptions<PresenceOptions> options,
     OpenConnections connections,
+    IHostApplicationLifetime lifetime,
     TimeProvider clock) : PresenceService.PresenceServiceBase
 {
     /// <summary>
@@ -73,7 +74,15 @@ public sealed class PresenceGrpcService(
         }
         try
         {
-            await WatchAsync(sessionId, null, responseStream, context.CancellationToken);
+            // Signed-in streams end at shutdown through OpenConnections; an anonymous one would hold the stop until
+            // Kestrel's timeout, so it ends the same way, with the same SERVER_STOPPING.
+            var stopping = lifetime.ApplicationStopping;
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
+            await WatchAsync(sessionId, null, responseStream, watching.Token);
+            if (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                throw RpcErrors.Unavailable("SERVER_STOPPING", LocalizedText.Pick("服务器正在重启，请稍后重新连接。", "The server is restarting. Reconnect shortly."), Hosting.ShutdownDraining.RetryAfter);
+            }
         }
         finally
         {

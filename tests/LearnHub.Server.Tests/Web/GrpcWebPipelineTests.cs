@@ -43,4 +43,25 @@ public sealed class GrpcWebPipelineTests
             await connection.ExecuteAsync("ALTER TABLE users_away RENAME TO users");
         }
     }
+
+    [Fact]
+    public async Task An_anonymous_watch_stream_ends_with_SERVER_STOPPING_when_the_server_stops()
+    {
+        await using var app = await LearnHubApp.StartAsync(new Dictionary<string, string?>(Settings) { ["Storage:SeedDemoData"] = "true" });
+        using var browser = new GrpcWebClient(app.Server.BaseAddress.ToString(), GrpcWebMode.GrpcWebText, GrpcWebServer.AllowedOrigin, app.Server.CreateHandler());
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stream = browser.Presence().WatchSession(new WatchSessionRequest { SessionId = "s_demo_test2" }, cancellationToken: cancel.Token);
+        Assert.Equal(WatchSessionUpdate.Types.Kind.Snapshot, (await GrpcWebTests.Next(stream, cancel.Token)).Kind);
+
+        app.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+
+        var refusal = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await stream.ResponseStream.MoveNext(cancel.Token))
+            {
+            }
+        });
+        Assert.True(refusal.StatusCode == StatusCode.Unavailable, $"{refusal.Status}");
+        Assert.Equal("SERVER_STOPPING", refusal.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
+    }
 }
