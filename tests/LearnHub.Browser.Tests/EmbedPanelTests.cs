@@ -128,6 +128,22 @@ public sealed class EmbedPanelTests(EmbedPanelTests.EmbedHost host) : BrowserTes
     }
 
     [Fact]
+    public async Task A_failed_load_shows_a_short_message_and_the_panel_retries_by_itself()
+    {
+        // The API cannot be reached at first (every call aborted by the browser), then comes back.
+        await Page.RouteAsync("**/learnhub.v1.SessionService/**", route => route.AbortAsync("connectionrefused"));
+        await Page.GotoAsync(host.PageUrl);
+        var panel = Page.Locator("learnhub-recommendations");
+        await Expect(panel.GetByRole(AriaRole.Status)).ToHaveTextAsync("直播推荐暂时无法加载，正在重试…");
+        await Expect(panel.GetByRole(AriaRole.Listitem)).ToHaveCountAsync(0);
+
+        await Page.UnrouteAllAsync();
+        // The first retry comes 1–2 s after the failure; no reload of the page.
+        await Expect(panel.GetByRole(AriaRole.Listitem)).ToHaveCountAsync(3);
+        await Expect(panel.GetByRole(AriaRole.Status)).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task The_script_is_served_for_other_sites_with_its_type_and_revalidation()
     {
         using var http = new HttpClient();
