@@ -10,6 +10,8 @@ cd "$root"
 results="${TEST_RESULTS_DIR:-$root/TestResults}"
 
 # The Node interop client (tests/interop/node) needs its packages, pinned by the committed package-lock.json.
+# (The embeddable panel, src/LearnHub.Embed, installs and builds itself: LearnHub.Server.csproj runs npm ci and
+# npm run build when its inputs changed, so the first `dotnet test` below needs npm on the PATH too.)
 node_client="$root/tests/interop/node"
 # Installed when missing or when the lockfile changed since the last install (a stamp records its hash).
 lock_hash=$(sha256sum "$node_client/package-lock.json" | cut -d' ' -f1)

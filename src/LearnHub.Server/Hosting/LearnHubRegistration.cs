@@ -234,6 +234,7 @@ public static class LearnHubRegistration
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapCalendarFeeds();
+        app.MapEmbedFiles();
         app.MapLearnHubAdmin();
         return app;
     }

@@ -11,7 +11,7 @@ namespace LearnHub.Browser.Tests.Infrastructure;
 /// demo data, accounts given passwords through the operator CLI, Debian's Chromium driven by Playwright.
 /// Disposing closes the browser, kills the server and deletes the folder.
 /// </summary>
-public sealed class LearnHubServer : IAsyncLifetime
+public class LearnHubServer : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -58,7 +58,7 @@ public sealed class LearnHubServer : IAsyncLifetime
     /// <summary>What the server printed so far (for failure messages).</summary>
     public string Output => server?.Output ?? "";
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
         {
@@ -157,7 +157,7 @@ public sealed class LearnHubServer : IAsyncLifetime
         return System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (Browser is not null)
         {
@@ -229,6 +229,9 @@ public sealed class LearnHubServer : IAsyncLifetime
         });
     }
 
+    /// <summary>More settings for the server's command line (e.g. <c>--Web:CorsOrigins:0=…</c>), for fixtures that need them.</summary>
+    protected virtual IEnumerable<string> ExtraArguments() => [];
+
     private async Task StartServerAsync()
     {
         var (grpcPort, webPort) = LoopbackPorts.FreePair();
@@ -241,6 +244,7 @@ public sealed class LearnHubServer : IAsyncLifetime
             "--Storage:SeedDemoData=true",
             $"--Kestrel:Endpoints:Grpc:Url={GrpcUrl}",
             $"--Kestrel:Endpoints:Web:Url={WebUrl}",
+            .. ExtraArguments(),
         ], DataDirectory);
 
         // Ready = the sign-in page answers 200: Kestrel listens only after the store is migrated and the demo seeded.
