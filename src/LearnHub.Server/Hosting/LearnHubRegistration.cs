@@ -78,7 +78,7 @@ public static class LearnHubRegistration
             o.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddLearnHubHealth(builder.Configuration);
         // After every AddGrpc*: undecodable requests and foreign page tokens are INVALID_ARGUMENT naming the field.
         services.AddMalformedRequestRefusals();
 
@@ -202,6 +202,7 @@ public static class LearnHubRegistration
     {
         // Browser requests (console pages, account endpoints, the hub, calendar feeds) get the web side's middleware;
         // gRPC calls skip it, as they skip everything only the console needs (docs/benchmarks.md: the call pipeline).
+        app.UseLearnHubHealth(); // first: anonymous, outside the console's middleware, answering while stopping
         app.UseMiddleware<ShutdownDraining>();
         app.UseWhen(IsBrowserRequest, web => web.UseWebSecurityHeaders());
         app.UseStoreFaultHandling();
