@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using LearnHub.Server.Tests.Infrastructure;
 using LearnHub.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
@@ -158,6 +159,48 @@ public sealed class HealthEndpointTests
         up = await UntilReadyAsync(app, web, HttpStatusCode.OK, TimeSpan.FromSeconds(60));
         Assert.Equal("Healthy", up.Checks["redis"]);
         Assert.Equal(ServingStatus.Serving, await app.HealthAsync());
+    }
+
+    [Fact]
+    public async Task While_the_server_stops_readiness_says_stopping_and_liveness_still_answers()
+    {
+        var held = new HeldStop();
+        var app = await LearnHubApp.StartAsync(
+            clock: new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero },
+            services: s => s.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(held));
+        try
+        {
+            using var web = app.CreateWebClient();
+            Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(web)).Code);
+
+            app.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+            await held.Stopping.Task.DefaultTimeout();
+            var stopping = await ReadyAsync(web);
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), (stopping.Code, stopping.Checks["host"]));
+            Assert.Contains("stopping", stopping.Reasons["host"], StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, await LiveAsync(web));
+        }
+        finally
+        {
+            held.Release.TrySetResult();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Holds the host's stop (hosted services stop before the server) until the test lets it go.</summary>
+    private sealed class HeldStop : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public TaskCompletionSource Stopping { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            Stopping.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken);
+        }
     }
 
     private static async Task AssertStoreNotReadyAsync(LearnHubApp app, HttpClient web, Ready down)
