@@ -15,7 +15,7 @@ namespace LearnHub.Server.Tests.Faults;
 /// </summary>
 public sealed class HealthEndpointTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)] // a hang fails with this test's name instead of holding the run
     public async Task Liveness_and_readiness_answer_anonymously_naming_each_check()
     {
         await using var app = await LearnHubApp.StartAsync(clock: new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero });
@@ -36,7 +36,7 @@ public sealed class HealthEndpointTests
         Assert.DoesNotContain("Password", ready.Body, StringComparison.OrdinalIgnoreCase);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)] // a hang fails with this test's name instead of holding the run
     public async Task A_read_only_data_folder_makes_readiness_not_ready_until_it_is_writable_again()
     {
         if (TestStore.IsPostgres)
@@ -64,7 +64,7 @@ public sealed class HealthEndpointTests
         Assert.Equal(ServingStatus.Serving, await app.HealthAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)] // a hang fails with this test's name instead of holding the run
     public async Task A_full_disk_makes_readiness_not_ready_until_space_comes_back()
     {
         if (TestStore.IsPostgres)
@@ -92,7 +92,7 @@ public sealed class HealthEndpointTests
         Assert.Equal(ServingStatus.Serving, await app.HealthAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)] // a hang fails with this test's name instead of holding the run
     public async Task A_lost_PostgreSQL_database_makes_readiness_not_ready_until_it_is_back()
     {
         if (!TestStore.IsPostgres)
@@ -127,7 +127,7 @@ public sealed class HealthEndpointTests
         Assert.Equal(ServingStatus.Serving, await app.HealthAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)] // a hang fails with this test's name instead of holding the run
     public async Task Readiness_is_not_ready_while_the_configured_Redis_is_stopped()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -161,7 +161,7 @@ public sealed class HealthEndpointTests
         Assert.Equal(ServingStatus.Serving, await app.HealthAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)] // a hang fails with this test's name instead of holding the run
     public async Task While_the_server_stops_readiness_says_stopping_and_liveness_still_answers()
     {
         var held = new HeldStop();
