@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace LearnHub.Server.Faults;
 
 /// <summary>
-/// Readiness of the store for writes. NOT_SERVING while writes fail: when a small write probe (one row of
-/// <c>store_probe</c> rewritten in place, at most every <see cref="ProbeInterval"/>) fails, and for
+/// Readiness of the store for reads and writes. NOT_SERVING while they fail: when a small probe (one row of
+/// <c>store_probe</c> rewritten in place and read back, at most every <see cref="ProbeInterval"/>) fails, and for
 /// <see cref="FaultHold"/> after any store fault reported by a call or a background job. SERVING again by itself once
 /// a probe made after the last fault succeeds and the hold has passed.
 /// </summary>
@@ -33,6 +33,9 @@ public sealed partial class StoreHealth(
         INSERT INTO store_probe (id, node, probed_at_ms) VALUES (1, @node, @at)
         ON CONFLICT (id) DO UPDATE SET node = excluded.node, probed_at_ms = excluded.probed_at_ms
         """;
+
+    // Reads back through the same connection: a store that takes writes but cannot answer reads is not ready either.
+    private const string ReadBackSql = "SELECT count(*) FROM store_probe WHERE id = 1";
 
     private const long NoFault = long.MinValue;
 
@@ -71,7 +74,7 @@ public sealed partial class StoreHealth(
             {
                 LogUnavailable(failure.Cause);
             }
-            return new StoreReadiness(false, $"the write probe failed: {failure.Cause}");
+            return new StoreReadiness(false, $"the read/write probe failed: {failure.Cause}");
         }
         var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var faultAtMs = Interlocked.Read(ref lastFaultAtMs);
@@ -112,7 +115,8 @@ public sealed partial class StoreHealth(
             }
             await using var connection = await database.OpenAsync(timeout.Token);
             await connection.ExecuteAsync(new CommandDefinition(ProbeSql, new { node, at = atMs }, cancellationToken: timeout.Token));
-            return new ProbeResult(atMs, null);
+            var rows = await connection.ExecuteScalarAsync<long>(new CommandDefinition(ReadBackSql, cancellationToken: timeout.Token));
+            return new ProbeResult(atMs, rows == 1 ? null : new StoreFault(StoreFaultKind.IoError));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -163,13 +167,13 @@ public sealed partial class StoreHealth(
 
 public readonly record struct StoreReadiness(bool Serving, string? Reason);
 
-/// <summary>grpc.health.v1's overall status: SERVING while the store takes writes (<see cref="StoreHealth"/>).</summary>
+/// <summary>Readiness's "store" check (HTTP and grpc.health.v1 alike): the store answers reads and takes writes (<see cref="StoreHealth"/>).</summary>
 public sealed class StoreHealthCheck(StoreHealth health) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var readiness = await health.CheckAsync(cancellationToken);
-        return readiness.Serving ? HealthCheckResult.Healthy("the store takes writes") : HealthCheckResult.Unhealthy(readiness.Reason);
+        return readiness.Serving ? HealthCheckResult.Healthy("the store reads and takes writes") : HealthCheckResult.Unhealthy(readiness.Reason);
     }
 }
 

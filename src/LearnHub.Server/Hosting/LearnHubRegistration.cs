@@ -80,7 +80,7 @@ public static class LearnHubRegistration
         });
         services.AddGrpcReflection();
         builder.AddGrpcWebAccess();
-        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddLearnHubHealth(builder.Configuration);
         // After every AddGrpc*: undecodable requests and foreign page tokens are INVALID_ARGUMENT naming the field.
         services.AddMalformedRequestRefusals();
 
@@ -205,7 +205,8 @@ public static class LearnHubRegistration
     {
         // Browser requests (console pages, account endpoints, the hub, calendar feeds) get the web side's middleware;
         // gRPC calls skip it, as they skip everything only the console needs (docs/benchmarks.md: the call pipeline).
-        // gRPC-Web and CORS first: preflights are answered before anything, and every later answer reaches browsers.
+        app.UseLearnHubHealth(); // first: anonymous, outside the console's middleware, answering while stopping
+        // gRPC-Web and CORS next: preflights are answered before anything else, and every later answer reaches browsers.
         app.UseGrpcWebAccess();
         app.UseMiddleware<ShutdownDraining>();
         app.UseLearnHubTelemetry();

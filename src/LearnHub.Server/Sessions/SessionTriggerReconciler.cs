@@ -47,6 +47,10 @@ public sealed partial class SessionTriggerReconciler(
         var ticksPerPass = (int)(Interval / OverdueInterval);
         for (var tick = 1; await timer.WaitForNextTickAsync(stoppingToken); tick++)
         {
+            // A tick resumes this loop on the thread that fires the timer: the pass (synchronous on SQLite) moves to the
+            // thread pool, so the timer is never held by store calls and ticks missed meanwhile coalesce into one pass.
+            // A clock jumping by days (FakeTimeProvider.Advance) otherwise ran a pass inline per 5 s of it: 2 queries each.
+            await Task.Yield();
             try
             {
                 await RunOverdueStepsAsync(stoppingToken);
