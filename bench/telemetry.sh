@@ -6,6 +6,10 @@
 #         (sampled, enriched) and exported over OTLP/HTTP to a sink on CPU 1 that answers 200 (below)
 #   sampled   as on, with Telemetry:TraceSampleRatio=$SAMPLED (0.1): one trace in ten recorded and exported (the
 #         setting a busy node would use); SAMPLED= (empty) leaves this row out
+# and, when ROWS names them (e.g. ROWS="off defaults metrics tracing"), to find where a cost comes from:
+#   defaults  the shipped settings: /metrics scraped 1/s, spans made (log lines carry trace ids) but no OTLP endpoint
+#   metrics   /metrics only (Telemetry:Tracing=false)
+#   tracing   every span exported over OTLP, no /metrics
 # Every server on CPU 0 (only one under load at a time), h2load, the scraper and the sink on CPU 1. Each round runs
 # off, on, sampled in turn; each ratio to off is taken per round and the summary is the median over rounds.
 # Env: DURATION (s, 20), WARMUP (s, 5), CONNS (50), STREAMS (20 per connection), ROUNDS (3), WARMUP_ROUND (s, 15),
@@ -70,17 +74,27 @@ start() {
   token[$name]=$(mint_token xiaowang "$data")
   echo "$(elapsed) $name: pid $SERVER_PID on CPU 0, $GRPC_URL (web $WEB_URL) $*"
 }
-start off --Telemetry:Enabled=false
-start on --Telemetry:Enabled=true --Telemetry:Tracing=true "--Telemetry:Otlp:Endpoint=http://127.0.0.1:$SINK_PORT" \
-  --OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
-rows=(off on)
-if [[ -n $SAMPLED ]]; then
-  start sampled --Telemetry:Enabled=true --Telemetry:Tracing=true "--Telemetry:TraceSampleRatio=$SAMPLED" \
-    "--Telemetry:Otlp:Endpoint=http://127.0.0.1:$SINK_PORT" --OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
-  rows+=(sampled)
-fi
+otlp=("--Telemetry:Otlp:Endpoint=http://127.0.0.1:$SINK_PORT" --OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
+# The rows: ROWS picks and orders them (off always first: the ratios are to it).
+declare -A flags=(
+  [off]="--Telemetry:Enabled=false"
+  [on]="--Telemetry:Enabled=true --Telemetry:Tracing=true --Telemetry:TraceSampleRatio=1 ${otlp[*]}"
+  [sampled]="--Telemetry:Enabled=true --Telemetry:Tracing=true --Telemetry:TraceSampleRatio=$SAMPLED ${otlp[*]}"
+  [defaults]="--Telemetry:Enabled=true"
+  [metrics]="--Telemetry:Enabled=true --Telemetry:Tracing=false"
+  [tracing]="--Telemetry:Enabled=true --Telemetry:Metrics:Path= ${otlp[*]}"
+)
+read -r -a rows <<<"${ROWS:-off on${SAMPLED:+ sampled}}"
+[[ ${rows[0]} == off ]] || rows=(off "${rows[@]}")
+for row in "${rows[@]}"; do
+  [[ -n ${flags[$row]:-} ]] || { echo "unknown row '$row' (rows: ${!flags[*]})" >&2; exit 2; }
+  # shellcheck disable=SC2086 # the flags are words
+  start "$row" ${flags[$row]}
+done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "${web[off]}/metrics") == 404 ]] || { echo "off serves /metrics" >&2; exit 1; }
-curl -sf "${web[on]}/metrics" | grep -q '^learnhub_watch_streams' || { echo "on does not serve /metrics" >&2; exit 1; }
+for row in "${rows[@]:1}"; do
+  [[ $row == tracing ]] || curl -sf "${web[$row]}/metrics" | grep -q '^learnhub_watch_streams' || { echo "$row does not serve /metrics" >&2; exit 1; }
+done
 
 PING=/learnhub.v1.DiagnosticsService/Ping
 dotnet "$PROBE_DLL" bodies "$BENCH_WORK/bodies" >/dev/null
@@ -150,7 +164,7 @@ for server in "${rows[@]:1}"; do
   echo "$server: $scrapes scrapes answered 200 (about $scrape_bytes bytes each)"
 done
 sleep 6 # the batch exporters' last round
-echo "OTLP sink received (on + sampled): $(cat "$BENCH_WORK/sink.txt" 2>/dev/null || echo nothing)"
+echo "OTLP sink received (all rows): $(cat "$BENCH_WORK/sink.txt" 2>/dev/null || echo nothing)"
 
 python3 - "$results" "$CONNS" "$STREAMS" "$SAMPLED" "${rows[@]}" <<'PY'
 import statistics, sys
@@ -162,7 +176,10 @@ for line in open(results):
 rounds = sorted({r for r, _ in by}, key=int)
 med = statistics.median
 label = {"off": "off (Telemetry:Enabled=false)", "on": "on (scraped 1/s, every trace exported)",
-         "sampled": f"on, TraceSampleRatio={sampled} (scraped 1/s)"}
+         "sampled": f"on, TraceSampleRatio={sampled} (scraped 1/s, traces exported)",
+         "defaults": "defaults (scraped 1/s, spans made, no OTLP endpoint)",
+         "metrics": "metrics only (scraped 1/s, Telemetry:Tracing=false)",
+         "tracing": "tracing only (every trace exported, no /metrics)"}
 print()
 print("| round | " + " | ".join(f"{r} req/s" for r in rows) + " | " + " | ".join(f"{r} ÷ off" for r in rows[1:]) + " |")
 print("|---|" + "---:|" * (2 * len(rows) - 1))
@@ -176,7 +193,7 @@ for s in rows:
     ratio = [by[(r, s)][0] / by[(r, "off")][0] for r in rounds]
     cpu = [by[(r, s)][1] / by[(r, "off")][1] for r in rounds]
     verdict = "—" if s == "off" else ("MET" if 1 - med(ratio) <= 0.05 else "MISSED") + f" (cost {(1 - med(ratio)) * 100:.1f} %)"
-    print(f"| {label[s]} | {med([by[(r, s)][0] for r in rounds]):,.0f} | {med(ratio):.3f} [{', '.join(f'{x:.3f}' for x in ratio)}] | "
+    print(f"| {label.get(s, s)} | {med([by[(r, s)][0] for r in rounds]):,.0f} | {med(ratio):.3f} [{', '.join(f'{x:.3f}' for x in ratio)}] | "
           f"{med([by[(r, s)][1] for r in rounds]):.1f} | {med(cpu):.2f} | {verdict} |")
 print()
 print(f"h2load -c {conns} -m {streams} on Ping, servers on CPU 0, h2load + scraper + OTLP sink on CPU 1")
