@@ -83,7 +83,7 @@ public sealed partial class SessionTriggerReconciler(
             }
             foreach (var session in pending)
             {
-                await triggers.SyncAsync(session.Id, ct);
+                await triggers.SyncAsync(session.Id, onlyIfBehind: true, ct);
             }
             synced += pending.Count;
             if (pending.Count < Batch)

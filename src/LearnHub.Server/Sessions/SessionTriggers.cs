@@ -72,7 +72,15 @@ public sealed partial class SessionTriggers(
     }
 
     /// <summary>Rewrites the session's triggers from its current row and records the version they match.</summary>
-    public async Task SyncAsync(string sessionId, CancellationToken ct)
+    public async Task SyncAsync(string sessionId, CancellationToken ct) => await SyncAsync(sessionId, onlyIfBehind: false, ct);
+
+    /// <summary>
+    /// As <see cref="SyncAsync(string, CancellationToken)"/>; with <paramref name="onlyIfBehind"/>, a session whose
+    /// triggers are already recorded as in sync is left alone. The reconciler's list of sessions behind is read before
+    /// it takes each session's lock, so the call that changed a session has usually synced it by then: re-creating its
+    /// job would only delete it for a moment, maybe while Quartz is about to fire it.
+    /// </summary>
+    public async Task SyncAsync(string sessionId, bool onlyIfBehind, CancellationToken ct)
     {
         // Two writers of one session must not interleave: the later row has to be the one whose triggers stay.
         using (await sessionLocks.AcquireAsync(sessionId, ct))
@@ -86,6 +94,10 @@ public sealed partial class SessionTriggers(
                 await Database.LockAsync(connection, tx, DecisionKeys.Triggers(sessionId), ct);
             }
             var session = await SessionStore.FindAsync(connection, sessionId, null, ct, tx);
+            if (onlyIfBehind && session is not null && session.TriggersVersion == session.Version)
+            {
+                return; // in sync: nothing written, the transaction (if any) rolls back and releases the lock
+            }
             var scheduler = await schedulerFactory.GetScheduler(ct);
             var jobKey = JobKeyFor(sessionId);
             await scheduler.DeleteJob(jobKey, ct);

@@ -135,6 +135,9 @@ public static class TelemetryRegistration
         {
             return app;
         }
+        // The product's instruments exist from the first scrape (zero until something happens), not from the first
+        // feature that records: a node that has served no stream yet still shows learnhub_watch_streams 0.
+        _ = app.ApplicationServices.GetRequiredService<LearnHubMetrics>();
         if (IsOn(settings.Metrics.Path))
         {
             app.UseOpenTelemetryPrometheusScrapingEndpoint(

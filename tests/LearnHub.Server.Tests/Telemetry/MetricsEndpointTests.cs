@@ -11,6 +11,7 @@ namespace LearnHub.Server.Tests.Telemetry;
 /// What an operator's Prometheus sees: the scrape endpoint on the web side, anonymous, with the gRPC duration histogram
 /// and every learnhub.* instrument moving after the calls and scheduler steps that feed it.
 /// </summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsEndpointTests
 {
     /// <summary>Every family the product exports, as Prometheus names them (docs/operations.md, "Metrics and traces").</summary>
@@ -198,4 +199,14 @@ public sealed class MetricsEndpointTests
         using var response = await other.GetAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
     }
+}
+
+/// <summary>
+/// The scrape tests run alone: OpenTelemetry listens to every meter named LearnHub in the process, so the hosts of tests
+/// running beside them (submitting broadcasts, opening streams) would move the exact counts these tests assert.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "Metrics";
 }
