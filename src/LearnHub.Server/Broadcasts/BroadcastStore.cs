@@ -119,6 +119,11 @@ public static class BroadcastStore
             """,
             new { afterSubmittedMs, afterId, limit }, cancellationToken: ct))).AsList();
 
+    /// <summary>Broadcasts waiting for review and when the oldest of them was submitted (null when none waits).</summary>
+    public static Task<(long Count, long? OldestSubmittedMs)> ReviewQueueAsync(DbConnection connection, CancellationToken ct) =>
+        connection.QuerySingleAsync<(long, long?)>(new CommandDefinition(
+            "SELECT COUNT(*), MIN(submitted_at_ms) FROM broadcasts WHERE status = 1", cancellationToken: ct));
+
     public static Task<int> CountPendingAsync(DbConnection connection, CancellationToken ct) =>
         connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COUNT(*) FROM broadcasts WHERE status = 1", cancellationToken: ct));
 

@@ -40,11 +40,9 @@ public sealed class BusyWaitSqliteConnection : SqliteConnection
     }
 
     /// <summary>Commands that record a span per store call when tracing listens (docs/operations.md, "Metrics and traces").</summary>
-    public override SqliteCommand CreateCommand()
-    {
-        using var template = base.CreateCommand();
-        return new Telemetry.TracedSqliteCommand { Connection = this, CommandTimeout = template.CommandTimeout, Transaction = template.Transaction };
-    }
+    public override SqliteCommand CreateCommand() =>
+        // What base.CreateCommand sets, without making a command only to copy it.
+        new Telemetry.TracedSqliteCommand { Connection = this, CommandTimeout = DefaultTimeout, Transaction = Transaction };
 
     public override void Open()
     {

@@ -86,8 +86,10 @@ public sealed partial class SessionGrpcService(
         return created!.ToProto();
     }
 
-    /// <summary>Any session by id, to any signed-in caller, from <see cref="SessionReadCache"/> (no store read when cached).</summary>
-    /// <summary>Public: without a token, the session's public fields only (<see cref="PublicSession"/>).</summary>
+    /// <summary>
+    /// Any session by id, from <see cref="SessionReadCache"/> (no store read when cached). Public: without a token, the
+    /// session's public fields only (<see cref="PublicSession"/>).
+    /// </summary>
     [AllowAnonymous]
     public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context)
     {

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Dapper;
 using LearnHub.Server.Data;
 using Microsoft.Extensions.Options;
 
@@ -59,12 +58,10 @@ public sealed partial class ReviewQueueReading(Database database, TimeProvider c
         }
     }
 
-    private async Task<(long Count, long? Oldest)> QueryAsync(CancellationToken ct)
+    private async Task<(long Count, long? OldestSubmittedMs)> QueryAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var row = await connection.QuerySingleAsync<(long Count, long? Oldest)>(new CommandDefinition(
-            "SELECT COUNT(*), MIN(submitted_at_ms) FROM broadcasts WHERE status = 1", cancellationToken: ct));
-        return row;
+        return await Broadcasts.BroadcastStore.ReviewQueueAsync(connection, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The review queue gauges could not read the store ({Error}); they show the last reading")]
