@@ -7,7 +7,7 @@
 #   sampled   as on, with Telemetry:TraceSampleRatio=$SAMPLED (0.1): one trace in ten recorded and exported (the
 #         setting a busy node would use); SAMPLED= (empty) leaves this row out
 # and, when ROWS names them (e.g. ROWS="off defaults metrics tracing"), to find where a cost comes from:
-#   defaults  the shipped settings: /metrics scraped 1/s, spans made (log lines carry trace ids) but no OTLP endpoint
+#   defaults  the shipped settings: /metrics scraped 1/s, no OTLP endpoint (so no spans; log lines still carry trace ids)
 #   metrics   /metrics only (Telemetry:Tracing=false)
 #   tracing   every span exported over OTLP, no /metrics
 # Every server on CPU 0 (only one under load at a time), h2load, the scraper and the sink on CPU 1. Each round runs
@@ -177,7 +177,7 @@ rounds = sorted({r for r, _ in by}, key=int)
 med = statistics.median
 label = {"off": "off (Telemetry:Enabled=false)", "on": "on (scraped 1/s, every trace exported)",
          "sampled": f"on, TraceSampleRatio={sampled} (scraped 1/s, traces exported)",
-         "defaults": "defaults (scraped 1/s, spans made, no OTLP endpoint)",
+         "defaults": "defaults (scraped 1/s, no OTLP endpoint: no spans)",
          "metrics": "metrics only (scraped 1/s, Telemetry:Tracing=false)",
          "tracing": "tracing only (every trace exported, no /metrics)"}
 print()

@@ -8,8 +8,12 @@ public sealed class TelemetryOptions
     /// <summary>False registers no OpenTelemetry at all: no meters are listened to, no spans recorded, no endpoint.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Records spans (gRPC calls, scheduler jobs, store calls, Redis); metrics stay on when this is false.</summary>
-    public bool Tracing { get; set; } = true;
+    /// <summary>
+    /// Records spans (gRPC calls, scheduler jobs, store calls, Redis). Unset: only when an OTLP endpoint is configured,
+    /// as spans with nowhere to go would only cost; true: always (for a tracer provider configured in code); false:
+    /// never. Metrics do not depend on it.
+    /// </summary>
+    public bool? Tracing { get; set; }
 
     /// <summary>
     /// The share of traces started here that are recorded (0–1); a call continuing a caller's trace follows the

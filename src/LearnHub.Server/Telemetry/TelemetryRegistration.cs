@@ -44,6 +44,7 @@ public static class TelemetryRegistration
     [
         "aspnetcore.memory_pool.*",
         "aspnetcore.routing.match_attempts",
+        "http.server.active_requests",
         "aspnetcore.rate_limiting.*",
         "kestrel.queued_requests",
     ];
@@ -58,6 +59,7 @@ public static class TelemetryRegistration
         // Features record through these whether or not anything listens; with nothing listening a recording is a no-op.
         services.AddSingleton<ReviewQueueReading>();
         services.AddSingleton<LearnHubMetrics>();
+        services.AddSingleton<GrpcCallMetrics>();
         // Log entries written during a call or a job carry its trace (the console format writes them, see LogLineConsoleFormatter).
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         if (!settings.Enabled)
@@ -71,14 +73,14 @@ public static class TelemetryRegistration
             .ConfigureResource(r => r.AddService("learnhub", serviceVersion: typeof(TelemetryRegistration).Assembly.GetName().Version?.ToString()))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(LearnHubMetrics.MeterName).AddMeter([.. FrameworkMeters]);
+                metrics.AddMeter(LearnHubMetrics.MeterName, GrpcCallMetrics.MeterName).AddMeter([.. FrameworkMeters]);
                 metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddNpgsqlInstrumentation();
                 // Instruments recorded on every call that say nothing http.server.request.duration does not: each
                 // measurement costs the SDK a tag lookup, and together they cost Ping about 10 % of its throughput
                 // (docs/benchmarks.md, "Telemetry"). Kestrel's buffer pool counts every rent and return (several per
                 // call); routing counts match attempts; the rate limiter's lease, queue and request instruments time
                 // every call (refusals are counted by learnhub.rate_limit.refusals); Kestrel's queued requests move
-                // twice per HTTP/2 stream.
+                // twice per HTTP/2 stream, and so does http.server.active_requests (Kestrel's connection counts stay).
                 foreach (var perCall in HotPathInstruments)
                 {
                     metrics.AddView(perCall, MetricStreamConfiguration.Drop);
@@ -89,13 +91,17 @@ public static class TelemetryRegistration
                     metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
             });
-        if (settings.Tracing)
+        // Spans only when they go somewhere: recording them for no exporter would cost every call for nothing (log lines
+        // carry the call's trace id either way: ASP.NET Core makes the request's Activity for its log scope).
+        if (settings.Tracing ?? (otlpEndpoint is not null || otlpFromEnvironment))
         {
             otel.WithTracing(tracing =>
             {
                 tracing.SetSampler(new ParentBasedSampler(settings.TraceSampleRatio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(settings.TraceSampleRatio)))
                     .AddSource(LearnHubTracing.SourceName)
-                    .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrape(http, settings.Metrics))
+                    // ASP.NET Core's own request spans, named and labelled by RequestSpans (not the DiagnosticListener-based
+                    // instrumentation: its callbacks cost every request, recorded or not).
+                    .AddSource(RequestSpans.AspNetCoreSource)
                     // Hub method invocations (the live dashboard's WatchSession, WatchLiveSessions).
                     .AddSource("Microsoft.AspNetCore.SignalR.Server")
                     .AddNpgsql();
@@ -124,8 +130,7 @@ public static class TelemetryRegistration
     /// <summary>
     /// The Prometheus endpoint, first in the pipeline after draining: anonymous, and past none of the console's
     /// middleware (cookie authentication, antiforgery, security headers) nor the gRPC call authentication. Then the
-    /// gRPC status as a label of the request duration histogram, which ASP.NET Core only labels with the HTTP status
-    /// (200 for every gRPC answer).
+    /// gRPC calls' own duration histogram (<see cref="GrpcCallMetrics"/>) and the request spans' names (<see cref="RequestSpans"/>).
     /// </summary>
     public static IApplicationBuilder UseLearnHubTelemetry(this IApplicationBuilder app)
     {
@@ -144,36 +149,20 @@ public static class TelemetryRegistration
                 meterProvider: null,
                 predicate: http => IsScrape(http, settings.Metrics),
                 path: null,
-                // Scrapes stay out of the request metrics they report.
+                // Scrapes stay out of the request metrics they report, and out of the traces.
                 configureBranchedPipeline: scrape => scrape.Use((http, next) =>
                 {
                     if (http.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
                     {
                         tags.MetricsDisabled = true;
                     }
+                    RequestSpans.Unrecord(http);
                     return next(http);
                 }),
                 optionsName: null);
         }
-        return app.UseWhen(Grpc.GrpcTrailersOnly.IsGrpcRequest, grpc => grpc.Use(async (http, next) =>
-        {
-            await next(http);
-            if (http.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
-            {
-                tags.Tags.Add(new("rpc.grpc.status_code", GrpcStatus(http)));
-            }
-        }));
-    }
-
-    /// <summary>The call's status code: in the trailers, or in the headers of a trailers-only answer; bounded to 0–16.</summary>
-    private static int GrpcStatus(HttpContext http)
-    {
-        var value = http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] is { Count: > 0 } trailer
-            ? trailer.ToString()
-            : http.Response.Headers["grpc-status"].ToString();
-        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is >= 0 and <= 16
-            ? code
-            : 2; // UNKNOWN: an answer without a status (a reset call)
+        var calls = app.ApplicationServices.GetRequiredService<GrpcCallMetrics>();
+        return app.Use((http, next) => Grpc.GrpcTrailersOnly.IsGrpcRequest(http) ? calls.MeasureAsync(http, next) : RequestSpans.NameWebRequestAsync(http, next));
     }
 
     /// <summary>Counts a refusal of ASP.NET Core's rate limiter under the endpoint's policy name.</summary>

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Google.Protobuf;
 using LearnHub.Api.V1;
 using LearnHub.Server.Tests.Broadcasts;
 using LearnHub.Server.Tests.Infrastructure;
@@ -30,7 +31,7 @@ public sealed class MetricsEndpointTests
         "learnhub_rate_limit_refusals_total",
     ];
 
-    private const string PingRoute = "http_route=\"/learnhub.v1.DiagnosticsService/Ping\"";
+    private const string PingMethod = "rpc_method=\"/learnhub.v1.DiagnosticsService/Ping\"";
 
     [Fact]
     public async Task A_scrape_after_real_calls_shows_the_grpc_histogram_and_every_learnhub_series_moving()
@@ -99,12 +100,20 @@ public sealed class MetricsEndpointTests
             what: "a Ping refused by the rate limiter");
         Assert.Equal(StatusCode.ResourceExhausted, limited);
 
+        // A call to a method no service has: counted, under a label callers cannot vary.
+        var nowhere = new Method<PingRequest, PingRequest>(MethodType.Unary, "learnhub.v1.NoSuchService", "Anything",
+            Marshallers.Create(m => m.ToByteArray(), PingRequest.Parser.ParseFrom), Marshallers.Create(m => m.ToByteArray(), PingRequest.Parser.ParseFrom));
+        var unimplemented = await Assert.ThrowsAsync<RpcException>(() => app.Invoker(viewer.Token).AsyncUnaryCall(nowhere, null, default, new PingRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unimplemented, unimplemented.StatusCode);
+
         // The review queue's gauges read the store at most once a second of the (fake) clock.
         app.Clock.Advance(TimeSpan.FromSeconds(2));
         var after = await Scrape.GetAsync(web);
 
-        Assert.True(after.Sum("http_server_request_duration_seconds_count", PingRoute, "rpc_grpc_status_code=\"0\"") > before.Sum("http_server_request_duration_seconds_count", PingRoute, "rpc_grpc_status_code=\"0\""), after.Text);
-        Assert.True(after.Has("http_server_request_duration_seconds_bucket", PingRoute, "rpc_grpc_status_code=\"8\""), "the refused Pings are labelled RESOURCE_EXHAUSTED");
+        Assert.True(after.Sum("rpc_server_call_duration_seconds_count", PingMethod, "rpc_grpc_status_code=\"0\"") > before.Sum("rpc_server_call_duration_seconds_count", PingMethod, "rpc_grpc_status_code=\"0\""), after.Text);
+        Assert.True(after.Has("rpc_server_call_duration_seconds_bucket", PingMethod, "rpc_grpc_status_code=\"8\""), "the refused Pings are labelled RESOURCE_EXHAUSTED");
+        // A gRPC call is measured once, by its own histogram, not also as an HTTP request (POST 200 says nothing of it).
+        Assert.False(after.Has("http_server_request_duration_seconds_count", "http_route=\"/learnhub.v1.DiagnosticsService/Ping\""), after.Text);
 
         Assert.Equal((0, 1), (before.Sum("learnhub_watch_streams"), after.Sum("learnhub_watch_streams")));
         Assert.Equal((0, 1), (before.Sum("learnhub_watch_viewers"), after.Sum("learnhub_watch_viewers")));
@@ -130,6 +139,9 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, before.Sum("learnhub_rate_limit_refusals_total"));
         Assert.True(after.Sum("learnhub_rate_limit_refusals_total", "policy=\"per-user-reads\"") >= 1, after.Text);
 
+        Assert.True(after.Has("rpc_server_call_duration_seconds_count", "rpc_method=\"_OTHER\"", "rpc_grpc_status_code=\"12\""), after.Text);
+        Assert.DoesNotContain("NoSuchService", after.Text, StringComparison.Ordinal);
+
         // Nothing exported goes untested here: a new instrument joins the list above (and the docs).
         Assert.Equal(LearnHubFamilies.Order(StringComparer.Ordinal), after.Names.Where(n => n.StartsWith("learnhub_", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         // The shipped Grafana dashboard asks for series and labels this scrape has (names as Prometheus spells them).
@@ -137,10 +149,10 @@ public sealed class MetricsEndpointTests
         using (System.Text.Json.JsonDocument.Parse(grafana))
         {
         }
-        var asked = System.Text.RegularExpressions.Regex.Matches(grafana, @"\b(?:learnhub|http_server)_[a-z_]+\b").Select(m => m.Value).Distinct().ToList();
+        var asked = System.Text.RegularExpressions.Regex.Matches(grafana, @"\b(?:learnhub|http_server|rpc_server)_[a-z_]+\b").Select(m => m.Value).Distinct().ToList();
         Assert.NotEmpty(asked);
         Assert.All(asked, name => Assert.Contains(name, after.Names));
-        foreach (var label in new[] { "rpc_grpc_status_code=", "http_route=", "step=", "policy=", "outcome=" })
+        foreach (var label in new[] { "rpc_grpc_status_code=", "rpc_method=", "step=", "policy=", "outcome=" })
         {
             Assert.Contains(label, after.Text, StringComparison.Ordinal);
         }

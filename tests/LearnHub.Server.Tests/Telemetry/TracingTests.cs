@@ -34,7 +34,7 @@ public sealed class TracingTests
         var spans = new EndedSpans();
         var lines = new FormattedLines();
         await using var app = await LearnHubApp.StartAsync(
-            new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information" },
+            new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information", ["Telemetry:Tracing"] = "true" },
             services: s =>
             {
                 s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(spans));
@@ -60,10 +60,39 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task Without_an_exporter_no_spans_are_recorded_yet_log_lines_still_carry_the_callers_trace_id()
+    {
+        var spans = new EndedSpans();
+        var lines = new FormattedLines();
+        await using var app = await LearnHubApp.StartAsync(
+            new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information" },
+            services: s =>
+            {
+                s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(spans));
+                s.AddSingleton<ILoggerProvider>(lines);
+            });
+        var creator = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var trace = ActivityTraceId.CreateRandom();
+
+        var headers = new Metadata { { "traceparent", $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01" } };
+        await creator.BroadcastApi().GetQuotaAsync(new GetQuotaRequest(), headers);
+
+        var entry = Assert.Single(lines.All, l => l.Contains("Request starting", StringComparison.Ordinal) && l.Contains("GetQuota", StringComparison.Ordinal));
+        Assert.Contains($" trace={trace.ToHexString()} span=", entry, StringComparison.Ordinal);
+        // No OTLP endpoint and Telemetry:Tracing unset: the provider listens to no source, so no call pays for spans
+        // nobody receives. "Request finished" is logged once the call's Activity has stopped.
+        await Wait.UntilAsync(
+            () => Task.FromResult(lines.All.Any(l => l.Contains("Request finished", StringComparison.Ordinal) && l.Contains($"trace={trace.ToHexString()}", StringComparison.Ordinal))),
+            found => found, what: "the call's end in the log");
+        Assert.Empty(spans.All);
+    }
+
+    [Fact]
     public async Task A_scheduler_step_is_a_trace_of_its_own_named_by_its_kind_with_its_store_calls()
     {
         var spans = new EndedSpans();
         await using var app = await LearnHubApp.StartAsync(
+            new Dictionary<string, string?> { ["Telemetry:Tracing"] = "true" },
             clock: new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero },
             services: s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(spans)));
         var instructor = await app.CreateUserAsync("laoshi", "instructor");

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+
+namespace LearnHub.Server.Telemetry;
+
+/// <summary>
+/// One histogram per gRPC call, <c>rpc.server.call.duration</c> (OpenTelemetry's RPC conventions), labelled by the
+/// method and the gRPC status. It replaces ASP.NET Core's <c>http.server.request.duration</c> for gRPC calls: that one
+/// carries six labels that say nothing for gRPC (method POST, status 200, scheme, protocol …), and looking up a
+/// measurement's labels is most of what a metric costs the call (docs/benchmarks.md, "Telemetry cost"). Web requests
+/// (the console, calendar feeds) keep ASP.NET Core's histogram.
+/// </summary>
+/// <remarks>A class of its own (meter <c>LearnHub.Grpc</c>), not part of <see cref="LearnHubMetrics"/>: its name follows OpenTelemetry's conventions rather than <c>learnhub.*</c>.</remarks>
+public sealed class GrpcCallMetrics
+{
+    public const string MeterName = "LearnHub.Grpc";
+
+    /// <summary>The method label of a call that matched no method (an unknown path): bounded whatever callers send.</summary>
+    public const string OtherMethod = "_OTHER";
+
+    // Boxed once: a call's labels allocate nothing.
+    private static readonly object[] StatusCodes = [.. Enumerable.Range(0, 17).Select(code => (object)code)];
+
+    private readonly Histogram<double> duration;
+
+    public GrpcCallMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        duration = meters.Create(MeterName).CreateHistogram("rpc.server.call.duration", "s",
+            "How long gRPC and gRPC-Web calls took on this node, by method and gRPC status (streams: until they ended).",
+            tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600] });
+    }
+
+    /// <summary>
+    /// Middleware for gRPC calls: times the call and records it (keeping it out of ASP.NET Core's request histogram),
+    /// and names the call's span after its method when the span is recorded. Costs a timestamp and two checks when
+    /// nothing listens.
+    /// </summary>
+    public async Task MeasureAsync(HttpContext http, RequestDelegate next)
+    {
+        var measured = duration.Enabled;
+        if (measured && http.Features.Get<IHttpMetricsTagsFeature>() is { } hostingTags)
+        {
+            hostingTags.MetricsDisabled = true;
+        }
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            var span = RequestSpans.Recorded(http);
+            if (measured || span is not null)
+            {
+                var method = Method(http);
+                var status = GrpcStatus(http);
+                if (measured)
+                {
+                    duration.Record(
+                        Stopwatch.GetElapsedTime(started).TotalSeconds,
+                        new KeyValuePair<string, object?>("rpc.method", method),
+                        new KeyValuePair<string, object?>("rpc.grpc.status_code", StatusCodes[status]));
+                }
+                if (span is not null)
+                {
+                    RequestSpans.NameGrpcCall(span, method, status);
+                }
+            }
+        }
+    }
+
+    /// <summary>The method's route (<c>/learnhub.v1.SessionService/GetSession</c>): only methods the server maps, never the raw path.</summary>
+    private static string Method(HttpContext http) =>
+        http.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route } && !route.Contains('{', StringComparison.Ordinal)
+            ? route
+            : OtherMethod;
+
+    /// <summary>The call's status code: in the trailers, or in the headers of a trailers-only answer; bounded to 0–16.</summary>
+    private static int GrpcStatus(HttpContext http)
+    {
+        var value = http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] is { Count: > 0 } trailer
+            ? trailer.ToString()
+            : http.Response.Headers["grpc-status"].ToString();
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is >= 0 and <= 16
+            ? code
+            : 2; // UNKNOWN: an answer without a status (a reset call)
+    }
+}
