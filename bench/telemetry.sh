@@ -2,7 +2,7 @@
 # What OpenTelemetry costs (issue 14: the Prometheus endpoint and tracing together ≤ 5 % of Ping's throughput). One
 # build, two servers, measured in the same run:
 #   off   Telemetry:Enabled=false: no OpenTelemetry registered at all (the product's instruments record into nothing)
-#   on    the defaults: every meter behind /metrics, scraped once a second while under load, and every span recorded
+#   on    every meter behind /metrics, scraped once a second while under load, and every span recorded
 #         (sampled, enriched) and exported over OTLP/HTTP to a sink on CPU 1 that answers 200 (below)
 #   sampled   as on, with Telemetry:TraceSampleRatio=$SAMPLED (0.1): one trace in ten recorded and exported (the
 #         setting a busy node would use); SAMPLED= (empty) leaves this row out

@@ -104,6 +104,7 @@ public static class LearnHubRegistration
         });
         // Static web assets (MudBlazor's files) are served from the packages when running the built dll unpublished.
         builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddTrustedProxies(builder.Configuration);
         builder.AddLearnHubTelemetry();
         return builder;
     }
@@ -205,7 +206,8 @@ public static class LearnHubRegistration
     {
         // Browser requests (console pages, account endpoints, the hub, calendar feeds) get the web side's middleware;
         // gRPC calls skip it, as they skip everything only the console needs (docs/benchmarks.md: the call pipeline).
-        app.UseLearnHubHealth(); // first: anonymous, outside the console's middleware, answering while stopping
+        app.UseTrustedProxies(); // the client's address, behind a trusted reverse proxy, for everything after
+        app.UseLearnHubHealth(); // then: anonymous, outside the console's middleware, answering while stopping
         // gRPC-Web and CORS next: preflights are answered before anything else, and every later answer reaches browsers.
         app.UseGrpcWebAccess();
         app.UseMiddleware<ShutdownDraining>();

@@ -63,6 +63,9 @@ public class GrpcWebServer : IAsyncLifetime
 /// <summary>A server with a small bucket of token-less reads (its refusals would disturb the other tests).</summary>
 public sealed class GrpcWebRateLimitedServer() : GrpcWebServer(["--RateLimits:AnonymousReadsPerSecond=1", "--RateLimits:AnonymousReadBurst=5"]);
 
+/// <summary>As <see cref="GrpcWebRateLimitedServer"/>, behind a reverse proxy on loopback that it trusts.</summary>
+public sealed class GrpcWebBehindProxyServer() : GrpcWebServer(["--RateLimits:AnonymousReadsPerSecond=1", "--RateLimits:AnonymousReadBurst=5", "--Web:TrustedProxies:0=127.0.0.1"]);
+
 /// <summary>A server that lets one address hold two token-less watch streams.</summary>
 public sealed class GrpcWebStreamCappedServer() : GrpcWebServer(["--Presence:MaxAnonymousStreamsPerAddress=2"]);
 
@@ -98,6 +101,13 @@ public sealed class GrpcWebClient : IDisposable
         set => browser.Cookie = value;
     }
 
+    /// <summary>Sent as X-Forwarded-For on every call (as a reverse proxy in front of the server would add it).</summary>
+    public string? ForwardedFor
+    {
+        get => browser.ForwardedFor;
+        set => browser.ForwardedFor = value;
+    }
+
     public CallInvoker Invoker(string? token = null) => token is null
         ? Channel.CreateCallInvoker()
         : Channel.Intercept(metadata =>
@@ -120,6 +130,8 @@ public sealed class GrpcWebClient : IDisposable
 
         public string? Cookie { get; set; }
 
+        public string? ForwardedFor { get; set; }
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             if (origin is not null)
@@ -129,6 +141,10 @@ public sealed class GrpcWebClient : IDisposable
             if (Cookie is not null)
             {
                 request.Headers.TryAddWithoutValidation("Cookie", Cookie);
+            }
+            if (ForwardedFor is not null)
+            {
+                request.Headers.TryAddWithoutValidation("X-Forwarded-For", ForwardedFor);
             }
             var response = await base.SendAsync(request, cancellationToken);
             responses.Enqueue(response);

@@ -187,6 +187,57 @@ public sealed class GrpcWebRateLimitTests(GrpcWebRateLimitedServer host) : IClas
         await browser.Sessions(host.ViewerToken).GetSessionAsync(new GetSessionRequest { SessionId = "s_demo_ch19" }, deadline: CallDeadline);
     }
 
+    [Fact]
+    public async Task A_forwarded_address_from_a_proxy_the_server_does_not_trust_changes_nothing()
+    {
+        using var browser = host.Client(GrpcWebMode.GrpcWeb);
+        Assert.Equal(StatusCode.ResourceExhausted, await GrpcWebBehindProxyTests.ExhaustAsync(browser));
+
+        // The same client claiming to be someone else is still the same address.
+        browser.ForwardedFor = "192.0.2.44";
+        var refused = await Assert.ThrowsAsync<RpcException>(() => browser.Sessions().GetSessionAsync(new GetSessionRequest { SessionId = "s_demo_ch19" }, deadline: CallDeadline).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+    }
+
+}
+
+/// <summary>Behind a trusted reverse proxy each visitor has a bucket of their own; elsewhere the header changes nothing.</summary>
+public sealed class GrpcWebBehindProxyTests(GrpcWebBehindProxyServer host) : IClassFixture<GrpcWebBehindProxyServer>
+{
+    private static DateTime CallDeadline => DateTime.UtcNow.AddSeconds(30);
+
+    [Fact]
+    public async Task Visitors_forwarded_by_a_trusted_proxy_are_limited_each_by_their_own_address()
+    {
+        using var first = host.Client(GrpcWebMode.GrpcWeb);
+        first.ForwardedFor = "203.0.113.7";
+        Assert.Equal(StatusCode.ResourceExhausted, await ExhaustAsync(first));
+
+        // Another visitor through the same proxy still reads; so does an IPv6 visitor.
+        using var second = host.Client(GrpcWebMode.GrpcWeb);
+        second.ForwardedFor = "198.51.100.9";
+        await second.Sessions().GetSessionAsync(new GetSessionRequest { SessionId = "s_demo_ch19" }, deadline: CallDeadline);
+        using var third = host.Client(GrpcWebMode.GrpcWebText);
+        third.ForwardedFor = "2001:db8::1";
+        await third.Sessions().GetSessionAsync(new GetSessionRequest { SessionId = "s_demo_ch19" }, deadline: CallDeadline);
+    }
+
+    /// <summary>Reads until one is refused (burst 5 at 1 per second: within a dozen quick calls); its status.</summary>
+    internal static async Task<StatusCode> ExhaustAsync(GrpcWebClient client)
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            try
+            {
+                await client.Sessions().GetSessionAsync(new GetSessionRequest { SessionId = "s_demo_ch19" }, deadline: CallDeadline);
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }
+        return StatusCode.OK;
+    }
 }
 
 /// <summary>The per-address cap of token-less watch streams: RESOURCE_EXHAUSTED with RetryInfo.</summary>
