@@ -72,6 +72,7 @@ public sealed class NginxRtmpServer : IAsyncDisposable
                     application live {
                         live on;
                         record off;
+                        deny play all;
                         notify_method post;
                         on_publish {{callbacks}}/on_publish?secret={{secretArgument}};
                         on_publish_done {{callbacks}}/on_publish_done?secret={{secretArgument}};
@@ -83,6 +84,7 @@ public sealed class NginxRtmpServer : IAsyncDisposable
                         record off;
                         allow publish 127.0.0.1;
                         deny publish all;
+                        deny play all;
                         hls on;
                         hls_path {{hls}};
                         hls_fragment 1s;

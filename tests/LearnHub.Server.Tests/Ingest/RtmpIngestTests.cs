@@ -10,7 +10,7 @@ namespace LearnHub.Server.Tests.Ingest;
 /// RTMP ingest end to end: a real nginx-rtmp and a real ffmpeg publisher against the host, on the test's store. A
 /// publish takes the session live as 开播 does; a refused key makes nginx drop the stream (ffmpeg fails).
 /// </summary>
-public sealed class RtmpIngestTests
+public sealed class RtmpIngestTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan GoLiveBound = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RefusedExit = TimeSpan.FromSeconds(15);
@@ -27,6 +27,7 @@ public sealed class RtmpIngestTests
         await using var ffmpeg = world.Nginx.Publish(key);
         var live = await world.UntilAsync(session.Id, s => s.Status == SessionStatus.Live, GoLiveBound + TimeSpan.FromSeconds(10));
         var took = clock.Elapsed;
+        output.WriteLine($"Live {took.TotalMilliseconds:F0} ms after ffmpeg started");
 
         Assert.True(took <= GoLiveBound, $"live {took.TotalMilliseconds:F0} ms after ffmpeg started; bound {GoLiveBound}");
         Assert.Equal(IngestState.Receiving, live.IngestState);
