@@ -52,5 +52,11 @@ public static class IngestStore
             """,
             new { sessionId, state, clientId, graceEndMs, playbackUrl, nowMs }, tx, cancellationToken: ct));
 
+    /// <summary>Live sessions whose reconnect grace ended at or before <paramref name="cutoffMs"/>: (id, the grace's end).</summary>
+    public static async Task<IReadOnlyList<(string Id, long GraceEndMs)>> ListGraceOverdueAsync(DbConnection connection, long cutoffMs, int limit, CancellationToken ct) =>
+        (await connection.QueryAsync<(string, long)>(new CommandDefinition(
+            "SELECT id, ingest_grace_end_ms FROM sessions WHERE status = 2 AND ingest_state = 3 AND ingest_grace_end_ms <= @cutoffMs LIMIT @limit",
+            new { cutoffMs, limit }, cancellationToken: ct))).AsList();
+
     public sealed record StoredKey(string Key, long CreatedAtMs);
 }

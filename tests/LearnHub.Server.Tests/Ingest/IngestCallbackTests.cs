@@ -2,7 +2,10 @@ using System.Net;
 using LearnHub.Api.V1;
 using LearnHub.Server.Tests.Infrastructure;
 using LearnHub.Server.Tests.ScaleOut;
+using LearnHub.Server.Sessions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Quartz;
 
 namespace LearnHub.Server.Tests.Ingest;
 
@@ -82,6 +85,28 @@ public sealed class IngestCallbackTests
         // Over: nothing takes it live again.
         Assert.Equal(HttpStatusCode.Forbidden, (await Post("on_publish", "4")).StatusCode);
         Assert.Single(await viewer.NotificationsAsync(), n => n.SessionId == session.Id && n.Kind == NotificationKind.WentLive);
+    }
+
+    [Fact]
+    public async Task A_grace_whose_scheduler_step_was_lost_still_ends_the_session()
+    {
+        await using var app = await LearnHubApp.StartAsync(IngestWorld.Settings(RtmpUrl), clock: new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero });
+        var instructor = await app.CreateUserAsync("wanhong", "instructor");
+        var session = await instructor.ScheduleAsync(app.Now() + TimeSpan.FromMinutes(5));
+        var key = (await instructor.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = session.Id })).Key;
+        using var web = app.CreateWebClient();
+        foreach (var call in new[] { "on_publish", "on_publish_done" })
+        {
+            await web.PostAsync($"/ingest/rtmp/{call}?secret={IngestWorld.Secret}", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = key, ["clientid"] = "1" }));
+        }
+        Assert.Equal(IngestState.ReconnectGrace, (await instructor.GetAsync(session.Id)).IngestState);
+        // The step is gone, as after a job that met a full disk or a node killed while running it.
+        var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        Assert.True(await scheduler.UnscheduleJob(SessionTriggers.TriggerKeyFor(session.Id, SessionStep.IngestGraceEnd)));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(5) + SessionTriggerReconciler.OverdueGrace + TimeSpan.FromSeconds(5));
+
+        await Wait.UntilAsync(() => instructor.GetAsync(session.Id), s => s.Status == SessionStatus.Ended, what: "the overdue pass ending the session");
     }
 
     [Fact]
