@@ -61,6 +61,27 @@ if [[ ${#service_packages[@]} -gt 0 ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${service_packages[@]}"
 fi
 
+# The RTMP ingest tests (tests/LearnHub.Server.Tests/Ingest) run their own nginx with the RTMP module on loopback ports
+# (tests/Shared/NginxRtmpServer.cs) and publish with ffmpeg; only Debian's packages are needed.
+ingest_packages=()
+command -v nginx >/dev/null 2>&1 || ingest_packages+=(nginx)
+[[ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]] || ingest_packages+=(libnginx-mod-rtmp)
+command -v ffmpeg >/dev/null 2>&1 || ingest_packages+=(ffmpeg)
+if [[ ${#ingest_packages[@]} -gt 0 ]]; then
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "scripts/test.sh: the ingest tests need ${ingest_packages[*]}; run as root (apt-get install -y ${ingest_packages[*]}) and try again." >&2
+    exit 2
+  fi
+  echo "scripts/test.sh: installing ${ingest_packages[*]} for the ingest tests (apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${ingest_packages[@]}"
+  # The package's own nginx (port 80, RTMP 1935 once the module is enabled) is not used: the tests start their own.
+  if [[ -e /run/nginx.pid ]]; then
+    nginx -s quit 2>/dev/null || true
+  fi
+  service nginx stop >/dev/null 2>&1 || true
+fi
+
 # Only this run's results: .ci/run sums every TRX file in the folder.
 mkdir -p "$results"
 rm -f "$results"/*.trx

@@ -8,6 +8,7 @@ using LearnHub.Server.Diagnostics;
 using LearnHub.Server.Faults;
 using LearnHub.Server.Grpc;
 using LearnHub.Server.Identity;
+using LearnHub.Server.Ingest;
 using LearnHub.Server.Notifications;
 using LearnHub.Server.Platform;
 using LearnHub.Server.Presence;
@@ -64,6 +65,7 @@ public static class LearnHubRegistration
         builder.AddLearnHubIdentity();
         services.AddSingleton<PlatformSettingsStore>();
         builder.AddSessionScheduling();
+        builder.AddRtmpIngest();
         services.AddBroadcasts();
         builder.AddCalendarFeeds();
         services.AddLivePresence();
@@ -237,6 +239,7 @@ public static class LearnHubRegistration
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapCalendarFeeds();
+        app.MapRtmpIngest();
         app.MapEmbedFiles();
         app.MapLearnHubAdmin();
         return app;

@@ -23,6 +23,7 @@ public sealed partial class SessionGrpcService(
     PageTokens pageTokens,
     SessionReadCache reads,
     RecommendationsSnapshot recommendations,
+    Microsoft.Extensions.Options.IOptions<Ingest.IngestOptions> ingest,
     TimeProvider clock) : SessionService.SessionServiceBase
 {
     [EnableRateLimiting(RateLimitPolicies.Writes)]
@@ -45,7 +46,7 @@ public sealed partial class SessionGrpcService(
         if (request.RequestId.Length > 0
             && await SessionStore.FindByRequestIdAsync(connection, tx, instructorId, request.RequestId, ct) is { } existing)
         {
-            return existing.ToProto();
+            return Ingest.IngestView.Add(existing.ToProto(), existing, caller, ingest.Value.Enabled);
         }
         RpcErrors.ThrowIfAny(
             SessionRules.CheckTitle(request.Title),
@@ -83,7 +84,7 @@ public sealed partial class SessionGrpcService(
         await tx.CommitAsync(ct);
         await triggers.SyncAfterCommitAsync(row.Id);
         await PublishAsync(new SessionChanged(row.Id, CoreStatus.Scheduled), ct);
-        return created!.ToProto();
+        return Ingest.IngestView.Add(created!.ToProto(), created!, caller, ingest.Value.Enabled);
     }
 
     /// <summary>
@@ -103,7 +104,7 @@ public sealed partial class SessionGrpcService(
             return PublicSession.Of(session.For(false));
         }
         var reserved = await reads.ReservedByAsync(caller.UserId, ct);
-        return session.For(reserved.Contains(session.Row.Id));
+        return Ingest.IngestView.For(session.For(reserved.Contains(session.Row.Id)), session.Row, caller, ingest.Value.Enabled);
     }
 
     public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
@@ -136,7 +137,7 @@ public sealed partial class SessionGrpcService(
         await using var connection = await database.OpenAsync(context.CancellationToken);
         var rows = await SessionStore.ListAsync(connection, query, context.CancellationToken);
         // Sessions with full descriptions are large: the page may end before page_size (see PageBudget).
-        var page = rows.Take(pageSize).Select(r => r.ToProto()).ToList();
+        var page = rows.Take(pageSize).Select(r => Ingest.IngestView.Add(r.ToProto(), r, caller, ingest.Value.Enabled)).ToList();
         var fits = PageBudget.Fit(page);
         var response = new ListSessionsResponse { Sessions = { page.Take(fits) } };
         if (rows.Count > fits)
@@ -380,7 +381,7 @@ public sealed partial class SessionGrpcService(
         await tx.CommitAsync(ct);
         await triggers.SyncAfterCommitAsync(session.Id);
         await PublishAsync(new SessionChanged(session.Id, changed.Status), ct);
-        return changed.ToProto();
+        return Ingest.IngestView.Add(changed.ToProto(), changed, caller, ingest.Value.Enabled);
     }
 
     /// <summary>Loads a session for a change by its instructor or an admin, checking the version the caller edited.</summary>

@@ -46,6 +46,9 @@ public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth 
                 case SessionStep.AutoEnd:
                     await lifecycle.AutoEndAsync(sessionId, dueMs, cancellationToken);
                     break;
+                case SessionStep.IngestGraceEnd:
+                    await lifecycle.EndAfterIngestGraceAsync(sessionId, dueMs, cancellationToken);
+                    break;
                 default:
                     throw new JobExecutionException($"Unknown session step '{step}'.");
             }

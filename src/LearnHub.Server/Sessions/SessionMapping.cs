@@ -29,6 +29,8 @@ public static class SessionMapping
             Version = row.Version,
             CreateTime = ProtoTime.FromMs(row.CreatedAtMs),
             UpdateTime = ProtoTime.FromMs(row.UpdatedAtMs),
+            // Public, while video may be on air: from the first stream until the session is over (Ingest/).
+            PlaybackUrl = row.Status == LearnHub.Core.Sessions.SessionStatus.Live && row.IngestState != Ingest.IngestStore.NothingYet ? row.PlaybackUrl ?? "" : "",
         };
         return session;
     }

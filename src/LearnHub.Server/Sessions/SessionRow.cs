@@ -26,6 +26,18 @@ public sealed class SessionRow
     public long CreatedAtMs { get; init; }
     public long UpdatedAtMs { get; init; }
 
+    /// <summary>RTMP ingest (Ingest/): 0 nothing published yet, 2 receiving, 3 reconnect grace (proto IngestState).</summary>
+    public int IngestState { get; init; }
+
+    /// <summary>nginx's clientid of the publisher <see cref="IngestState"/> belongs to.</summary>
+    public string? IngestClientId { get; init; }
+
+    /// <summary>While in reconnect grace: when the session ends unless the stream comes back.</summary>
+    public long? IngestGraceEndMs { get; init; }
+
+    /// <summary>The HLS playlist, set when a stream first arrived.</summary>
+    public string? PlaybackUrl { get; init; }
+
     /// <summary>Whether the caller of the query holds a reservation (only set by queries that ask).</summary>
     public bool ReservedByMe { get; init; }
 

@@ -11,7 +11,8 @@ public static class SessionStore
     private const string SelectColumns = """
         s.id, s.instructor_id, u.display_name AS instructor_name, s.course_id, s.chapter_id, s.title, s.description,
         s.time_zone, s.planned_start_ms, s.duration_minutes, s.planned_end_ms, s.status, s.live_at_ms, s.ended_at_ms,
-        s.cancel_reason, s.reservation_count, s.version, s.triggers_version, s.created_at_ms, s.updated_at_ms
+        s.cancel_reason, s.reservation_count, s.version, s.triggers_version, s.created_at_ms, s.updated_at_ms,
+        s.ingest_state, s.ingest_client_id, s.ingest_grace_end_ms, s.playback_url
         """;
 
     private const string ReservedByMe = "EXISTS (SELECT 1 FROM reservations r WHERE r.session_id = s.id AND r.user_id = @me) AS reserved_by_me";

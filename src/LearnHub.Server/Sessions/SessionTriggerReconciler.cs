@@ -99,8 +99,8 @@ public sealed partial class SessionTriggerReconciler(
     }
 
     /// <summary>
-    /// Runs the reminder, go-live or auto-end of sessions whose step has not run <see cref="OverdueGrace"/> after it
-    /// was due. Reminders first: a go-live sends a missed reminder itself, but one whose session starts later would
+    /// Runs the reminder, go-live or auto-end (or the end of an RTMP reconnect grace) of sessions whose step has not run
+    /// <see cref="OverdueGrace"/> after it was due. Reminders first: a go-live sends a missed reminder itself, but one whose session starts later would
     /// otherwise never go out.
     /// </summary>
     private async Task RunOverdueStepsAsync(CancellationToken ct)
@@ -109,10 +109,16 @@ public sealed partial class SessionTriggerReconciler(
         var cutoffMs = (clock.GetUtcNow() - OverdueGrace).ToUnixTimeMilliseconds();
         IReadOnlyList<SessionRow> unreminded;
         IReadOnlyList<SessionRow> overdue;
+        IReadOnlyList<(string Id, long GraceEndMs)> graceOver;
         await using (var connection = await database.OpenAsync(ct))
         {
             unreminded = await SessionStore.ListMissedRemindersAsync(connection, leadMs, cutoffMs, Batch, ct);
             overdue = await SessionStore.ListOverdueAsync(connection, cutoffMs, Batch, ct);
+            graceOver = await Ingest.IngestStore.ListGraceOverdueAsync(connection, cutoffMs, Batch, ct);
+        }
+        foreach (var (sessionId, graceEndMs) in graceOver)
+        {
+            await lifecycle.EndAfterIngestGraceAsync(sessionId, graceEndMs, ct);
         }
         foreach (var session in unreminded)
         {
@@ -129,9 +135,9 @@ public sealed partial class SessionTriggerReconciler(
                 await lifecycle.AutoEndAsync(session.Id, session.PlannedEndMs, ct);
             }
         }
-        if (unreminded.Count + overdue.Count > 0)
+        if (unreminded.Count + overdue.Count + graceOver.Count > 0)
         {
-            LogOverdue(unreminded.Count, overdue.Count);
+            LogOverdue(unreminded.Count, overdue.Count + graceOver.Count);
         }
     }
 

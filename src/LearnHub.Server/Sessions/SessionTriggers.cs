@@ -13,6 +13,9 @@ public static class SessionStep
     public const string Reminder = "reminder";
     public const string GoLive = "go-live";
     public const string AutoEnd = "auto-end";
+
+    /// <summary>The end of an RTMP reconnect grace (Ingest/): the session ends if its stream has not come back.</summary>
+    public const string IngestGraceEnd = "ingest-grace-end";
 }
 
 /// <summary>
@@ -139,6 +142,10 @@ public sealed partial class SessionTriggers(
         if (session.Status is SessionStatus.Scheduled or SessionStatus.Live)
         {
             triggers.Add(Build(jobKey, SessionStep.AutoEnd, session.PlannedEnd, session.PlannedEndMs));
+        }
+        if (session.Status == SessionStatus.Live && session.IngestState == Ingest.IngestStore.ReconnectGrace && session.IngestGraceEndMs is { } graceEndMs)
+        {
+            triggers.Add(Build(jobKey, SessionStep.IngestGraceEnd, DateTimeOffset.FromUnixTimeMilliseconds(graceEndMs), graceEndMs));
         }
         return triggers;
     }

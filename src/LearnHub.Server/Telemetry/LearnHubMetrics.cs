@@ -105,6 +105,7 @@ public static class SchedulerSteps
         Sessions.SessionStep.Reminder => Sessions.SessionStep.Reminder,
         Sessions.SessionStep.GoLive => Sessions.SessionStep.GoLive,
         Sessions.SessionStep.AutoEnd => Sessions.SessionStep.AutoEnd,
+        Sessions.SessionStep.IngestGraceEnd => Sessions.SessionStep.IngestGraceEnd,
         BroadcastExpiry => BroadcastExpiry,
         _ => "other",
     };

@@ -88,6 +88,8 @@ public sealed class StartupRefusalTests
     [InlineData("--Kestrel:Endpoints:Grpc:Url=htp//127.0.0.1", "Kestrel:Endpoints:Grpc:Url is 'htp//127.0.0.1', not a URL to listen on")]
     [InlineData("--RateLimits:ReadsPerSecond=fifty", "'fifty' at 'RateLimits:ReadsPerSecond'")]
     [InlineData("--Identity:AccessChangePollInterval=00:00:00", "Identity:AccessChangePollInterval is 00:00:00; it must be longer than zero.")]
+    [InlineData("--Ingest:RtmpUrl=http://live.example.com/live", "Ingest:RtmpUrl is 'http://live.example.com/live'; it must be an rtmp:// URL")]
+    [InlineData("--Ingest:RtmpUrl=rtmp://live.example.com/live", "Ingest:RtmpUrl is set but Ingest:CallbackSecret is missing or shorter than 16 characters")]
     public async Task A_setting_the_server_cannot_run_with_is_refused_with_one_line(string setting, string expected)
     {
         var data = Directory.CreateTempSubdirectory("learnhub-refusal-").FullName;

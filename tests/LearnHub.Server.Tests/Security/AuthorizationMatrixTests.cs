@@ -55,6 +55,9 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         new("SessionService/GoLive",               Anon,     Denied, OK,  Denied, Denied,  OK),
         new("SessionService/EndSession",           Anon,     Denied, OK,  Denied, Denied,  OK),
         new("SessionService/ExtendSession",        Anon,     Denied, OK,  Denied, Denied,  OK),
+        // The stream key puts video on air as the instructor: theirs alone, admins included out.
+        new("SessionService/GetStreamKey",         Anon,     Denied, OK,  Denied, Denied,  Denied),
+        new("SessionService/RotateStreamKey",      Anon,     Denied, OK,  Denied, Denied,  Denied),
         new("SessionService/ReserveSession",       Anon,     OK,     OK,  OK,     OK,      OK),
         new("SessionService/CancelReservation",    Anon,     OK,     OK,  OK,     OK,      OK),
         new("SessionService/ListMyReservations",   Anon,     OK,     OK,  OK,     OK,      OK),
@@ -198,6 +201,16 @@ public sealed class AuthorizationMatrixTests(MatrixHost host) : IClassFixture<Ma
         {
             var session = await w.LiveAsync();
             return i => Sessions(i).ExtendSessionAsync(new ExtendSessionRequest { SessionId = session.Id, Minutes = 5 }).ResponseAsync;
+        },
+        ["SessionService/GetStreamKey"] = async w =>
+        {
+            var session = await w.ScheduledAsync();
+            return i => Sessions(i).GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = session.Id }).ResponseAsync;
+        },
+        ["SessionService/RotateStreamKey"] = async w =>
+        {
+            var session = await w.ScheduledAsync();
+            return i => Sessions(i).RotateStreamKeyAsync(new RotateStreamKeyRequest { SessionId = session.Id }).ResponseAsync;
         },
         ["SessionService/ReserveSession"] = async w =>
         {
@@ -577,7 +590,12 @@ public sealed class MatrixHost : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        App = await LearnHubApp.StartAsync();
+        // With RTMP ingest, so that the stream-key rows reach their access check (without it they are FAILED_PRECONDITION).
+        App = await LearnHubApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Ingest:RtmpUrl"] = "rtmp://127.0.0.1/live",
+            ["Ingest:CallbackSecret"] = "matrix-callback-secret",
+        });
         Viewer = await App.CreateUserAsync("viewer");
         OtherInstructor = await App.CreateUserAsync("other-instructor", "instructor");
         Reviewer = await App.CreateUserAsync("reviewer", "reviewer");

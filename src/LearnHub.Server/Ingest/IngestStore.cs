@@ -1,0 +1,62 @@
+using System.Buffers.Text;
+using System.Data.Common;
+using System.Security.Cryptography;
+using Dapper;
+
+namespace LearnHub.Server.Ingest;
+
+/// <summary>The stream-key and ingest-state SQL. Each method runs on the caller's connection and transaction.</summary>
+public static class IngestStore
+{
+    /// <summary>proto IngestState values, as the sessions row stores them (0: nothing published yet).</summary>
+    public const int NothingYet = 0;
+    public const int Receiving = 2;
+    public const int ReconnectGrace = 3;
+
+    /// <summary>32 random bytes, URL-safe base64: 43 characters that travel in an RTMP URL unescaped.</summary>
+    public static string NewKey() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    public static Task<StoredKey?> FindKeyAsync(DbConnection connection, DbTransaction tx, string sessionId, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<StoredKey>(new CommandDefinition(
+            "SELECT stream_key AS Key, stream_key_created_at_ms AS CreatedAtMs FROM sessions WHERE id = @sessionId AND stream_key IS NOT NULL",
+            new { sessionId }, tx, cancellationToken: ct));
+
+    public static Task SetKeyAsync(DbConnection connection, DbTransaction tx, string sessionId, string key, long nowMs, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET stream_key = @key, stream_key_created_at_ms = @nowMs WHERE id = @sessionId",
+            new { sessionId, key, nowMs }, tx, cancellationToken: ct));
+
+    /// <summary>The session whose current stream key is <paramref name="key"/>.</summary>
+    public static Task<string?> FindSessionByKeyAsync(DbConnection connection, DbTransaction tx, string key, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT id FROM sessions WHERE stream_key = @key", new { key }, tx, cancellationToken: ct));
+
+    /// <summary>Live sessions receiving from nginx's <paramref name="clientId"/> (a publish_done after a rotation names the old key).</summary>
+    public static async Task<IReadOnlyList<string>> FindReceivingFromAsync(DbConnection connection, DbTransaction tx, string clientId, CancellationToken ct) =>
+        (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM sessions WHERE status = 2 AND ingest_state = 2 AND ingest_client_id = @clientId LIMIT 2",
+            new { clientId }, tx, cancellationToken: ct))).AsList();
+
+    /// <summary>
+    /// Records the ingest state. Bumps the version (and updated_at, which other nodes' catch-up reads) so that the
+    /// triggers written from the row (the grace's end) are re-synced by the reconciler if this node stops before it.
+    /// </summary>
+    public static Task SetStateAsync(
+        DbConnection connection, DbTransaction tx, string sessionId, int state, string clientId, long? graceEndMs, string? playbackUrl, long nowMs, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE sessions
+            SET ingest_state = @state, ingest_client_id = @clientId, ingest_grace_end_ms = @graceEndMs,
+                playback_url = COALESCE(@playbackUrl, playback_url), version = version + 1, updated_at_ms = @nowMs
+            WHERE id = @sessionId
+            """,
+            new { sessionId, state, clientId, graceEndMs, playbackUrl, nowMs }, tx, cancellationToken: ct));
+
+    /// <summary>Live sessions whose reconnect grace ended at or before <paramref name="cutoffMs"/>: (id, the grace's end).</summary>
+    public static async Task<IReadOnlyList<(string Id, long GraceEndMs)>> ListGraceOverdueAsync(DbConnection connection, long cutoffMs, int limit, CancellationToken ct) =>
+        (await connection.QueryAsync<(string, long)>(new CommandDefinition(
+            "SELECT id, ingest_grace_end_ms FROM sessions WHERE status = 2 AND ingest_state = 3 AND ingest_grace_end_ms <= @cutoffMs LIMIT @limit",
+            new { cutoffMs, limit }, cancellationToken: ct))).AsList();
+
+    public sealed record StoredKey(string Key, long CreatedAtMs);
+}

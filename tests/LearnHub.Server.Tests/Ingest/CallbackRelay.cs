@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LearnHub.Server.Tests.Ingest;
+
+/// <summary>
+/// A loopback HTTP port for nginx's callbacks, passing each one to the in-process host under test (which listens on no
+/// port) and its answer (status, Location) back: the host keeps its fake clock and stays inspectable.
+/// </summary>
+public sealed class CallbackRelay : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly HttpClient target;
+
+    private CallbackRelay(WebApplication app, HttpClient target, string baseUrl)
+    {
+        this.app = app;
+        this.target = target;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public static async Task<CallbackRelay> StartAsync(HttpClient target)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.Run(async http =>
+        {
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body);
+            using var request = new HttpRequestMessage(HttpMethod.Post, http.Request.Path + http.Request.QueryString)
+            {
+                Content = new ByteArrayContent(body.ToArray()),
+            };
+            if (http.Request.ContentType is { } type)
+            {
+                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
+            }
+            using var response = await target.SendAsync(request);
+            http.Response.StatusCode = (int)response.StatusCode;
+            if (response.Headers.Location is { } location)
+            {
+                http.Response.Headers.Location = location.OriginalString;
+            }
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new CallbackRelay(app, target, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        target.Dispose();
+    }
+}
