@@ -29,6 +29,7 @@ public static class SessionMapping
             Version = row.Version,
             CreateTime = ProtoTime.FromMs(row.CreatedAtMs),
             UpdateTime = ProtoTime.FromMs(row.UpdatedAtMs),
+            NotHeld = row.NotHeld,
         };
         return session;
     }

@@ -26,6 +26,9 @@ public sealed class SessionRow
     public long CreatedAtMs { get; init; }
     public long UpdatedAtMs { get; init; }
 
+    /// <summary>Cancelled by the server because nothing was published in time (Sessions/LateStarts.cs).</summary>
+    public bool NotHeld { get; init; }
+
     /// <summary>Whether the caller of the query holds a reservation (only set by queries that ask).</summary>
     public bool ReservedByMe { get; init; }
 

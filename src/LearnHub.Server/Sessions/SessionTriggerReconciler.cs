@@ -20,6 +20,7 @@ public sealed partial class SessionTriggerReconciler(
     Database database,
     SessionTriggers triggers,
     SessionLifecycle lifecycle,
+    LateStarts lateStarts,
     PlatformSettingsStore settings,
     StoreHealth health,
     TimeProvider clock,
@@ -112,7 +113,8 @@ public sealed partial class SessionTriggerReconciler(
         await using (var connection = await database.OpenAsync(ct))
         {
             unreminded = await SessionStore.ListMissedRemindersAsync(connection, leadMs, cutoffMs, Batch, ct);
-            overdue = await SessionStore.ListOverdueAsync(connection, cutoffMs, Batch, ct);
+            // With ingest the clock takes nothing live: a Scheduled session's overdue steps are the late starts.
+            overdue = await SessionStore.ListOverdueAsync(connection, cutoffMs, Batch, ct, goLiveDue: !lateStarts.Enabled);
         }
         foreach (var session in unreminded)
         {
@@ -129,13 +131,14 @@ public sealed partial class SessionTriggerReconciler(
                 await lifecycle.AutoEndAsync(session.Id, session.PlannedEndMs, ct);
             }
         }
-        if (unreminded.Count + overdue.Count > 0)
+        var late = await lateStarts.RunOverdueAsync(cutoffMs, Batch, ct);
+        if (unreminded.Count + overdue.Count + late > 0)
         {
-            LogOverdue(unreminded.Count, overdue.Count);
+            LogOverdue(unreminded.Count, overdue.Count + late);
         }
     }
 
-    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Ran overdue steps: the reminder of {Reminders} sessions, the go-live or auto-end of {Count}")]
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Ran overdue steps: the reminder of {Reminders} sessions, the go-live, auto-end or a late-start step of {Count}")]
     private partial void LogOverdue(int reminders, int count);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Re-synced the triggers of {Count} sessions")]

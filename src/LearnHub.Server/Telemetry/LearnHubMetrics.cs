@@ -105,6 +105,8 @@ public static class SchedulerSteps
         Sessions.SessionStep.Reminder => Sessions.SessionStep.Reminder,
         Sessions.SessionStep.GoLive => Sessions.SessionStep.GoLive,
         Sessions.SessionStep.AutoEnd => Sessions.SessionStep.AutoEnd,
+        Sessions.SessionStep.LateNotice => Sessions.SessionStep.LateNotice,
+        Sessions.SessionStep.NotHeld => Sessions.SessionStep.NotHeld,
         BroadcastExpiry => BroadcastExpiry,
         _ => "other",
     };
