@@ -81,6 +81,41 @@ public sealed class LateStartRestartTests
         await LateStartTests.AssertEachGotAsync(onSecond, session.Id, NotificationKind.WentLive, 0);
     }
 
+    [Fact]
+    public async Task Bounds_shortened_across_a_restart_apply_to_the_session_already_scheduled()
+    {
+        await using var first = await LearnHubApp.StartAsync(LateStartTests.Ingest(), clock: new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero });
+        var (instructor, viewers) = await LateStartTests.CreatePeopleAsync(first);
+        var start = Scenario.Shanghai(1, 20, 0);
+        var session = await instructor.ScheduleAsync(start, minutes: 90);
+        await LateStartTests.ReserveAllAsync(viewers, session.Id);
+        await first.StopAsync();
+
+        // Its triggers were written for +10 and +60 min; the new host says +5 and +20.
+        await using var second = await LearnHubApp.StartAsync(
+            LateStartTests.Ingest(lateNoticeAfter: "00:05:00", notHeldAfter: "00:20:00"), first.DataDirectory, first.Clock);
+        var onSecond = viewers.Select(v => v.On(second)).ToArray();
+        await second.AdvanceToAsync(start.AddMinutes(19));
+        await LateStartTests.AssertEachGotAsync(onSecond, session.Id, NotificationKind.LateStart, 1);
+        Assert.Equal(SessionStatus.Scheduled, (await onSecond[0].GetAsync(session.Id)).Status);
+
+        // The overdue pass runs the step once it is 10 s overdue: move the clock on a second at a time until it has.
+        await second.AdvanceToAsync(start.AddMinutes(20));
+        var notHeld = await Wait.UntilAsync(
+            async () =>
+            {
+                if (second.Now() < start.AddMinutes(21))
+                {
+                    second.Clock.Advance(TimeSpan.FromSeconds(1));
+                }
+                return await onSecond[0].GetAsync(session.Id);
+            },
+            s => s.Status == SessionStatus.Cancelled, what: "not held at the new bound");
+        Assert.True(notHeld.NotHeld);
+        Assert.True(second.Now() < start.AddMinutes(21), $"not held only at {second.Now():O}");
+        await LateStartTests.AssertEachGotAsync(onSecond, session.Id, NotificationKind.NotHeld, 1);
+    }
+
     private static async Task<int> CountAsync(TestUser viewer, string sessionId, NotificationKind kind) =>
         (await viewer.NotificationsAsync()).Count(n => n.SessionId == sessionId && n.Kind == kind);
 }
