@@ -151,6 +151,7 @@ public static class LearnHubRegistration
         services.AddSessionReads();
         services.AddSingleton<SessionTriggers>();
         services.AddSingleton<SessionLifecycle>();
+        services.AddLateStarts();
         services.AddTransient<SessionLifecycleJob>();
 
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();

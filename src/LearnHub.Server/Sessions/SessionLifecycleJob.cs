@@ -12,7 +12,7 @@ namespace LearnHub.Server.Sessions;
 /// (recovery after a crash) or late (after a reschedule that raced it) changes nothing a second time.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth health, Telemetry.LearnHubMetrics metrics) : IJob
+public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, LateStarts lateStarts, StoreHealth health, Telemetry.LearnHubMetrics metrics) : IJob
 {
     private const int SQLiteBusy = 5;
     private const int SQLiteLocked = 6;
@@ -32,6 +32,8 @@ public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth 
                 case SessionStep.Reminder:
                     await lifecycle.RemindAsync(sessionId, dueMs, cancellationToken);
                     break;
+                case SessionStep.GoLive when lateStarts.Enabled:
+                    break; // set before ingest was configured: a stream or 开播 takes the session live now
                 case SessionStep.GoLive:
                     // Both overdue (after downtime, or a clock jump): the reminder goes first whatever order Quartz
                     // picked, as the reminder step would skip a session already live. Its trigger then has nothing to do.
@@ -44,7 +46,17 @@ public sealed class SessionLifecycleJob(SessionLifecycle lifecycle, StoreHealth 
                     await lifecycle.GoLiveOnScheduleAsync(sessionId, dueMs, cancellationToken);
                     break;
                 case SessionStep.AutoEnd:
-                    await lifecycle.AutoEndAsync(sessionId, dueMs, cancellationToken);
+                    // With ingest, a session that never went live is not held rather than taken live to be ended.
+                    if (!await lateStarts.AutoEndNeverLiveAsync(sessionId, dueMs, cancellationToken))
+                    {
+                        await lifecycle.AutoEndAsync(sessionId, dueMs, cancellationToken);
+                    }
+                    break;
+                case SessionStep.LateNotice:
+                    await lateStarts.NoticeAsync(sessionId, dueMs, cancellationToken);
+                    break;
+                case SessionStep.NotHeld:
+                    await lateStarts.NotHeldAsync(sessionId, dueMs, cancellationToken);
                     break;
                 case SessionStep.IngestGraceEnd:
                     await lifecycle.EndAfterIngestGraceAsync(sessionId, dueMs, cancellationToken);

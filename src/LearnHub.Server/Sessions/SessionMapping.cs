@@ -31,6 +31,7 @@ public static class SessionMapping
             UpdateTime = ProtoTime.FromMs(row.UpdatedAtMs),
             // Public, while video may be on air: from the first stream until the session is over (Ingest/).
             PlaybackUrl = row.Status == LearnHub.Core.Sessions.SessionStatus.Live && row.IngestState != Ingest.IngestStore.NothingYet ? row.PlaybackUrl ?? "" : "",
+            NotHeld = row.NotHeld,
         };
         return session;
     }

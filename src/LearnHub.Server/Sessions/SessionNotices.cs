@@ -13,6 +13,8 @@ public enum NoticeKind
     WentLive = 2,
     Rescheduled = 3,
     Cancelled = 4,
+    LateStart = 5,
+    NotHeld = 6,
 }
 
 /// <summary>
@@ -88,6 +90,8 @@ public static class SessionNotices
             NoticeKind.Cancelled => string.IsNullOrEmpty(session.CancelReason)
                 ? $"《{session.Title}》已取消"
                 : $"《{session.Title}》已取消:{session.CancelReason}",
+            NoticeKind.LateStart => $"《{session.Title}》晚点开播,请稍候",
+            NoticeKind.NotHeld => $"《{session.Title}》未能开播,本场直播已取消",
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
     }

@@ -38,6 +38,9 @@ public sealed class SessionRow
     /// <summary>The HLS playlist, set when a stream first arrived.</summary>
     public string? PlaybackUrl { get; init; }
 
+    /// <summary>Cancelled by the server because nothing was published in time (Sessions/LateStarts.cs).</summary>
+    public bool NotHeld { get; init; }
+
     /// <summary>Whether the caller of the query holds a reservation (only set by queries that ask).</summary>
     public bool ReservedByMe { get; init; }
 

@@ -12,7 +12,7 @@ public static class SessionStore
         s.id, s.instructor_id, u.display_name AS instructor_name, s.course_id, s.chapter_id, s.title, s.description,
         s.time_zone, s.planned_start_ms, s.duration_minutes, s.planned_end_ms, s.status, s.live_at_ms, s.ended_at_ms,
         s.cancel_reason, s.reservation_count, s.version, s.triggers_version, s.created_at_ms, s.updated_at_ms,
-        s.ingest_state, s.ingest_client_id, s.ingest_grace_end_ms, s.playback_url
+        s.ingest_state, s.ingest_client_id, s.ingest_grace_end_ms, s.playback_url, s.not_held
         """;
 
     private const string ReservedByMe = "EXISTS (SELECT 1 FROM reservations r WHERE r.session_id = s.id AND r.user_id = @me) AS reserved_by_me";
@@ -167,15 +167,18 @@ public static class SessionStore
             """,
             new { leadMs, cutoffMs, limit, reminder = (int)NoticeKind.Reminder }, cancellationToken: ct))).AsList();
 
-    /// <summary>Sessions whose go-live (Scheduled) or auto-end (Live) was due at or before <paramref name="cutoffMs"/>.</summary>
-    public static async Task<IReadOnlyList<SessionRow>> ListOverdueAsync(DbConnection connection, long cutoffMs, int limit, CancellationToken ct) =>
+    /// <summary>
+    /// Sessions whose go-live (Scheduled; not with <paramref name="goLiveDue"/> false: with ingest the clock takes none
+    /// live) or auto-end (Live) was due at or before <paramref name="cutoffMs"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<SessionRow>> ListOverdueAsync(DbConnection connection, long cutoffMs, int limit, CancellationToken ct, bool goLiveDue = true) =>
         (await connection.QueryAsync<SessionRow>(new CommandDefinition(
             $"""
             SELECT {SelectColumns}, 0 AS reserved_by_me FROM sessions s JOIN users u ON u.id = s.instructor_id
-            WHERE (s.status = 1 AND s.planned_start_ms <= @cutoffMs) OR (s.status = 2 AND s.planned_end_ms <= @cutoffMs)
+            WHERE (@goLiveDue AND s.status = 1 AND s.planned_start_ms <= @cutoffMs) OR (s.status = 2 AND s.planned_end_ms <= @cutoffMs)
             LIMIT @limit
             """,
-            new { cutoffMs, limit }, cancellationToken: ct))).AsList();
+            new { cutoffMs, limit, goLiveDue }, cancellationToken: ct))).AsList();
 
     public static async Task<IReadOnlyList<SessionRow>> ListAsync(DbConnection connection, SessionQuery query, CancellationToken ct) =>
         (await connection.QueryAsync<SessionRow>(new CommandDefinition(

@@ -20,6 +20,7 @@ public sealed partial class SessionTriggerReconciler(
     Database database,
     SessionTriggers triggers,
     SessionLifecycle lifecycle,
+    LateStarts lateStarts,
     PlatformSettingsStore settings,
     StoreHealth health,
     TimeProvider clock,
@@ -113,7 +114,8 @@ public sealed partial class SessionTriggerReconciler(
         await using (var connection = await database.OpenAsync(ct))
         {
             unreminded = await SessionStore.ListMissedRemindersAsync(connection, leadMs, cutoffMs, Batch, ct);
-            overdue = await SessionStore.ListOverdueAsync(connection, cutoffMs, Batch, ct);
+            // With ingest the clock takes nothing live: a Scheduled session's overdue steps are the late starts.
+            overdue = await SessionStore.ListOverdueAsync(connection, cutoffMs, Batch, ct, goLiveDue: !lateStarts.Enabled);
             graceOver = await Ingest.IngestStore.ListGraceOverdueAsync(connection, cutoffMs, Batch, ct);
         }
         foreach (var (sessionId, graceEndMs) in graceOver)
@@ -135,13 +137,14 @@ public sealed partial class SessionTriggerReconciler(
                 await lifecycle.AutoEndAsync(session.Id, session.PlannedEndMs, ct);
             }
         }
-        if (unreminded.Count + overdue.Count + graceOver.Count > 0)
+        var late = await lateStarts.RunOverdueAsync(cutoffMs, Batch, ct);
+        if (unreminded.Count + overdue.Count + graceOver.Count + late > 0)
         {
-            LogOverdue(unreminded.Count, overdue.Count + graceOver.Count);
+            LogOverdue(unreminded.Count, overdue.Count + graceOver.Count + late);
         }
     }
 
-    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Ran overdue steps: the reminder of {Reminders} sessions, the go-live or auto-end of {Count}")]
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Ran overdue steps: the reminder of {Reminders} sessions, the go-live, auto-end or a late-start step of {Count}")]
     private partial void LogOverdue(int reminders, int count);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Re-synced the triggers of {Count} sessions")]

@@ -7,7 +7,7 @@ using Quartz;
 
 namespace LearnHub.Server.Sessions;
 
-/// <summary>The timed steps the scheduler drives for a session (DOMAIN.md: reminder, go-live, auto-end).</summary>
+/// <summary>The timed steps the scheduler drives for a session (DOMAIN.md: reminder, go-live, auto-end; with ingest, the late starts).</summary>
 public static class SessionStep
 {
     public const string Reminder = "reminder";
@@ -16,6 +16,12 @@ public static class SessionStep
 
     /// <summary>The end of an RTMP reconnect grace (Ingest/): the session ends if its stream has not come back.</summary>
     public const string IngestGraceEnd = "ingest-grace-end";
+
+    /// <summary>With ingest: 晚点开播 to reserved viewers of a session still Scheduled after its start (LateStarts).</summary>
+    public const string LateNotice = "late-notice";
+
+    /// <summary>With ingest: a session still Scheduled at its not-held time is cancelled as not held (LateStarts).</summary>
+    public const string NotHeld = "not-held";
 }
 
 /// <summary>
@@ -36,6 +42,7 @@ public sealed partial class SessionTriggers(
     PlatformSettingsStore settings,
     StoreHealth health,
     TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<Ingest.IngestOptions> ingest,
     ILogger<SessionTriggers> logger)
 {
     public const string Group = "session-lifecycle";
@@ -128,7 +135,7 @@ public sealed partial class SessionTriggers(
 
     private List<ITrigger> Desired(SessionRow session, JobKey jobKey, TimeSpan reminderLead)
     {
-        var triggers = new List<ITrigger>(3);
+        var triggers = new List<ITrigger>(4);
         if (session.Status == SessionStatus.Scheduled)
         {
             var remindAt = session.PlannedStart - reminderLead;
@@ -137,7 +144,19 @@ public sealed partial class SessionTriggers(
             {
                 triggers.Add(Build(jobKey, SessionStep.Reminder, remindAt, session.PlannedStartMs));
             }
-            triggers.Add(Build(jobKey, SessionStep.GoLive, session.PlannedStart, session.PlannedStartMs));
+            if (ingest.Value.Enabled)
+            {
+                // With ingest the clock alone never takes a session live: a stream or 开播 does, and these watch for neither.
+                if (LateStarts.LateNoticeAt(session, ingest.Value) is { } noticeAt)
+                {
+                    triggers.Add(Build(jobKey, SessionStep.LateNotice, noticeAt, session.PlannedStartMs));
+                }
+                triggers.Add(Build(jobKey, SessionStep.NotHeld, LateStarts.NotHeldAt(session, ingest.Value), session.PlannedStartMs));
+            }
+            else
+            {
+                triggers.Add(Build(jobKey, SessionStep.GoLive, session.PlannedStart, session.PlannedStartMs));
+            }
         }
         if (session.Status is SessionStatus.Scheduled or SessionStatus.Live)
         {
@@ -157,8 +176,8 @@ public sealed partial class SessionTriggers(
             .UsingJobData(StepKey, step)
             .UsingJobData(DueKey, dueMs.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .StartAt(at)
-            // Due together (after downtime): remind before going live, go live before ending.
-            .WithPriority(step switch { SessionStep.Reminder => 7, SessionStep.GoLive => 6, _ => 5 })
+            // Due together (after downtime): remind before going live (or the late notice), go live before ending.
+            .WithPriority(step switch { SessionStep.Reminder => 7, SessionStep.GoLive or SessionStep.LateNotice => 6, _ => 5 })
             // Came due while the server was down: fire once, as soon as it is back. Up to LateStepWindow late that is
             // the scheduler's normal acquisition, in time order; only older steps wait for Quartz's misfire scan.
             .WithMisfireThreshold(LateStepWindow)

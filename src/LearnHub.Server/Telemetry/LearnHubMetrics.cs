@@ -106,6 +106,8 @@ public static class SchedulerSteps
         Sessions.SessionStep.GoLive => Sessions.SessionStep.GoLive,
         Sessions.SessionStep.AutoEnd => Sessions.SessionStep.AutoEnd,
         Sessions.SessionStep.IngestGraceEnd => Sessions.SessionStep.IngestGraceEnd,
+        Sessions.SessionStep.LateNotice => Sessions.SessionStep.LateNotice,
+        Sessions.SessionStep.NotHeld => Sessions.SessionStep.NotHeld,
         BroadcastExpiry => BroadcastExpiry,
         _ => "other",
     };
