@@ -62,6 +62,30 @@ public sealed class SessionIngestTests
     }
 
     [Fact]
+    public async Task The_streaming_setup_speaks_english_when_the_user_chose_it()
+    {
+        await using var context = ScheduleFakes.Context();
+        CultureInfo.CurrentUICulture = new CultureInfo("en");
+        context.Api
+            .On<GetSessionRequest, Session>("GetSession", _ => ScheduleFakes.Session("s1", "Economics chapter 19", Start))
+            .On<GetStreamKeyRequest, StreamKey>("GetStreamKey", _ => StreamKey(Key));
+        var cut = context.RenderWithProviders<SessionPage>(p => p.Add(x => x.SessionId, "s1"));
+
+        cut.WaitForElement("[data-testid=stream-setup]", Timeout);
+        Assert.Contains("Streaming setup", cut.Find("[data-testid=stream-setup]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Stream key hidden", cut.Find("[data-testid=stream-key]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Copy server URL", cut.Find("button[data-testid=stream-rtmp-copy]").GetAttribute("aria-label"));
+        Assert.Equal("Copy stream key", cut.Find("button[data-testid=stream-key-copy]").GetAttribute("aria-label"));
+        Assert.Equal("Show stream key", cut.Find("button[data-testid=stream-key-toggle]").GetAttribute("aria-label"));
+        Assert.Contains("Reset stream key", cut.Find("[data-testid=stream-key-rotate]").TextContent, StringComparison.Ordinal);
+
+        ScheduleUi.Click(cut, "stream-rtmp-copy");
+        cut.WaitForAssertion(() => Assert.Equal("Copied", cut.Find("[data-testid=stream-setup-announce]").TextContent.Trim()), Timeout);
+        ScheduleUi.Click(cut, "stream-key-rotate");
+        cut.WaitForAssertion(() => Assert.Contains("The old stream key stops working", cut.Find("[data-testid=confirm-message]").TextContent, StringComparison.Ordinal), Timeout);
+    }
+
+    [Fact]
     public async Task Resetting_the_key_asks_first_explaining_the_old_key_stops_working()
     {
         await using var context = ScheduleFakes.Context();
