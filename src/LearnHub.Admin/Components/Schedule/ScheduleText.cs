@@ -30,6 +30,19 @@ public static class ScheduleText
         return s["Status_" + Slug(status)];
     }
 
+    /// <summary>The status as the chips name it: a session the server cancelled because nobody streamed is 未开播(已取消).</summary>
+    public static string Name(IStringLocalizer<ScheduleStrings> s, SessionStatus status, bool notHeld)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return status == SessionStatus.Cancelled && notHeld ? s["Status_notheld"] : Name(s, status);
+    }
+
+    public static string Name(IStringLocalizer<ScheduleStrings> s, Session session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return Name(s, session.Status, session.NotHeld);
+    }
+
     public static Color ColorOf(SessionStatus status) => status switch
     {
         SessionStatus.Scheduled => Color.Info,
