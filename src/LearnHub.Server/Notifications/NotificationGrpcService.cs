@@ -27,7 +27,7 @@ public sealed class NotificationGrpcService(Database database, PageTokens pageTo
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<NotificationRow>(new CommandDefinition(
             """
-            SELECT id, kind, session_id, session_title, planned_start_ms, text, created_at_ms, read_at_ms
+            SELECT id, kind, session_id, session_title, planned_start_ms, text, text_en, created_at_ms, read_at_ms
             FROM notifications
             WHERE user_id = @userId
               AND (@before IS NULL OR id < @before)
@@ -52,7 +52,8 @@ public sealed class NotificationGrpcService(Database database, PageTokens pageTo
                     SessionId = n.SessionId,
                     SessionTitle = n.SessionTitle,
                     PlannedStart = ProtoTime.FromMs(n.PlannedStartMs),
-                    Text = n.Text,
+                    // In the caller's language (CallLanguage); a notice made before English texts were kept has only its Chinese one.
+                    Text = LocalizedText.Pick(n.Text, n.TextEn ?? n.Text),
                     CreateTime = ProtoTime.FromMs(n.CreatedAtMs),
                     Read = n.ReadAtMs is not null,
                 }),
@@ -101,6 +102,7 @@ public sealed class NotificationGrpcService(Database database, PageTokens pageTo
         public string SessionTitle { get; init; } = "";
         public long PlannedStartMs { get; init; }
         public string Text { get; init; } = "";
+        public string? TextEn { get; init; }
         public long CreatedAtMs { get; init; }
         public long? ReadAtMs { get; init; }
     }

@@ -27,8 +27,8 @@ public static class SessionNotices
         DbConnection connection, DbTransaction tx, SessionRow session, NoticeKind kind, string occurrence, long nowMs, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO notifications (user_id, session_id, kind, occurrence, session_title, planned_start_ms, text, created_at_ms)
-            SELECT r.user_id, @sessionId, @kind, @occurrence, @title, @startMs, @text, @nowMs
+            INSERT INTO notifications (user_id, session_id, kind, occurrence, session_title, planned_start_ms, text, text_en, created_at_ms)
+            SELECT r.user_id, @sessionId, @kind, @occurrence, @title, @startMs, @text, @textEn, @nowMs
             FROM reservations r
             WHERE r.session_id = @sessionId
             ON CONFLICT (user_id, session_id, kind, occurrence) DO NOTHING
@@ -36,7 +36,7 @@ public static class SessionNotices
             new
             {
                 sessionId = session.Id, kind = (int)kind, occurrence, title = session.Title, startMs = session.PlannedStartMs,
-                text = Text(session, kind), nowMs,
+                text = Text(session, kind), textEn = Text(session, kind, english: true), nowMs,
             },
             tx, cancellationToken: ct));
 
@@ -59,8 +59,8 @@ public static class SessionNotices
         var occurrence = session.PlannedStartMs.ToString(CultureInfo.InvariantCulture);
         return await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO notifications (user_id, session_id, kind, occurrence, session_title, planned_start_ms, text, created_at_ms)
-            SELECT r.user_id, @sessionId, @kind, @occurrence, @title, @startMs, @text, @nowMs
+            INSERT INTO notifications (user_id, session_id, kind, occurrence, session_title, planned_start_ms, text, text_en, created_at_ms)
+            SELECT r.user_id, @sessionId, @kind, @occurrence, @title, @startMs, @text, @textEn, @nowMs
             FROM reservations r
             WHERE r.session_id = @sessionId AND r.created_at_ms <= @remindAtMs
               AND NOT EXISTS (
@@ -72,26 +72,35 @@ public static class SessionNotices
             new
             {
                 sessionId = session.Id, kind = (int)NoticeKind.Reminder, occurrence, title = session.Title, startMs = session.PlannedStartMs,
-                text = Text(session, NoticeKind.Reminder), nowMs, remindAtMs,
+                text = Text(session, NoticeKind.Reminder), textEn = Text(session, NoticeKind.Reminder, english: true), nowMs, remindAtMs,
             },
             tx, cancellationToken: ct));
     }
 
-    /// <summary>The notice in the product's language; the start is shown in the zone the session is announced in.</summary>
-    public static string Text(SessionRow session, NoticeKind kind)
+    /// <summary>
+    /// The notice as its reader sees it: Chinese (full-width punctuation) or English, each written when the notice is
+    /// made (the session may change later; the notice says what was true then). The start is shown in the zone the
+    /// session is announced in.
+    /// </summary>
+    public static string Text(SessionRow session, NoticeKind kind, bool english = false)
     {
         var zone = TimeZones.FindOrDefault(session.TimeZone);
         var local = TimeZoneInfo.ConvertTime(session.PlannedStart, zone).ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
-        return kind switch
+        var title = session.Title;
+        return (kind, english) switch
         {
-            NoticeKind.Reminder => $"开播提醒:《{session.Title}》将于 {local} 开播",
-            NoticeKind.WentLive => $"《{session.Title}》正在直播,快来观看",
-            NoticeKind.Rescheduled => $"《{session.Title}》时间调整为 {local}({session.DurationMinutes} 分钟)",
-            NoticeKind.Cancelled => string.IsNullOrEmpty(session.CancelReason)
-                ? $"《{session.Title}》已取消"
-                : $"《{session.Title}》已取消:{session.CancelReason}",
-            NoticeKind.LateStart => $"《{session.Title}》晚点开播,请稍候",
-            NoticeKind.NotHeld => $"《{session.Title}》未能开播,本场直播已取消",
+            (NoticeKind.Reminder, false) => $"开播提醒：《{title}》将于 {local} 开播",
+            (NoticeKind.Reminder, true) => $"Reminder: “{title}” starts at {local}",
+            (NoticeKind.WentLive, false) => $"《{title}》正在直播，快来观看",
+            (NoticeKind.WentLive, true) => $"“{title}” is live now: come and watch",
+            (NoticeKind.Rescheduled, false) => $"《{title}》时间调整为 {local}（{session.DurationMinutes} 分钟）",
+            (NoticeKind.Rescheduled, true) => $"“{title}” now starts at {local} ({session.DurationMinutes} min)",
+            (NoticeKind.Cancelled, false) => string.IsNullOrEmpty(session.CancelReason) ? $"《{title}》已取消" : $"《{title}》已取消：{session.CancelReason}",
+            (NoticeKind.Cancelled, true) => string.IsNullOrEmpty(session.CancelReason) ? $"“{title}” was cancelled" : $"“{title}” was cancelled: {session.CancelReason}",
+            (NoticeKind.LateStart, false) => $"《{title}》晚点开播，请稍候",
+            (NoticeKind.LateStart, true) => $"“{title}” is starting late: please wait",
+            (NoticeKind.NotHeld, false) => $"《{title}》未能开播，本场直播已取消",
+            (NoticeKind.NotHeld, true) => $"“{title}” did not start and has been cancelled",
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
     }

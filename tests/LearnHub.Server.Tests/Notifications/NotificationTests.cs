@@ -32,7 +32,7 @@ public sealed class NotificationTests
             Assert.Equal("经济基础第19章考点梳理", reminder.SessionTitle);
             Assert.Equal(start, reminder.PlannedStart.ToDateTimeOffset());
             Assert.Equal(start.AddMinutes(-15), reminder.CreateTime.ToDateTimeOffset());
-            Assert.Equal($"开播提醒:《经济基础第19章考点梳理》将于 {MonthDay(1)} 19:30 开播", reminder.Text);
+            Assert.Equal($"开播提醒：《经济基础第19章考点梳理》将于 {MonthDay(1)} 19:30 开播", reminder.Text);
             Assert.False(reminder.Read);
         }
         Assert.Equal(SessionStatus.Scheduled, (await xiaowang.GetAsync(session.Id)).Status);

@@ -57,7 +57,7 @@ public sealed class LateStartTests
         {
             var notice = Assert.Single(await viewer.NotificationsAsync(), n => n.Kind == NotificationKind.LateStart);
             Assert.Equal(session.Id, notice.SessionId);
-            Assert.Equal($"《{Title}》晚点开播,请稍候", notice.Text);
+            Assert.Equal($"《{Title}》晚点开播，请稍候", notice.Text);
         }
         await app.AdvanceToAsync(start.AddMinutes(59));
         Assert.Equal(SessionStatus.Scheduled, (await viewers[0].GetAsync(session.Id)).Status);
@@ -111,7 +111,7 @@ public sealed class LateStartTests
         foreach (var viewer in viewers)
         {
             var notice = Assert.Single(await viewer.NotificationsAsync(), n => n.Kind == NotificationKind.NotHeld);
-            Assert.Equal($"《{Title}》未能开播,本场直播已取消", notice.Text);
+            Assert.Equal($"《{Title}》未能开播，本场直播已取消", notice.Text);
         }
         var refused = await Assert.ThrowsAsync<RpcException>(() => latecomer.ReserveAsync(session.Id));
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
