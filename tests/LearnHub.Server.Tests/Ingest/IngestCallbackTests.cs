@@ -140,6 +140,7 @@ public sealed class IngestCallbackTests
                 await viewer.ReserveAsync(session.Id);
             }
             var key = (await instructor.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = session.Id })).Key;
+            var before = (await instructor.GetAsync(session.Id)).Version;
             using var a = nodes.A.CreateWebClient();
             using var b = nodes.B.CreateWebClient();
             Task<HttpResponseMessage> Publish(HttpClient web) => web.PostAsync($"/ingest/rtmp/on_publish?secret={IngestWorld.Secret}",
@@ -148,8 +149,12 @@ public sealed class IngestCallbackTests
             var answers = await Task.WhenAll(Publish(a), Publish(b));
 
             Assert.True(answers.All(r => r.StatusCode == HttpStatusCode.Found), $"answers {string.Join(", ", answers.Select(r => r.StatusCode))}\nA:\n{nodes.A.Logs.Describe()}\nB:\n{nodes.B.Logs.Describe()}");
-            var live = await instructor.GetAsync(session.Id);
-            Assert.Equal((SessionStatus.Live, IngestState.Receiving), (live.Status, live.IngestState));
+            // Whichever node took it live, the other's read cache hears of it through the relay: within milliseconds.
+            var live = await Wait.UntilAsync(() => instructor.GetAsync(session.Id), s => s.Status == SessionStatus.Live, what: "node A to see the session live");
+            Assert.Equal(IngestState.Receiving, live.IngestState);
+            // One go-live and one ingest write: the second delivery found the row receiving from the same client.
+            Assert.Equal(before + 2, live.Version);
+            Assert.Equal(live, await Wait.UntilAsync(() => nodes.OnB(instructor).GetAsync(session.Id), s => s.Version == live.Version, what: "node B to see the same session"));
             foreach (var viewer in viewers)
             {
                 Assert.Single(await viewer.NotificationsAsync(), n => n.SessionId == session.Id && n.Kind == NotificationKind.WentLive);
