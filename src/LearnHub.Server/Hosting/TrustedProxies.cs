@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace LearnHub.Server.Hosting;
@@ -50,22 +49,11 @@ public static class TrustedProxies
         foreach (var entry in configuration.GetSection(Key).GetChildren())
         {
             var value = entry.Value?.Trim() ?? "";
-            if (IPAddress.TryParse(value, out var address) && !value.Contains('/', StringComparison.Ordinal))
-            {
-                if (address.IsIPv4MappedToIPv6)
-                {
-                    address = address.MapToIPv4();
-                }
-                proxies.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
-            }
-            else if (System.Net.IPNetwork.TryParse(value, out var range))
-            {
-                proxies.Add(range);
-            }
-            else
+            if (!AddressRanges.TryParse(value, out var proxy))
             {
                 throw new StartupRefusedException($"{Key}:{entry.Key} is '{value}', not a proxy address like 10.0.0.5 or a range like 10.0.0.0/8.");
             }
+            proxies.Add(proxy);
         }
         return proxies;
     }

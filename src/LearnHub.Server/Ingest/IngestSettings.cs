@@ -24,9 +24,13 @@ public static class IngestSettings
         {
             throw new StartupRefusedException($"Ingest:ReconnectGrace is {options.ReconnectGrace}; it must be positive (e.g. 00:05:00).");
         }
+        if (options.LateNoticeAfter <= TimeSpan.Zero || options.NotHeldAfter <= options.LateNoticeAfter)
+        {
+            throw new StartupRefusedException($"Ingest:LateNoticeAfter is {options.LateNoticeAfter} and Ingest:NotHeldAfter is {options.NotHeldAfter}; both must be positive and NotHeldAfter the longer (e.g. 00:10:00 and 01:00:00), or the 晚点开播 notice could never go out.");
+        }
         foreach (var entry in options.CallbackAllowedAddresses)
         {
-            if (!TryParseNetwork(entry, out _))
+            if (!AddressRanges.TryParse(entry, out _))
             {
                 throw new StartupRefusedException($"Ingest:CallbackAllowedAddresses has '{entry}', which is neither an IP address nor a CIDR range (e.g. 127.0.0.1, 10.0.0.0/8).");
             }
@@ -51,18 +55,7 @@ public static class IngestSettings
         return options;
     }
 
-    /// <summary>An exact address (a /32 or /128) or a CIDR range.</summary>
+    /// <summary>An exact address (a /32 or /128) or a CIDR range (<see cref="AddressRanges"/>).</summary>
     public static IPNetwork ParseNetwork(string entry) =>
-        TryParseNetwork(entry, out var network) ? network : throw new FormatException($"'{entry}' is not an address or CIDR range.");
-
-    private static bool TryParseNetwork(string entry, out IPNetwork network)
-    {
-        var text = entry.Trim();
-        if (IPAddress.TryParse(text, out var address) && !text.Contains('/', StringComparison.Ordinal))
-        {
-            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-        return IPNetwork.TryParse(text, out network);
-    }
+        AddressRanges.TryParse(entry, out var network) ? network : throw new FormatException($"'{entry}' is not an address or CIDR range.");
 }

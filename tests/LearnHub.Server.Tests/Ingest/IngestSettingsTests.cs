@@ -19,6 +19,9 @@ public sealed class IngestSettingsTests
         { "Ingest:ReconnectGrace", "00:00:00", "Ingest:ReconnectGrace" },
         { "Ingest:ReconnectGrace", "-00:01:00", "Ingest:ReconnectGrace" },
         { "Ingest:ReconnectGrace", "soon", "Ingest:ReconnectGrace" },
+        { "Ingest:LateNoticeAfter", "00:00:00", "Ingest:LateNoticeAfter" },
+        { "Ingest:NotHeldAfter", "00:05:00", "Ingest:NotHeldAfter" },
+        { "Ingest:NotHeldAfter", "-01:00:00", "Ingest:NotHeldAfter" },
     };
 
     [Theory]
