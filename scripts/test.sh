@@ -64,7 +64,7 @@ fi
 # The RTMP ingest tests (tests/LearnHub.Server.Tests/Ingest) run their own nginx with the RTMP module on loopback ports
 # (tests/Shared/NginxRtmpServer.cs) and publish with ffmpeg; only Debian's packages are needed.
 ingest_packages=()
-command -v nginx >/dev/null 2>&1 || ingest_packages+=(nginx)
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || ingest_packages+=(nginx)
 [[ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]] || ingest_packages+=(libnginx-mod-rtmp)
 command -v ffmpeg >/dev/null 2>&1 || ingest_packages+=(ffmpeg)
 if [[ ${#ingest_packages[@]} -gt 0 ]]; then
