@@ -111,7 +111,7 @@ public sealed class NginxRtmpServer : IAsyncDisposable
             """;
         var confPath = Path.Combine(folder, "nginx.conf");
         await File.WriteAllTextAsync(confPath, conf);
-        process = ChildProcess.Start("nginx", ["-p", folder, "-c", confPath, "-e", Path.Combine(folder, "error.log")], folder);
+        process = ChildProcess.Start(File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx", ["-p", folder, "-c", confPath, "-e", Path.Combine(folder, "error.log")], folder);
         using var deadline = new CancellationTokenSource(StartDeadline);
         while (!await AcceptsAsync(RtmpPort, deadline.Token) || !await AcceptsAsync(HttpPort, deadline.Token))
         {
