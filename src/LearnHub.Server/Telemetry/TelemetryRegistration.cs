@@ -74,7 +74,9 @@ public static class TelemetryRegistration
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(LearnHubMetrics.MeterName, GrpcCallMetrics.MeterName).AddMeter([.. FrameworkMeters]);
-                metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddNpgsqlInstrumentation();
+                // ASP.NET Core's meters are in FrameworkMeters: OpenTelemetry's ASP.NET Core instrumentation would add only a
+                // middleware on every request (to label exceptions), a cost on the hot path for a rare label.
+                metrics.AddRuntimeInstrumentation().AddNpgsqlInstrumentation();
                 // Instruments recorded on every call that say nothing http.server.request.duration does not: each
                 // measurement costs the SDK a tag lookup, and together they cost Ping about 10 % of its throughput
                 // (docs/benchmarks.md, "Telemetry"). Kestrel's buffer pool counts every rent and return (several per
