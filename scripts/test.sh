@@ -26,6 +26,24 @@ if [[ ! -d "$node_client/node_modules" || "$(cat "$lock_stamp" 2>/dev/null)" != 
   echo "$lock_hash" > "$lock_stamp"
 fi
 
+# Installs Debian packages the tests need (as root, with apt-get), or stops with the command to run instead.
+apt_lists_fresh=
+install_packages() {
+  local purpose=$1
+  shift
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "scripts/test.sh: the $purpose need $*; run as root (apt-get install -y $*) and try again." >&2
+    exit 2
+  fi
+  echo "scripts/test.sh: installing $* for the $purpose (apt-get)"
+  # A fresh machine's package lists may be empty or old: refresh them once per run, then install.
+  if [[ -z $apt_lists_fresh ]]; then
+    apt-get update -qq
+    apt_lists_fresh=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
 # The browser tests (tests/LearnHub.Browser.Tests) drive Debian's Chromium; Playwright's own download is never used.
 # A Chinese font makes their screenshots readable (the console is zh-CN first); the tests pass without it.
 browser_packages=()
@@ -38,10 +56,7 @@ if [[ ${#browser_packages[@]} -gt 0 ]]; then
       exit 2
     fi
   else
-    echo "scripts/test.sh: installing ${browser_packages[*]} for the browser tests (apt-get)"
-    # A fresh machine's package lists may be empty or old: refresh them once, then install.
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_packages[@]}"
+    install_packages "browser tests" "${browser_packages[@]}"
   fi
 fi
 
@@ -51,14 +66,8 @@ service_packages=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || service_packages+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || service_packages+=(redis-server)
 if [[ ${#service_packages[@]} -gt 0 ]]; then
-  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "scripts/test.sh: the scale-out tests need ${service_packages[*]}; run as root (apt-get install -y ${service_packages[*]}) and try again." >&2
-    exit 2
-  fi
-  echo "scripts/test.sh: installing ${service_packages[*]} for the scale-out tests (apt-get)"
-  apt-get update -qq
   # The packages' own clusters are not used: the tests start their own servers.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${service_packages[@]}"
+  install_packages "scale-out tests" "${service_packages[@]}"
 fi
 
 # The RTMP ingest tests (tests/LearnHub.Server.Tests/Ingest) run their own nginx with the RTMP module on loopback ports
@@ -68,18 +77,9 @@ ingest_packages=()
 [[ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]] || ingest_packages+=(libnginx-mod-rtmp)
 command -v ffmpeg >/dev/null 2>&1 || ingest_packages+=(ffmpeg)
 if [[ ${#ingest_packages[@]} -gt 0 ]]; then
-  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "scripts/test.sh: the ingest tests need ${ingest_packages[*]}; run as root (apt-get install -y ${ingest_packages[*]}) and try again." >&2
-    exit 2
-  fi
-  echo "scripts/test.sh: installing ${ingest_packages[*]} for the ingest tests (apt-get)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${ingest_packages[@]}"
+  install_packages "ingest tests" "${ingest_packages[@]}"
   # The package's own nginx (port 80, RTMP 1935 once the module is enabled) is not used: the tests start their own.
-  if [[ -e /run/nginx.pid ]]; then
-    nginx -s quit 2>/dev/null || true
-  fi
-  service nginx stop >/dev/null 2>&1 || true
+  service nginx stop >/dev/null 2>&1 || /usr/sbin/nginx -s quit 2>/dev/null || true
 fi
 
 # Only this run's results: .ci/run sums every TRX file in the folder.

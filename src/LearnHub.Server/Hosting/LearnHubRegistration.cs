@@ -151,7 +151,7 @@ public static class LearnHubRegistration
         services.AddSessionReads();
         services.AddSingleton<SessionTriggers>();
         services.AddSingleton<SessionLifecycle>();
-        services.AddLateStarts();
+        services.AddSingleton<LateStarts>(); // its IngestOptions are bound (and checked) by AddRtmpIngest
         services.AddTransient<SessionLifecycleJob>();
 
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();

@@ -192,15 +192,3 @@ public sealed partial class LateStarts(
     [LoggerMessage(EventId = 2032, Level = LogLevel.Debug, Message = "Session {SessionId}: {Step} has nothing to do (moved on since it was scheduled)")]
     private partial void LogStepSkipped(string sessionId, string step);
 }
-
-/// <summary>Registration of the late-start steps.</summary>
-public static class LateStartsRegistration
-{
-    public static IServiceCollection AddLateStarts(this IServiceCollection services)
-    {
-        // The ingest feature binds the section too; binding twice is harmless.
-        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section);
-        services.AddSingleton<LateStarts>();
-        return services;
-    }
-}

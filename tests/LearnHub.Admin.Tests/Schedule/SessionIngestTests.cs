@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LearnHub.Admin.Tests.Schedule;
 
-/// <summary>The session page with RTMP ingest: 推流设置 for the session's own instructor, the live ingest state, 未开播(已取消).</summary>
+/// <summary>The session page with RTMP ingest: 推流设置 for the session's own instructor, the live ingest state, 未开播（已取消）.</summary>
 public sealed class SessionIngestTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);

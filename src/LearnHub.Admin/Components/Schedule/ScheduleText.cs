@@ -30,7 +30,7 @@ public static class ScheduleText
         return s["Status_" + Slug(status)];
     }
 
-    /// <summary>The status as the chips name it: a session the server cancelled because nobody streamed is 未开播(已取消).</summary>
+    /// <summary>The status as the chips name it: a session the server cancelled because nobody streamed is 未开播（已取消）.</summary>
     public static string Name(IStringLocalizer<ScheduleStrings> s, SessionStatus status, bool notHeld)
     {
         ArgumentNullException.ThrowIfNull(s);
