@@ -44,6 +44,9 @@ public sealed class LanguageTests(LearnHubServer server) : BrowserTest(server), 
         await Expect(Page.GetByTestId("sign-out")).ToHaveTextAsync("退出登录");
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("欢迎使用 LearnHub");
         await Expect(Page.GetByTestId("home-roles")).ToContainTextAsync("你的角色");
+        // The bar Blazor shows if the page's connection ends on an error: hidden, and in the page's language.
+        await Expect(Page.GetByTestId("circuit-error")).ToBeHiddenAsync();
+        await Expect(Page.GetByTestId("circuit-error")).ToHaveTextAsync("页面出错，已与服务器断开。 重新加载");
     }
 
     private async Task ExpectEnglishAsync()
@@ -52,5 +55,7 @@ public sealed class LanguageTests(LearnHubServer server) : BrowserTest(server), 
         await Expect(Page.GetByTestId("sign-out")).ToHaveTextAsync("Sign out");
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Welcome to LearnHub");
         await Expect(Page.GetByTestId("home-roles")).ToContainTextAsync("Your roles");
+        await Expect(Page.GetByTestId("circuit-error")).ToBeHiddenAsync();
+        await Expect(Page.GetByTestId("circuit-error")).ToHaveTextAsync("Something went wrong and this page lost its connection to the server. Reload");
     }
 }

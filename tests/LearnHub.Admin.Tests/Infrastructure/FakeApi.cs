@@ -13,14 +13,28 @@ public sealed class FakeApi : CallInvoker
 {
     private readonly Dictionary<string, Func<IMessage, IMessage>> handlers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ChannelReader<IMessage>> streams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> held = new(StringComparer.Ordinal);
 
     public List<(string Method, IMessage Request)> Calls { get; } = [];
+
+    /// <summary>The calls <see cref="Hold"/> kept open, each ending once its caller cancels it.</summary>
+    public ConcurrentQueue<Task> HeldCalls { get; } = new();
 
     public FakeApi On<TRequest, TResponse>(string method, Func<TRequest, TResponse> handler)
         where TRequest : IMessage
         where TResponse : IMessage
     {
         handlers[method] = request => handler((TRequest)request);
+        return this;
+    }
+
+    /// <summary>
+    /// Calls to <paramref name="method"/> stay unanswered until the caller cancels them, and then fail with
+    /// <see cref="StatusCode.Cancelled"/> as Grpc.Net.Client's do (e.g. a page left while its call is in flight).
+    /// </summary>
+    public FakeApi Hold(string method)
+    {
+        held[method] = true;
         return this;
     }
 
@@ -34,6 +48,12 @@ public sealed class FakeApi : CallInvoker
             Calls.Add((method.Name, (IMessage)request));
         }
         Task<TResponse> response;
+        if (held.ContainsKey(method.Name))
+        {
+            response = CancelledAsync<TResponse>(options.CancellationToken);
+            HeldCalls.Enqueue(response);
+            return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => { });
+        }
         try
         {
             response = handlers.TryGetValue(method.Name, out var handler)
@@ -45,6 +65,19 @@ public sealed class FakeApi : CallInvoker
             response = Task.FromException<TResponse>(e);
         }
         return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], () => { });
+    }
+
+    private static async Task<TResponse> CancelledAsync<TResponse>(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client.", e));
+        }
+        throw new InvalidOperationException("unreachable: an infinite delay ended");
     }
 
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>

@@ -95,7 +95,11 @@ public sealed partial class Calendar : IDisposable
                 courses = await ListMyCoursesAsync(userId);
             }
         }
-        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        catch (RpcException) when (disposed.IsCancellationRequested)
+        {
+            // The page was left mid-call: nothing to show (an exception here would end the user's circuit).
+        }
+        catch (RpcException e)
         {
             problem = RpcProblem.From(e);
         }
@@ -150,7 +154,11 @@ public sealed partial class Calendar : IDisposable
             key = (await Api.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest { Rotate = true }, cancellationToken: disposed.Token)).Key;
             Snackbar.Add(T["Rotated"], Severity.Success);
         }
-        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        catch (RpcException) when (disposed.IsCancellationRequested)
+        {
+            // The page was left mid-call: nothing to show (an exception here would end the user's circuit).
+        }
+        catch (RpcException e)
         {
             Snackbar.Add(RpcProblem.From(e).Message, Severity.Error);
         }

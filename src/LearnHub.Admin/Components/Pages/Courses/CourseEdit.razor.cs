@@ -60,6 +60,10 @@ public sealed partial class CourseEdit : IDisposable
         {
             Show(await Api.Courses.GetCourseAsync(new GetCourseRequest { CourseId = CourseId }, cancellationToken: closing.Token), resetDraft: true);
         }
+        catch (RpcException) when (closing.IsCancellationRequested)
+        {
+            // The page was left mid-call: no toast on the next page.
+        }
         catch (RpcException e)
         {
             loadProblem = RpcProblem.From(e);
@@ -120,6 +124,10 @@ public sealed partial class CourseEdit : IDisposable
             Show(saved, resetDraft: true);
             Snackbar.Add(L["CourseSaved"], Severity.Success);
         }
+        catch (RpcException) when (closing.IsCancellationRequested)
+        {
+            // The page was left mid-call: no toast on the next page.
+        }
         catch (RpcException e) when (e.StatusCode == StatusCode.Aborted)
         {
             stale = true;
@@ -178,6 +186,10 @@ public sealed partial class CourseEdit : IDisposable
             renamingId = null;
             Snackbar.Add(L["ChapterRenamed"], Severity.Success);
         }
+        catch (RpcException) when (closing.IsCancellationRequested)
+        {
+            // The page was left mid-call: no toast on the next page.
+        }
         catch (RpcException e)
         {
             renameProblem = RpcProblem.From(e);
@@ -235,6 +247,10 @@ public sealed partial class CourseEdit : IDisposable
             Show(await change(), resetDraft: false);
             onDone?.Invoke();
             Snackbar.Add(doneMessage, Severity.Success);
+        }
+        catch (RpcException) when (closing.IsCancellationRequested)
+        {
+            // The page was left mid-call: no toast on the next page.
         }
         catch (RpcException e)
         {

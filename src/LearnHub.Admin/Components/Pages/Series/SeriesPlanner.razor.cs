@@ -82,6 +82,10 @@ public sealed partial class SeriesPlanner : IDisposable
             var preselected = courses.FirstOrDefault(c => c.Id == CourseQuery) ?? courses.FirstOrDefault();
             SelectCourse(preselected?.Id ?? "");
         }
+        catch (RpcException) when (closing.IsCancellationRequested)
+        {
+            // The page was left mid-call: no toast on the next page.
+        }
         catch (RpcException e)
         {
             loadProblem = RpcProblem.From(e);
@@ -164,6 +168,10 @@ public sealed partial class SeriesPlanner : IDisposable
             previewedRequest = request;
             previewChapterTitles = SelectedCourse?.Chapters.ToDictionary(c => c.Id, c => c.Title) ?? [];
         }
+        catch (RpcException) when (closing.IsCancellationRequested)
+        {
+            // The page was left mid-call: no toast on the next page.
+        }
         catch (RpcException e)
         {
             problem = RpcProblem.From(e);
@@ -205,6 +213,10 @@ public sealed partial class SeriesPlanner : IDisposable
             preview = null;
             previewedRequest = null;
             Snackbar.Add(string.Format(CultureInfo.CurrentCulture, L["CommitDone"], committed.Count), Severity.Success);
+        }
+        catch (RpcException) when (closing.IsCancellationRequested)
+        {
+            // The page was left mid-call: no toast on the next page.
         }
         catch (RpcException e)
         {

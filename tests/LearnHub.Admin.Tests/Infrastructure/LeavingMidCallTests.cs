@@ -1,0 +1,50 @@
+using Bunit;
+using Grpc.Core;
+using LearnHub.Admin.Components.Pages.Admin;
+using LearnHub.Admin.Components.Pages.Courses;
+using LearnHub.Api.V1;
+using Microsoft.AspNetCore.Components;
+using CalendarPage = LearnHub.Admin.Components.Pages.Calendar;
+
+namespace LearnHub.Admin.Tests.Infrastructure;
+
+/// <summary>
+/// A page left while its call is in flight cancels the call; the Cancelled that comes back must end quietly. If it
+/// escaped, Blazor would end the user's circuit and the page they went to would never finish loading.
+/// </summary>
+public sealed class LeavingMidCallTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public Task The_calendar_feeds_page() =>
+        LeaveMidCallAsync<CalendarPage>("GetMyCalendarFeedKey", ["instructor"], _ => { });
+
+    [Fact]
+    public Task The_users_page() =>
+        LeaveMidCallAsync<Users>("ListUsers", ["admin"], _ => { });
+
+    [Fact]
+    public Task The_course_page() =>
+        LeaveMidCallAsync<CourseEdit>("GetCourse", ["instructor"], p => p.Add(x => x.CourseId, "c1"));
+
+    private static async Task LeaveMidCallAsync<TPage>(string method, string[] roles, Action<ComponentParameterCollectionBuilder<TPage>> parameters)
+        where TPage : IComponent
+    {
+        await using var context = new AdminTestContext(roles: roles);
+        context.Api.Hold(method);
+        context.Render<TPage>(parameters);
+        // Pages start their first call while rendering (before their first await of something unfinished).
+        var call = Assert.Single(context.Api.HeldCalls);
+
+        await context.DisposeComponentsAsync();
+
+        // The call ends Cancelled; whatever the page does with that runs on the renderer before these no-ops.
+        await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(Timeout, Xunit.TestContext.Current.CancellationToken));
+        for (var i = 0; i < 3; i++)
+        {
+            await context.Renderer.Dispatcher.InvokeAsync(() => { });
+        }
+        Assert.False(context.Renderer.UnhandledException.IsCompleted, $"an exception escaped the left {typeof(TPage).Name} page");
+    }
+}
