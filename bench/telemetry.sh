@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # What OpenTelemetry costs (issue 14: the Prometheus endpoint and tracing together ≤ 5 % of Ping's throughput). One
-# build, two servers, measured in the same run:
-#   off   Telemetry:Enabled=false: no OpenTelemetry registered at all (the product's instruments record into nothing)
-#   on    every meter behind /metrics, scraped once a second while under load, and every span recorded
-#         (sampled, enriched) and exported over OTLP/HTTP to a sink on CPU 1 that answers 200 (below)
-#   sampled   as on, with Telemetry:TraceSampleRatio=$SAMPLED (0.1): one trace in ten recorded and exported (the
-#         setting a busy node would use); SAMPLED= (empty) leaves this row out
+# build, one server per row, measured in the same run:
+#   off       Telemetry:Enabled=false: no OpenTelemetry registered at all (the product's instruments record into nothing)
+#   traced    the shipped settings with an OTLP endpoint configured: every meter behind /metrics, scraped once a second
+#             while under load, and traces exported over OTLP/HTTP to a sink on CPU 1 that answers 200 (below), at the
+#             shipped sampling: every trace, at most Telemetry:MaxTracesPerSecond (100) a second
+#   sampled   as traced with Telemetry:TraceSampleRatio=$SAMPLED (0.1) and the cap lifted (MaxTracesPerSecond=0): one
+#             trace in ten of every call, however many; SAMPLED= (empty) leaves this row out
 # and, when ROWS names them (e.g. ROWS="off defaults metrics tracing"), to find where a cost comes from:
-#   defaults  the shipped settings: /metrics scraped 1/s, no OTLP endpoint (so no spans; log lines still carry trace ids)
+#   on        every trace recorded and exported (ratio 1, cap lifted)
+#   defaults  the shipped settings without OTLP: /metrics scraped 1/s, no spans (log lines still carry trace ids)
 #   metrics   /metrics only (Telemetry:Tracing=false)
 #   tracing   every span exported over OTLP, no /metrics
+#   unsampled as sampled with TraceSampleRatio=0: the tracer provider and exporter in place, no span recorded (what
+#             tracing costs a call that is not sampled)
 # Every server on CPU 0 (only one under load at a time), h2load, the scraper and the sink on CPU 1. Each round runs
-# off, on, sampled in turn; each ratio to off is taken per round and the summary is the median over rounds.
+# the rows in turn (in reverse on even rounds); each ratio to off is taken per round and the summary is the median.
 # Env: DURATION (s, 20), WARMUP (s, 5), CONNS (50), STREAMS (20 per connection), ROUNDS (3), WARMUP_ROUND (s, 15),
 # VERIFY (5000 calls per row), SAMPLED (0.1), SERVER_DLL (lib.sh), KEEP_WORK=1 (keep logs and h2load output).
 set -euo pipefail
@@ -78,13 +82,15 @@ otlp=("--Telemetry:Otlp:Endpoint=http://127.0.0.1:$SINK_PORT" --OTEL_EXPORTER_OT
 # The rows: ROWS picks and orders them (off always first: the ratios are to it).
 declare -A flags=(
   [off]="--Telemetry:Enabled=false"
-  [on]="--Telemetry:Enabled=true --Telemetry:Tracing=true --Telemetry:TraceSampleRatio=1 ${otlp[*]}"
-  [sampled]="--Telemetry:Enabled=true --Telemetry:Tracing=true --Telemetry:TraceSampleRatio=$SAMPLED ${otlp[*]}"
+  [traced]="--Telemetry:Enabled=true ${otlp[*]}"
+  [sampled]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=$SAMPLED --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
+  [on]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=1 --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
   [defaults]="--Telemetry:Enabled=true"
   [metrics]="--Telemetry:Enabled=true --Telemetry:Tracing=false"
-  [tracing]="--Telemetry:Enabled=true --Telemetry:Metrics:Path= ${otlp[*]}"
+  [tracing]="--Telemetry:Enabled=true --Telemetry:Metrics:Path= --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
+  [unsampled]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=0 ${otlp[*]}"
 )
-read -r -a rows <<<"${ROWS:-off on${SAMPLED:+ sampled}}"
+read -r -a rows <<<"${ROWS:-off traced${SAMPLED:+ sampled}}"
 [[ ${rows[0]} == off ]] || rows=(off "${rows[@]}")
 for row in "${rows[@]}"; do
   [[ -n ${flags[$row]:-} ]] || { echo "unknown row '$row' (rows: ${!flags[*]})" >&2; exit 2; }
@@ -136,7 +142,11 @@ results="$BENCH_WORK/results.tsv"
 : >"$results"
 echo "$(elapsed) $ROUNDS rounds x (${rows[*]}), ${DURATION} s + ${WARMUP} s warm-up each, -c $CONNS -m $STREAMS"
 for round in $(seq "$ROUNDS"); do
-  for server in "${rows[@]}"; do
+  # Odd rounds run the rows in order, even rounds in reverse (A B C, C B A …): a drift of the machine's speed during
+  # a round then favours no row.
+  order=("${rows[@]}")
+  ((round % 2)) || mapfile -t order < <(printf '%s\n' "${rows[@]}" | tac)
+  for server in "${order[@]}"; do
     kill -0 "${pid[$server]}" 2>/dev/null || { echo "$server is gone" >&2; tail -30 "$BENCH_WORK/$server.log" >&2; exit 1; }
     sleep 1
     scraper_pid=""
@@ -175,11 +185,14 @@ for line in open(results):
     by[(rnd, server)] = (float(rps), float(cpu))
 rounds = sorted({r for r, _ in by}, key=int)
 med = statistics.median
-label = {"off": "off (Telemetry:Enabled=false)", "on": "on (scraped 1/s, every trace exported)",
-         "sampled": f"on, TraceSampleRatio={sampled} (scraped 1/s, traces exported)",
-         "defaults": "defaults (scraped 1/s, no OTLP endpoint: no spans)",
+label = {"off": "off (Telemetry:Enabled=false)",
+         "traced": "shipped, OTLP configured (scraped 1/s; every trace, at most 100 a second, exported)",
+         "sampled": f"TraceSampleRatio={sampled}, no cap (scraped 1/s; one trace in ten exported)",
+         "on": "every trace exported, no cap (scraped 1/s)",
+         "defaults": "shipped, no OTLP endpoint (scraped 1/s, no spans)",
          "metrics": "metrics only (scraped 1/s, Telemetry:Tracing=false)",
-         "tracing": "tracing only (every trace exported, no /metrics)"}
+         "tracing": "tracing only (every trace exported, no cap, no /metrics)",
+         "unsampled": "TraceSampleRatio=0 (scraped 1/s, OTLP configured, nothing sampled)"}
 print()
 print("| round | " + " | ".join(f"{r} req/s" for r in rows) + " | " + " | ".join(f"{r} ÷ off" for r in rows[1:]) + " |")
 print("|---|" + "---:|" * (2 * len(rows) - 1))

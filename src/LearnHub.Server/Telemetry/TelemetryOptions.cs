@@ -21,6 +21,12 @@ public sealed class TelemetryOptions
     /// </summary>
     public double TraceSampleRatio { get; set; } = 1.0;
 
+    /// <summary>
+    /// At most this many traces recorded per second on this node (those the ratio picks and those a caller sends
+    /// sampled), so tracing costs a bounded amount however busy the node is; 0 lifts the cap.
+    /// </summary>
+    public int MaxTracesPerSecond { get; set; } = 100;
+
     public MetricsEndpointOptions Metrics { get; set; } = new();
 
     public OtlpOptions Otlp { get; set; } = new();

@@ -99,7 +99,7 @@ public static class TelemetryRegistration
         {
             otel.WithTracing(tracing =>
             {
-                tracing.SetSampler(new ParentBasedSampler(settings.TraceSampleRatio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(settings.TraceSampleRatio)))
+                tracing.SetSampler(sp => TraceSampling.Create(settings, sp.GetRequiredService<TimeProvider>()))
                     .AddSource(LearnHubTracing.SourceName)
                     // ASP.NET Core's own request spans, named and labelled by RequestSpans (not the DiagnosticListener-based
                     // instrumentation: its callbacks cost every request, recorded or not).
@@ -230,6 +230,10 @@ public static class TelemetryRegistration
         if (settings.TraceSampleRatio is < 0 or > 1 || double.IsNaN(settings.TraceSampleRatio))
         {
             throw new StartupRefusedException($"Telemetry:TraceSampleRatio is {settings.TraceSampleRatio}; it must be between 0 (no traces) and 1 (every trace).");
+        }
+        if (settings.MaxTracesPerSecond < 0)
+        {
+            throw new StartupRefusedException($"Telemetry:MaxTracesPerSecond is {settings.MaxTracesPerSecond}; it must be 0 (no cap) or more.");
         }
         if (settings.ReviewQueueReadInterval <= TimeSpan.Zero)
         {

@@ -108,6 +108,49 @@ public sealed class TracingTests
         Assert.Contains(spans.Of(step.TraceId), a => a.Kind == ActivityKind.Client && a.ParentSpanId == step.SpanId);
     }
 
+    [Fact]
+    public async Task A_busy_node_records_at_most_its_budget_of_traces_a_second_whatever_callers_ask()
+    {
+        var started = new StartedServerSpans();
+        await using var app = await LearnHubApp.StartAsync(
+            new Dictionary<string, string?> { ["Telemetry:Tracing"] = "true", ["Telemetry:MaxTracesPerSecond"] = "3" },
+            clock: new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero },
+            services: s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(started)));
+        var creator = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var api = creator.BroadcastApi();
+        // A second of its own (the set-up spent some of the last one; a scheduler step may take a share of this one).
+        await app.AdvanceAsync(TimeSpan.FromSeconds(1));
+        started.Clear();
+
+        // 20 calls in one second, half of them from callers who say their trace is sampled.
+        for (var i = 0; i < 10; i++)
+        {
+            await api.GetQuotaAsync(new GetQuotaRequest());
+            await api.GetQuotaAsync(new GetQuotaRequest(), new Metadata { { "traceparent", $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01" } });
+        }
+
+        Assert.InRange(started.Count, 1, 3);
+    }
+
+    [Fact]
+    public async Task With_the_cap_lifted_every_call_is_recorded()
+    {
+        var started = new StartedServerSpans();
+        await using var app = await LearnHubApp.StartAsync(
+            new Dictionary<string, string?> { ["Telemetry:Tracing"] = "true", ["Telemetry:MaxTracesPerSecond"] = "0" },
+            clock: new FakeTimeProvider(Scenario.Start) { AutoAdvanceAmount = TimeSpan.Zero },
+            services: s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(started)));
+        var creator = await app.CreateUserAsync("wanhongcoco", "instructor");
+        started.Clear();
+
+        for (var i = 0; i < 150; i++)
+        {
+            await creator.BroadcastApi().GetQuotaAsync(new GetQuotaRequest());
+        }
+
+        Assert.Equal(150, started.Count);
+    }
+
     [Theory]
     [InlineData("Telemetry:Metrics:Path", "metrics", "Telemetry:Metrics:Path is 'metrics'")]
     [InlineData("Telemetry:Metrics:Path", "/metrics?x=1", "Telemetry:Metrics:Path is '/metrics?x=1'")]
@@ -117,6 +160,7 @@ public sealed class TracingTests
     [InlineData("Telemetry:Otlp:Endpoint", "collector:4317", "Telemetry:Otlp:Endpoint is 'collector:4317'")]
     [InlineData("Telemetry:Enabled", "maybe", "Telemetry:Enabled")]
     [InlineData("Telemetry:TraceSampleRatio", "1.5", "Telemetry:TraceSampleRatio is 1.5")]
+    [InlineData("Telemetry:MaxTracesPerSecond", "-1", "Telemetry:MaxTracesPerSecond is -1")]
     public void Settings_that_cannot_work_refuse_the_start_with_one_line(string key, string value, string expected)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
@@ -138,6 +182,27 @@ public sealed class TracingTests
         public IEnumerable<Activity> Of(ActivityTraceId trace) => ended.Where(a => a.TraceId == trace);
 
         public override void OnEnd(Activity data) => ended.Enqueue(data);
+    }
+
+    /// <summary>
+    /// The server spans the host's tracer provider decided to record, counted as they start: a call's span starts
+    /// before its handler runs, so once the client has the answer the count includes it.
+    /// </summary>
+    private sealed class StartedServerSpans : BaseProcessor<Activity>
+    {
+        private readonly ConcurrentQueue<Activity> started = new();
+
+        public int Count => started.Count;
+
+        public void Clear() => started.Clear();
+
+        public override void OnStart(Activity data)
+        {
+            if (data.Kind == ActivityKind.Server)
+            {
+                started.Enqueue(data);
+            }
+        }
     }
 
     /// <summary>Log entries as the console writes them: formatted by the product's formatter on the logging thread.</summary>
