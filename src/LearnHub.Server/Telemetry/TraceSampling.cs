@@ -26,11 +26,23 @@ public static class TraceSampling
             callerSampled = new BudgetedSampler(callerSampled, budget);
         }
         return new ParentBasedSampler(
-            picked,
+            new CallsAndStepsOnly(picked),
             remoteParentSampled: callerSampled,
             remoteParentNotSampled: new AlwaysOffSampler(),
             localParentSampled: new AlwaysOnSampler(),
             localParentNotSampled: new AlwaysOffSampler());
+    }
+
+    /// <summary>
+    /// Traces start at calls and scheduler steps. A store or Redis command outside them (Quartz polling PostgreSQL,
+    /// migrations) is a client span without a parent: never recorded, as SQLite's are never made, and it spends no budget.
+    /// </summary>
+    private sealed class CallsAndStepsOnly(Sampler inner) : Sampler
+    {
+        private static readonly SamplingResult Dropped = new(SamplingDecision.Drop);
+
+        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
+            samplingParameters.Kind == System.Diagnostics.ActivityKind.Client ? Dropped : inner.ShouldSample(samplingParameters);
     }
 
     /// <summary>Records what <paramref name="inner"/> records while the second's budget lasts.</summary>

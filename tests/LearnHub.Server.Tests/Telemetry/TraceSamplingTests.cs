@@ -16,8 +16,8 @@ public sealed class TraceSamplingTests
     private Sampler Sampler(int perSecond, double ratio = 1) =>
         TraceSampling.Create(new TelemetryOptions { MaxTracesPerSecond = perSecond, TraceSampleRatio = ratio }, clock);
 
-    private static bool Records(Sampler sampler, ActivityContext parent = default) =>
-        sampler.ShouldSample(new SamplingParameters(parent, parent.TraceId == default ? ActivityTraceId.CreateRandom() : parent.TraceId, "call", ActivityKind.Server))
+    private static bool Records(Sampler sampler, ActivityContext parent = default, ActivityKind kind = ActivityKind.Server) =>
+        sampler.ShouldSample(new SamplingParameters(parent, parent.TraceId == default ? ActivityTraceId.CreateRandom() : parent.TraceId, "call", kind))
             .Decision == SamplingDecision.RecordAndSample;
 
     private static ActivityContext Caller(bool sampled) =>
@@ -77,5 +77,18 @@ public sealed class TraceSamplingTests
         Assert.Equal(0, Enumerable.Range(0, 1000).Count(_ => Records(Sampler(perSecond: 0, ratio: 0))));
         // One in ten of random trace ids, give or take; the budget (large here) is not what limits it.
         Assert.InRange(Enumerable.Range(0, 10_000).Count(_ => Records(Sampler(perSecond: 100_000, ratio: 0.1))), 800, 1200);
+    }
+
+    [Fact]
+    public void A_store_command_outside_any_call_or_step_starts_no_trace_and_spends_nothing()
+    {
+        var sampler = Sampler(perSecond: 1);
+
+        // Quartz polling PostgreSQL: Npgsql's client span without a parent.
+        Assert.False(Records(sampler, kind: ActivityKind.Client));
+        Assert.True(Records(sampler, kind: ActivityKind.Internal));
+        // Inside a recorded call or step, the store calls are part of its trace.
+        Assert.True(Records(sampler, LocalParent(sampled: true), ActivityKind.Client));
+        Assert.False(Records(Sampler(perSecond: 0), kind: ActivityKind.Client));
     }
 }
