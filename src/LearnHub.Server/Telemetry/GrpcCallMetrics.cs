@@ -7,10 +7,9 @@ namespace LearnHub.Server.Telemetry;
 
 /// <summary>
 /// One histogram per gRPC call, <c>rpc.server.call.duration</c> (OpenTelemetry's RPC conventions), labelled by the
-/// method and the gRPC status. It replaces ASP.NET Core's <c>http.server.request.duration</c> for gRPC calls: that one
-/// carries six labels that say nothing for gRPC (method POST, status 200, scheme, protocol …), and looking up a
-/// measurement's labels is most of what a metric costs the call (docs/benchmarks.md, "Telemetry cost"). Web requests
-/// (the console, calendar feeds) keep ASP.NET Core's histogram.
+/// method and the gRPC status. gRPC calls are not in <c>http.server.request.duration</c> (<see cref="WebRequestMetrics"/>):
+/// its labels say nothing for gRPC (method POST, status 200), and looking up a measurement's labels is most of what a
+/// metric costs the call (docs/benchmarks.md, "Telemetry cost").
 /// </summary>
 /// <remarks>A class of its own (meter <c>LearnHub.Grpc</c>), not part of <see cref="LearnHubMetrics"/>: its name follows OpenTelemetry's conventions rather than <c>learnhub.*</c>.</remarks>
 public sealed class GrpcCallMetrics
@@ -35,17 +34,12 @@ public sealed class GrpcCallMetrics
     }
 
     /// <summary>
-    /// Middleware for gRPC calls: times the call and records it (keeping it out of ASP.NET Core's request histogram),
-    /// and names the call's span after its method when the span is recorded. Costs a timestamp and two checks when
-    /// nothing listens.
+    /// Middleware for gRPC calls: times the call and records it, and names the call's span after its method when the
+    /// span is recorded. Costs a timestamp and two checks when nothing listens.
     /// </summary>
     public async Task MeasureAsync(HttpContext http, RequestDelegate next)
     {
         var measured = duration.Enabled;
-        if (measured && http.Features.Get<IHttpMetricsTagsFeature>() is { } hostingTags)
-        {
-            hostingTags.MetricsDisabled = true;
-        }
         var started = Stopwatch.GetTimestamp();
         try
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Routing;
 
 namespace LearnHub.Server.Telemetry;
 
@@ -33,24 +32,19 @@ public static class RequestSpans
         }
     }
 
-    /// <summary>Middleware for web requests (the console, feeds, health): "GET /route" with the route and status.</summary>
-    public static async Task NameWebRequestAsync(HttpContext http, RequestDelegate next)
+    /// <summary>A web request's span (the console, feeds, health): "GET /route" with the route and status.</summary>
+    public static void NameWebRequest(Activity span, HttpContext http, string? route)
     {
-        await next(http);
-        if (Recorded(http) is { } span)
+        span.DisplayName = route is null ? http.Request.Method : $"{http.Request.Method} {route}";
+        span.SetTag("http.request.method", http.Request.Method);
+        span.SetTag("http.response.status_code", http.Response.StatusCode);
+        if (route is not null)
         {
-            var route = http.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } ? pattern : null;
-            span.DisplayName = route is null ? http.Request.Method : $"{http.Request.Method} {route}";
-            span.SetTag("http.request.method", http.Request.Method);
-            span.SetTag("http.response.status_code", http.Response.StatusCode);
-            if (route is not null)
-            {
-                span.SetTag("http.route", route);
-            }
-            if (http.Response.StatusCode >= 500)
-            {
-                span.SetStatus(ActivityStatusCode.Error);
-            }
+            span.SetTag("http.route", route);
+        }
+        if (http.Response.StatusCode >= 500)
+        {
+            span.SetStatus(ActivityStatusCode.Error);
         }
     }
 

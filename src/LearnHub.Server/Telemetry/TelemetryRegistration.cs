@@ -19,13 +19,12 @@ namespace LearnHub.Server.Telemetry;
 public static class TelemetryRegistration
 {
     /// <summary>
-    /// The framework meters exported beside <see cref="LearnHubMetrics.MeterName"/>. Grpc.AspNetCore.Server 2.85 still
-    /// counts calls with EventCounters, not a meter: a call's duration and status come from ASP.NET Core's
-    /// http.server.request.duration (route = the method, plus the gRPC status label added here).
+    /// The framework meters exported beside the product's. Not ASP.NET Core's hosting meter: it does metrics work for
+    /// every request, gRPC calls included; requests are timed by <see cref="GrpcCallMetrics"/> and
+    /// <see cref="WebRequestMetrics"/> instead. Grpc.AspNetCore.Server 2.85 counts calls with EventCounters, not a meter.
     /// </summary>
     public static readonly IReadOnlyList<string> FrameworkMeters =
     [
-        "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",
         "Microsoft.AspNetCore.Http.Connections",
         "Microsoft.AspNetCore.Routing",
@@ -44,7 +43,6 @@ public static class TelemetryRegistration
     [
         "aspnetcore.memory_pool.*",
         "aspnetcore.routing.match_attempts",
-        "http.server.active_requests",
         "aspnetcore.rate_limiting.*",
         "kestrel.queued_requests",
     ];
@@ -60,6 +58,7 @@ public static class TelemetryRegistration
         services.AddSingleton<ReviewQueueReading>();
         services.AddSingleton<LearnHubMetrics>();
         services.AddSingleton<GrpcCallMetrics>();
+        services.AddSingleton<WebRequestMetrics>();
         // Log entries written during a call or a job carry its trace (the console format writes them, see LogLineConsoleFormatter).
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         if (!settings.Enabled)
@@ -73,16 +72,16 @@ public static class TelemetryRegistration
             .ConfigureResource(r => r.AddService("learnhub", serviceVersion: typeof(TelemetryRegistration).Assembly.GetName().Version?.ToString()))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(LearnHubMetrics.MeterName, GrpcCallMetrics.MeterName).AddMeter([.. FrameworkMeters]);
+                metrics.AddMeter(LearnHubMetrics.MeterName, GrpcCallMetrics.MeterName, WebRequestMetrics.MeterName).AddMeter([.. FrameworkMeters]);
                 // ASP.NET Core's meters are in FrameworkMeters: OpenTelemetry's ASP.NET Core instrumentation would add only a
                 // middleware on every request (to label exceptions), a cost on the hot path for a rare label.
                 metrics.AddRuntimeInstrumentation().AddNpgsqlInstrumentation();
-                // Instruments recorded on every call that say nothing http.server.request.duration does not: each
+                // Instruments recorded on every call that say nothing rpc.server.call.duration does not: each
                 // measurement costs the SDK a tag lookup, and together they cost Ping about 10 % of its throughput
                 // (docs/benchmarks.md, "Telemetry"). Kestrel's buffer pool counts every rent and return (several per
                 // call); routing counts match attempts; the rate limiter's lease, queue and request instruments time
                 // every call (refusals are counted by learnhub.rate_limit.refusals); Kestrel's queued requests move
-                // twice per HTTP/2 stream, and so does http.server.active_requests (Kestrel's connection counts stay).
+                // twice per HTTP/2 stream (Kestrel's connection counts stay).
                 foreach (var perCall in HotPathInstruments)
                 {
                     metrics.AddView(perCall, MetricStreamConfiguration.Drop);
@@ -151,20 +150,17 @@ public static class TelemetryRegistration
                 meterProvider: null,
                 predicate: http => IsScrape(http, settings.Metrics),
                 path: null,
-                // Scrapes stay out of the request metrics they report, and out of the traces.
+                // Scrapes stay out of the traces (and, answered before the request metrics' middleware, out of those).
                 configureBranchedPipeline: scrape => scrape.Use((http, next) =>
                 {
-                    if (http.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
-                    {
-                        tags.MetricsDisabled = true;
-                    }
                     RequestSpans.Unrecord(http);
                     return next(http);
                 }),
                 optionsName: null);
         }
         var calls = app.ApplicationServices.GetRequiredService<GrpcCallMetrics>();
-        return app.Use((http, next) => Grpc.GrpcTrailersOnly.IsGrpcRequest(http) ? calls.MeasureAsync(http, next) : RequestSpans.NameWebRequestAsync(http, next));
+        var requests = app.ApplicationServices.GetRequiredService<WebRequestMetrics>();
+        return app.Use((http, next) => Grpc.GrpcTrailersOnly.IsGrpcRequest(http) ? calls.MeasureAsync(http, next) : requests.MeasureAsync(http, next));
     }
 
     /// <summary>Counts a refusal of ASP.NET Core's rate limiter under the endpoint's policy name.</summary>

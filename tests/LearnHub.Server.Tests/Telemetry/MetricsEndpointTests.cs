@@ -106,6 +106,9 @@ public sealed class MetricsEndpointTests
         var unimplemented = await Assert.ThrowsAsync<RpcException>(() => app.Invoker(viewer.Token).AsyncUnaryCall(nowhere, null, default, new PingRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unimplemented, unimplemented.StatusCode);
 
+        // A web request (the console's sign-in page): in http.server.request.duration, by method, route and status.
+        Assert.True((await web.GetAsync(new Uri("/account/login", UriKind.Relative), TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+
         // The review queue's gauges read the store at most once a second of the (fake) clock.
         app.Clock.Advance(TimeSpan.FromSeconds(2));
         var after = await Scrape.GetAsync(web);
@@ -114,6 +117,10 @@ public sealed class MetricsEndpointTests
         Assert.True(after.Has("rpc_server_call_duration_seconds_bucket", PingMethod, "rpc_grpc_status_code=\"8\""), "the refused Pings are labelled RESOURCE_EXHAUSTED");
         // A gRPC call is measured once, by its own histogram, not also as an HTTP request (POST 200 says nothing of it).
         Assert.False(after.Has("http_server_request_duration_seconds_count", "http_route=\"/learnhub.v1.DiagnosticsService/Ping\""), after.Text);
+        const string SignInPage = "http_route=\"/account/login\"";
+        Assert.Equal(1, after.Sum("http_server_request_duration_seconds_count", SignInPage, "http_request_method=\"GET\"", "http_response_status_code=\"200\"")
+            - before.Sum("http_server_request_duration_seconds_count", SignInPage));
+        Assert.False(after.Has("http_server_request_duration_seconds_count", "http_route=\"/metrics\""), "scrapes are not counted");
 
         Assert.Equal((0, 1), (before.Sum("learnhub_watch_streams"), after.Sum("learnhub_watch_streams")));
         Assert.Equal((0, 1), (before.Sum("learnhub_watch_viewers"), after.Sum("learnhub_watch_viewers")));
