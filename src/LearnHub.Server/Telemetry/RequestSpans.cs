@@ -32,7 +32,7 @@ public static class RequestSpans
         }
     }
 
-    /// <summary>A web request's span (the console, feeds, health): "GET /route" with the route and status.</summary>
+    /// <summary>A web request's span (the console, feeds, the embed files): "GET /route" with the route and status.</summary>
     public static void NameWebRequest(Activity span, HttpContext http, string? route)
     {
         span.DisplayName = route is null ? http.Request.Method : $"{http.Request.Method} {route}";

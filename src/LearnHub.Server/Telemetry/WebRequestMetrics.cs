@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 namespace LearnHub.Server.Telemetry;
 
 /// <summary>
-/// <c>http.server.request.duration</c> for web requests (the console, the hub's HTTP requests, feeds, health, the embed
+/// <c>http.server.request.duration</c> for web requests (the console, the hub's HTTP requests, feeds, the embed
 /// files), with the labels ASP.NET Core's own histogram of that name gives them: method, route and status. ASP.NET
 /// Core's hosting meter is not listened to: with it on, hosting does metrics work for every request, gRPC calls
 /// included, which cost Ping about 3 % of its throughput for a histogram gRPC calls are kept out of

@@ -2,6 +2,8 @@ using Bunit;
 using Grpc.Core;
 using LearnHub.Admin.Components.Pages.Admin;
 using LearnHub.Admin.Components.Pages.Courses;
+using LearnHub.Admin.Components.Pages.Sessions;
+using LearnHub.Admin.Tests.Schedule;
 using LearnHub.Api.V1;
 using Microsoft.AspNetCore.Components;
 using CalendarPage = LearnHub.Admin.Components.Pages.Calendar;
@@ -28,10 +30,17 @@ public sealed class LeavingMidCallTests
     public Task The_course_page() =>
         LeaveMidCallAsync<CourseEdit>("GetCourse", ["instructor"], p => p.Add(x => x.CourseId, "c1"));
 
-    private static async Task LeaveMidCallAsync<TPage>(string method, string[] roles, Action<ComponentParameterCollectionBuilder<TPage>> parameters)
+    [Fact]
+    public Task The_session_page_while_its_stream_key_loads() =>
+        // Back right after opening a session (a real failure of the Back test in Chromium: the next page never loaded).
+        LeaveMidCallAsync<SessionPage>("GetStreamKey", ["instructor"], p => p.Add(x => x.SessionId, "s1"), api => api
+            .On<GetSessionRequest, Session>("GetSession", _ => ScheduleFakes.Session("s1", "经济基础第19章考点梳理", new DateTimeOffset(2026, 5, 1, 2, 10, 0, TimeSpan.Zero))));
+
+    private static async Task LeaveMidCallAsync<TPage>(string method, string[] roles, Action<ComponentParameterCollectionBuilder<TPage>> parameters, Action<FakeApi>? answers = null)
         where TPage : IComponent
     {
         await using var context = new AdminTestContext(roles: roles);
+        answers?.Invoke(context.Api);
         context.Api.Hold(method);
         context.Render<TPage>(parameters);
         // Pages start their first call while rendering (before their first await of something unfinished).
