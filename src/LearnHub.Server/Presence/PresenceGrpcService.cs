@@ -105,7 +105,14 @@ public sealed class PresenceGrpcService(
         // Only a signed-in viewer is counted and timed; an anonymous stream only listens.
         if (userId is not null)
         {
-            ledger.Enter(sessionId, userId, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            var nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            if (row.Status == CoreStatus.Live)
+            {
+                // The store says live: time this viewer from now even if the went-live event has not reached the
+                // ledger yet (a scheduler step publishes it after its commit). Idempotent.
+                ledger.StartAccruing(sessionId, nowMs, counts.CurrentViewers(sessionId));
+            }
+            ledger.Enter(sessionId, userId, nowMs);
         }
         var joined = userId is null ? null : counts.Join(sessionId, userId);
         try
