@@ -1,6 +1,5 @@
 using LearnHub.Server.Hosting;
 using LearnHub.Server.ScaleOut;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
 using OpenTelemetry;

@@ -12,6 +12,8 @@ namespace LearnHub.Server.Telemetry;
 /// </summary>
 public static class TraceSampling
 {
+    private static readonly SamplingResult Dropped = new(SamplingDecision.Drop);
+
     public static Sampler Create(TelemetryOptions settings, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -39,8 +41,6 @@ public static class TraceSampling
     /// </summary>
     private sealed class CallsAndStepsOnly(Sampler inner) : Sampler
     {
-        private static readonly SamplingResult Dropped = new(SamplingDecision.Drop);
-
         public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
             samplingParameters.Kind == System.Diagnostics.ActivityKind.Client ? Dropped : inner.ShouldSample(samplingParameters);
     }
@@ -48,8 +48,6 @@ public static class TraceSampling
     /// <summary>Records what <paramref name="inner"/> records while the second's budget lasts.</summary>
     private sealed class BudgetedSampler(Sampler inner, TraceBudget budget) : Sampler
     {
-        private static readonly SamplingResult Dropped = new(SamplingDecision.Drop);
-
         public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
         {
             var decision = inner.ShouldSample(samplingParameters);

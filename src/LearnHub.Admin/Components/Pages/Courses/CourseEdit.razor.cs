@@ -62,7 +62,7 @@ public sealed partial class CourseEdit : IDisposable
         }
         catch (RpcException) when (closing.IsCancellationRequested)
         {
-            // The page was left mid-call: no toast on the next page.
+            // The page was left mid-call: nothing to show, and no toast on the next page.
         }
         catch (RpcException e)
         {
@@ -126,7 +126,7 @@ public sealed partial class CourseEdit : IDisposable
         }
         catch (RpcException) when (closing.IsCancellationRequested)
         {
-            // The page was left mid-call: no toast on the next page.
+            // The page was left mid-call: nothing to show, and no toast on the next page.
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Aborted)
         {
@@ -188,7 +188,7 @@ public sealed partial class CourseEdit : IDisposable
         }
         catch (RpcException) when (closing.IsCancellationRequested)
         {
-            // The page was left mid-call: no toast on the next page.
+            // The page was left mid-call: nothing to show, and no toast on the next page.
         }
         catch (RpcException e)
         {
@@ -250,7 +250,7 @@ public sealed partial class CourseEdit : IDisposable
         }
         catch (RpcException) when (closing.IsCancellationRequested)
         {
-            // The page was left mid-call: no toast on the next page.
+            // The page was left mid-call: nothing to show, and no toast on the next page.
         }
         catch (RpcException e)
         {

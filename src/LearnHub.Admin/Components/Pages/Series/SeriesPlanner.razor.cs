@@ -84,7 +84,7 @@ public sealed partial class SeriesPlanner : IDisposable
         }
         catch (RpcException) when (closing.IsCancellationRequested)
         {
-            // The page was left mid-call: no toast on the next page.
+            // The page was left mid-call: nothing to show, and no toast on the next page.
         }
         catch (RpcException e)
         {
@@ -170,7 +170,7 @@ public sealed partial class SeriesPlanner : IDisposable
         }
         catch (RpcException) when (closing.IsCancellationRequested)
         {
-            // The page was left mid-call: no toast on the next page.
+            // The page was left mid-call: nothing to show, and no toast on the next page.
         }
         catch (RpcException e)
         {
@@ -216,7 +216,7 @@ public sealed partial class SeriesPlanner : IDisposable
         }
         catch (RpcException) when (closing.IsCancellationRequested)
         {
-            // The page was left mid-call: no toast on the next page.
+            // The page was left mid-call: nothing to show, and no toast on the next page.
         }
         catch (RpcException e)
         {
