@@ -16,6 +16,7 @@ bench_cleanup() {
   [[ -n "$BENCH_CHILD" ]] && BENCH_PIDS+=("$BENCH_CHILD")
   for pid in "${BENCH_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true # a paused server (bench/telemetry.sh) takes the TERM when it runs again
   done
   for pid in "${BENCH_PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
 # What OpenTelemetry costs (issue 14: the Prometheus endpoint and tracing together ≤ 5 % of Ping's throughput). One
-# build, one server per row, measured in the same run:
+# build, PROCS servers per row, measured in the same run:
 #   off       Telemetry:Enabled=false: no OpenTelemetry registered at all (the product's instruments record into nothing)
-#   traced    the shipped settings with an OTLP endpoint configured: every meter behind /metrics, scraped once a second
-#             while under load, and traces exported over OTLP/HTTP to a sink on CPU 1 that answers 200 (below), at the
-#             shipped sampling: every trace, at most Telemetry:MaxTracesPerSecond (100) a second
+#   traced    the shipped settings with an OTLP endpoint configured: every meter behind /metrics, scraped while under
+#             load; traces at the shipped sampling (every trace, at most Telemetry:MaxTracesPerSecond a second) and logs
+#             exported over OTLP/HTTP to a sink on CPU 1 that answers 200 (below)
 #   sampled   as traced with Telemetry:TraceSampleRatio=$SAMPLED (0.1) and the cap lifted (MaxTracesPerSecond=0): one
 #             trace in ten of every call, however many; SAMPLED= (empty) leaves this row out
 # and, when ROWS names them (e.g. ROWS="off defaults metrics tracing"), to find where a cost comes from:
 #   on        every trace recorded and exported (ratio 1, cap lifted)
-#   defaults  the shipped settings without OTLP: /metrics scraped 1/s, no spans (log lines still carry trace ids)
+#   defaults  the shipped settings without OTLP: /metrics scraped, no spans (log lines still carry trace ids)
 #   metrics   /metrics only (Telemetry:Tracing=false)
-#   tracing   every span exported over OTLP, no /metrics
+#   tracing   every span exported over OTLP, no metrics anywhere
 #   unsampled as sampled with TraceSampleRatio=0: the tracer provider and exporter in place, no span recorded (what
 #             tracing costs a call that is not sampled)
-# Every server on CPU 0 (only one under load at a time), h2load, the scraper and the sink on CPU 1. Each round runs
-# the rows in turn (in reverse on even rounds); each ratio to off is taken per round and the summary is the median.
+# Every server on CPU 0; h2load, the scraper and the sink on CPU 1. TOGETHER=1 (the default) loads every server at
+# once, each with its own h2load, so that they share CPU 0 from moment to moment and a change of the machine's speed
+# reaches them all alike; each server's figure is its calls per CPU second (answered calls ÷ its own CPU time over the
+# measured window), and what the shipped settings do once a second is done once every N s (N servers: the scrape,
+# and the trace cap is 100/N a second). TOGETHER=0 loads them in turn (in reverse on even rounds), the others paused,
+# and takes req/s. A row's figure in a round is the mean of its processes (two processes of the same settings differ
+# by several per cent); each ratio to off is taken per round and the summary is the median. Warm up for 60 s or more
+# (WARMUP_ROUND): with telemetry on a server takes longer to reach its steady speed (docs/benchmarks.md, Run 13).
 # Env: DURATION (s, 20), WARMUP (s, 5), CONNS (50), STREAMS (20 per connection), ROUNDS (3), WARMUP_ROUND (s, 15),
-# VERIFY (5000 calls per row), SAMPLED (0.1), SERVER_DLL (lib.sh), KEEP_WORK=1 (keep logs and h2load output).
+# VERIFY (5000 calls per server), SAMPLED (0.1), PROCS (1), TOGETHER (1), SERVER_DLL (lib.sh), KEEP_WORK=1 (keep logs
+# and h2load output).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
 DURATION=${DURATION:-20} WARMUP=${WARMUP:-5} CONNS=${CONNS:-50} STREAMS=${STREAMS:-20} ROUNDS=${ROUNDS:-3}
-WARMUP_ROUND=${WARMUP_ROUND:-15} VERIFY=${VERIFY:-5000} SAMPLED=${SAMPLED-0.1}
+WARMUP_ROUND=${WARMUP_ROUND:-15} VERIFY=${VERIFY:-5000} SAMPLED=${SAMPLED-0.1} PROCS=${PROCS:-1} TOGETHER=${TOGETHER:-1}
 started_at=$(date +%s)
 elapsed() { echo "[$(( $(date +%s) - started_at )) s]"; }
 
@@ -67,6 +74,13 @@ SINK_PORT=$(free_port)
 taskset -c 1 python3 "$BENCH_WORK/otlp_sink.py" "$SINK_PORT" "$BENCH_WORK/sink.txt" >"$BENCH_WORK/sink.log" 2>&1 &
 BENCH_PIDS+=("$!")
 
+# With TOGETHER=1 each of the N servers has 1/N of CPU 0, so what the shipped settings do once a second is done once
+# every N seconds, to weigh on a server's calls as it would on a server with the core to itself: the scrape comes
+# every N s and the trace cap is 100/N a second (the rows that lift the cap keep it lifted).
+read -r -a rows <<<"${ROWS:-off traced${SAMPLED:+ sampled}}"
+[[ ${rows[0]} == off ]] || rows=(off "${rows[@]}")
+SHARE=1
+((TOGETHER)) && SHARE=$((${#rows[@]} * PROCS))
 declare -A url web pid token
 common=(--Storage:SeedDemoData=true --RateLimits:ReadsPerSecond=100000000 --RateLimits:ReadBurst=100000000
   --Logging:LogLevel:Default=Warning)
@@ -82,29 +96,38 @@ otlp=("--Telemetry:Otlp:Endpoint=http://127.0.0.1:$SINK_PORT" --OTEL_EXPORTER_OT
 # The rows: ROWS picks and orders them (off always first: the ratios are to it).
 declare -A flags=(
   [off]="--Telemetry:Enabled=false"
-  [traced]="--Telemetry:Enabled=true ${otlp[*]}"
+  [traced]="--Telemetry:Enabled=true --Telemetry:MaxTracesPerSecond=$(((100 + SHARE / 2) / SHARE)) ${otlp[*]}"
   [sampled]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=$SAMPLED --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
   [on]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=1 --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
   [defaults]="--Telemetry:Enabled=true"
   [metrics]="--Telemetry:Enabled=true --Telemetry:Tracing=false"
-  [tracing]="--Telemetry:Enabled=true --Telemetry:Metrics:Path= --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
+  [tracing]="--Telemetry:Enabled=true --Telemetry:Metrics:Path= --Telemetry:Otlp:Metrics=false --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
   [unsampled]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=0 ${otlp[*]}"
 )
-read -r -a rows <<<"${ROWS:-off traced${SAMPLED:+ sampled}}"
-[[ ${rows[0]} == off ]] || rows=(off "${rows[@]}")
 for row in "${rows[@]}"; do
   [[ -n ${flags[$row]:-} ]] || { echo "unknown row '$row' (rows: ${!flags[*]})" >&2; exit 2; }
-  # shellcheck disable=SC2086 # the flags are words
-  start "$row" ${flags[$row]}
+done
+# The servers: off traced … for the first process of each row, then off-2 traced-2 …
+servers=()
+for p in $(seq "$PROCS"); do
+  for row in "${rows[@]}"; do
+    name=$row
+    ((p == 1)) || name=$row-$p
+    # shellcheck disable=SC2086 # the flags are words
+    start "$name" ${flags[$row]}
+    servers+=("$name")
+  done
 done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "${web[off]}/metrics") == 404 ]] || { echo "off serves /metrics" >&2; exit 1; }
-for row in "${rows[@]:1}"; do
-  [[ $row == tracing ]] || curl -sf "${web[$row]}/metrics" | grep -q '^learnhub_watch_streams' || { echo "$row does not serve /metrics" >&2; exit 1; }
+for server in "${servers[@]}"; do
+  case ${server%-*} in off | tracing) ;; *)
+    curl -sf "${web[$server]}/metrics" | grep '^learnhub_watch_streams' >/dev/null || { echo "$server does not serve /metrics" >&2; exit 1; } ;;
+  esac
 done
 
 PING=/learnhub.v1.DiagnosticsService/Ping
 dotnet "$PROBE_DLL" bodies "$BENCH_WORK/bodies" >/dev/null
-for server in "${rows[@]}"; do
+for server in "${servers[@]}"; do
   dotnet "$PROBE_DLL" check "${url[$server]}" "${token[$server]}" ping >"$BENCH_WORK/check-$server.txt" \
     || { cat "$BENCH_WORK/check-$server.txt" >&2; tail -40 "$BENCH_WORK/$server.log" >&2; exit 1; }
   echo "real-client check $server: $(cut -f2- "$BENCH_WORK/check-$server.txt" | head -1)"
@@ -119,97 +142,173 @@ load() {
     -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer ${token[$server]}" \
     -c "$CONNS" -m "$STREAMS" "$@" >"$out"
 }
+load_in_background() {
+  local server=$1 out=$2
+  shift 2
+  taskset -c 1 h2load "${url[$server]}$PING" -d "$BENCH_WORK/bodies/ping.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer ${token[$server]}" \
+    -c "$CONNS" -m "$STREAMS" "$@" >"$out" &
+  BENCH_PIDS+=("$!")
+}
 data_bytes_of() { awk '/^traffic:/ { for (i = 1; i <= NF; i++) if ($i == "data") { v = $(i - 1); gsub(/[()]/, "", v); print v } }' "$1"; }
-# scraper SERVER: GET /metrics once a second until killed (on CPU 1, like the load).
+# scraper SERVER: GET /metrics once every $SHARE s until killed (on CPU 1, like the load).
 scraper() {
   while true; do
     curl -s -o /dev/null -w '%{http_code} %{size_download}\n' "${web[$1]}/metrics" >>"$BENCH_WORK/scrapes-$1.txt" || true
-    sleep 1
+    sleep "$SHARE"
   done
 }
 
-for server in "${rows[@]}"; do
+for server in "${servers[@]}"; do
   out="$BENCH_WORK/verify.$server.txt"
   load "$server" "$out" -n "$VERIFY"
   [[ $(data_bytes_of "$out") == $((VERIFY * frame)) ]] || { echo "verify $server: some calls failed" >&2; cat "$out" >&2; exit 1; }
   echo "verify $server: $VERIFY calls, every one answered with a message"
 done
-for server in "${rows[@]}"; do load "$server" /dev/null -D "$WARMUP_ROUND"; done
+# Only the server under load runs: the others are paused (SIGSTOP), so no server's background work (exporters,
+# timers, the JIT's tiering) lands in another's measurement, and each one's own lands in its own.
+# (TOGETHER=0 only; all run at once otherwise.)
+pause() { ((TOGETHER)) || kill -STOP "${pid[$1]}"; }
+resume() { ((TOGETHER)) || kill -CONT "${pid[$1]}"; }
+for server in "${servers[@]}"; do pause "$server"; done
+for server in "${servers[@]}"; do
+  resume "$server"
+  load "$server" /dev/null -D "$WARMUP_ROUND"
+  pause "$server"
+done
 
 hz=$(getconf CLK_TCK)
 ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 results="$BENCH_WORK/results.tsv"
 : >"$results"
-echo "$(elapsed) $ROUNDS rounds x (${rows[*]}), ${DURATION} s + ${WARMUP} s warm-up each, -c $CONNS -m $STREAMS"
+# measured SERVER ROUND S0 S1: records a server's req/s and its CPU per answered call (ticks S0…S1).
+measured() {
+  local server=$1 round=$2 out="$BENCH_WORK/$1.$2.txt" rps answered cpu_us
+  rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$out")
+  answered=$(( $(data_bytes_of "$out") / frame ))
+  cpu_us=$(awk -v t=$(($4 - $3)) -v hz="$hz" -v c="$answered" 'BEGIN { printf "%.2f", c ? 1e6 * t / hz / c : 0 }')
+  printf '%s\t%s\t%s\t%s\n' "$round" "$server" "$rps" "$cpu_us" >>"$results"
+  echo "$(elapsed) round $round $server: $rps req/s, $cpu_us µs server CPU per call"
+}
+start_scraper() {
+  taskset -c 1 bash -c "$(declare -p web BENCH_WORK SHARE); $(declare -f scraper); scraper $1" &
+  BENCH_PIDS+=("$!")
+  scraper_pids+=("$!")
+}
+if ((TOGETHER)); then
+  echo "$(elapsed) $ROUNDS rounds, all of (${servers[*]}) under load at once, ${DURATION} s after ${WARMUP} s warm-up, -c $CONNS -m $STREAMS each"
+else
+  echo "$(elapsed) $ROUNDS rounds x (${servers[*]}) in turn, ${DURATION} s + ${WARMUP} s warm-up each, -c $CONNS -m $STREAMS"
+fi
 for round in $(seq "$ROUNDS"); do
-  # Odd rounds run the rows in order, even rounds in reverse (A B C, C B A …): a drift of the machine's speed during
-  # a round then favours no row.
-  order=("${rows[@]}")
-  ((round % 2)) || mapfile -t order < <(printf '%s\n' "${rows[@]}" | tac)
-  for server in "${order[@]}"; do
+  for server in "${servers[@]}"; do
     kill -0 "${pid[$server]}" 2>/dev/null || { echo "$server is gone" >&2; tail -30 "$BENCH_WORK/$server.log" >&2; exit 1; }
+  done
+  if ((TOGETHER)); then
+    # Every server loaded at once, sharing CPU 0 from moment to moment: a change of the machine's speed (seen here:
+    # 2.5× within a minute) reaches them all alike. The figure is calls per CPU second, each server's own.
+    scraper_pids=() loads=()
+    declare -A s0=() s1=()
+    for server in "${servers[@]}"; do
+      [[ ${server%-*} == off ]] || start_scraper "$server"
+    done
+    for server in "${servers[@]}"; do
+      load_in_background "$server" "$BENCH_WORK/$server.$round.txt" -D "$DURATION" --warm-up-time "$WARMUP"
+      loads+=("$!")
+    done
+    sleep "$WARMUP"
+    for server in "${servers[@]}"; do s0[$server]=$(ticks "${pid[$server]}"); done
+    sleep "$DURATION"
+    for server in "${servers[@]}"; do s1[$server]=$(ticks "${pid[$server]}"); done
+    wait "${loads[@]}"
+    kill "${scraper_pids[@]}" 2>/dev/null || true
+    for server in "${servers[@]}"; do measured "$server" "$round" "${s0[$server]}" "${s1[$server]}"; done
     sleep 1
-    scraper_pid=""
-    if [[ $server != off ]]; then
-      taskset -c 1 bash -c "$(declare -p web BENCH_WORK); $(declare -f scraper); scraper $server" &
-      scraper_pid=$!
-      BENCH_PIDS+=("$scraper_pid")
-    fi
-    s0=$(ticks "${pid[$server]}")
-    out="$BENCH_WORK/$server.$round.txt"
-    load "$server" "$out" -D "$DURATION" --warm-up-time "$WARMUP"
-    s1=$(ticks "${pid[$server]}")
-    [[ -z $scraper_pid ]] || kill "$scraper_pid" 2>/dev/null || true
-    rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$out")
-    answered=$(( $(data_bytes_of "$out") / frame ))
-    cpu_us=$(awk -v t=$((s1 - s0)) -v hz="$hz" -v c="$answered" 'BEGIN { printf "%.1f", c ? 1e6 * t / hz / c : 0 }')
-    printf '%s\t%s\t%s\t%s\n' "$round" "$server" "$rps" "$cpu_us" >>"$results"
-    echo "$(elapsed) round $round $server: $rps req/s, $cpu_us µs server CPU per call"
+    continue
+  fi
+  # In turn: odd rounds run the servers in order, even rounds in reverse (A B C, C B A …), so that a drift of the
+  # machine's speed during a round favours no row.
+  order=("${servers[@]}")
+  ((round % 2)) || mapfile -t order < <(printf '%s\n' "${servers[@]}" | tac)
+  for server in "${order[@]}"; do
+    resume "$server"
+    sleep 1
+    scraper_pids=()
+    [[ ${server%-*} == off ]] || start_scraper "$server"
+    t0=$(ticks "${pid[$server]}")
+    load "$server" "$BENCH_WORK/$server.$round.txt" -D "$DURATION" --warm-up-time "$WARMUP"
+    t1=$(ticks "${pid[$server]}")
+    ((${#scraper_pids[@]} == 0)) || kill "${scraper_pids[@]}" 2>/dev/null || true
+    pause "$server"
+    measured "$server" "$round" "$t0" "$t1"
   done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-for server in "${rows[@]:1}"; do
+for server in "${servers[@]}"; do
+  [[ ${server%-*} != off ]] || continue
   scrapes=$(grep -c '^200 ' "$BENCH_WORK/scrapes-$server.txt" || true)
   scrape_bytes=$(awk '$1 == 200 { n++; s += $2 } END { if (n) printf "%.0f", s / n; else print 0 }' "$BENCH_WORK/scrapes-$server.txt")
   echo "$server: $scrapes scrapes answered 200 (about $scrape_bytes bytes each)"
 done
+for server in "${servers[@]}"; do resume "$server"; done
 sleep 6 # the batch exporters' last round
 echo "OTLP sink received (all rows): $(cat "$BENCH_WORK/sink.txt" 2>/dev/null || echo nothing)"
 
-python3 - "$results" "$CONNS" "$STREAMS" "$SAMPLED" "${rows[@]}" <<'PY'
+python3 - "$results" "$CONNS" "$STREAMS" "$SAMPLED" "$TOGETHER" "$SHARE" "${rows[@]}" <<'PY'
 import statistics, sys
-results, conns, streams, sampled, *rows = sys.argv[1:]
-by = {}
+from collections import defaultdict
+results, conns, streams, sampled, together, share, *rows = sys.argv[1:]
+share = int(share)
+together = together == "1"
+by = defaultdict(list)  # (round, row) -> [(server, req/s, CPU µs per call)]
 for line in open(results):
     rnd, server, rps, cpu = line.rstrip("\n").split("\t")
-    by[(rnd, server)] = (float(rps), float(cpu))
+    by[(rnd, server.split("-")[0])].append((server, float(rps), float(cpu)))
 rounds = sorted({r for r, _ in by}, key=int)
-med = statistics.median
+procs = len(by[(rounds[0], "off")])
+med, mean = statistics.median, statistics.mean
+# The figure: req/s when servers run in turn; when they share the core at once, calls per CPU second (the req/s
+# each would reach with the core to itself).
+figure = (lambda x: 1e6 / x[2]) if together else (lambda x: x[1])
+unit = "calls per CPU s" if together else "req/s"
+rps = lambda r, s: mean(figure(x) for x in by[(r, s)])
+cpu = lambda r, s: mean(x[2] for x in by[(r, s)])
 label = {"off": "off (Telemetry:Enabled=false)",
-         "traced": "shipped, OTLP configured (scraped 1/s; every trace, at most 100 a second, exported)",
-         "sampled": f"TraceSampleRatio={sampled}, no cap (scraped 1/s; one trace in ten exported)",
-         "on": "every trace exported, no cap (scraped 1/s)",
-         "defaults": "shipped, no OTLP endpoint (scraped 1/s, no spans)",
-         "metrics": "metrics only (scraped 1/s, Telemetry:Tracing=false)",
-         "tracing": "tracing only (every trace exported, no cap, no /metrics)",
-         "unsampled": "TraceSampleRatio=0 (scraped 1/s, OTLP configured, nothing sampled)"}
+         "traced": "shipped, OTLP configured (scraped; traces capped and exported; logs exported)",
+         "sampled": f"TraceSampleRatio={sampled}, no cap (scraped; one trace in ten exported)",
+         "on": "every trace exported, no cap (scraped)",
+         "defaults": "shipped, no OTLP endpoint (scraped, no spans)",
+         "metrics": "metrics only (scraped, Telemetry:Tracing=false)",
+         "tracing": "tracing only (every trace exported, no cap, no metrics)",
+         "unsampled": "TraceSampleRatio=0 (scraped, OTLP configured, nothing sampled)"}
+each = f" (mean of {procs} processes)" if procs > 1 else ""
 print()
-print("| round | " + " | ".join(f"{r} req/s" for r in rows) + " | " + " | ".join(f"{r} ÷ off" for r in rows[1:]) + " |")
+print("| round | " + " | ".join(f"{r} {unit}{each}" for r in rows) + " | " + " | ".join(f"{r} ÷ off" for r in rows[1:]) + " |")
 print("|---|" + "---:|" * (2 * len(rows) - 1))
 for r in rounds:
-    print(f"| {r} | " + " | ".join(f"{by[(r, s)][0]:,.0f}" for s in rows) + " | "
-          + " | ".join(f"{by[(r, s)][0] / by[(r, 'off')][0]:.3f}" for s in rows[1:]) + " |")
+    print(f"| {r} | " + " | ".join(f"{rps(r, s):,.0f}" for s in rows) + " | "
+          + " | ".join(f"{rps(r, s) / rps(r, 'off'):.3f}" for s in rows[1:]) + " |")
 print()
-print("| server | req/s (median) | ÷ off [per round] | server CPU µs/call | CPU ÷ off | goal ≤ 5 % |")
+print(f"| server | {unit} (median) | ÷ off [per round] | server CPU µs/call | CPU ÷ off | goal ≤ 5 % |")
 print("|---|---:|---:|---:|---:|---|")
 for s in rows:
-    ratio = [by[(r, s)][0] / by[(r, "off")][0] for r in rounds]
-    cpu = [by[(r, s)][1] / by[(r, "off")][1] for r in rounds]
+    ratio = [rps(r, s) / rps(r, "off") for r in rounds]
+    cpus = [cpu(r, s) / cpu(r, "off") for r in rounds]
     verdict = "—" if s == "off" else ("MET" if 1 - med(ratio) <= 0.05 else "MISSED") + f" (cost {(1 - med(ratio)) * 100:.1f} %)"
-    print(f"| {label.get(s, s)} | {med([by[(r, s)][0] for r in rounds]):,.0f} | {med(ratio):.3f} [{', '.join(f'{x:.3f}' for x in ratio)}] | "
-          f"{med([by[(r, s)][1] for r in rounds]):.1f} | {med(cpu):.2f} | {verdict} |")
+    print(f"| {label.get(s, s)} | {med([rps(r, s) for r in rounds]):,.0f} | {med(ratio):.3f} [{', '.join(f'{x:.3f}' for x in ratio)}] | "
+          f"{med([cpu(r, s) for r in rounds]):.1f} | {med(cpus):.2f} | {verdict} |")
+if procs > 1:
+    # How far processes of the same settings differ: each one's median over the rounds, to the off processes' mean.
+    off = mean(med(figure(x) for r in rounds for x in by[(r, "off")] if x[0] == name) for name in {x[0] for x in by[(rounds[0], "off")]})
+    print()
+    print(f"| row | each process's median {unit} ÷ the off processes' mean |")
+    print("|---|---|")
+    for s in rows:
+        names = sorted({x[0] for x in by[(rounds[0], s)]})
+        print(f"| {s} | " + ", ".join(f"{med([figure(x) for r in rounds for x in by[(r, s)] if x[0] == n]) / off:.3f}" for n in names) + " |")
 print()
-print(f"h2load -c {conns} -m {streams} on Ping, servers on CPU 0, h2load + scraper + OTLP sink on CPU 1")
+print(f"h2load -c {conns} -m {streams} on Ping per server, servers on CPU 0 ({'all loaded at once' if together else 'loaded in turn'}), h2load + scraper + OTLP sink on CPU 1")
+print(f"/metrics scraped every {share} s; the traced row's cap {round(100 / share)} traces a second")
 PY
 echo "load average after the rounds: $load_after"
 echo "$(elapsed) done"

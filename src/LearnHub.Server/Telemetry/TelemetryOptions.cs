@@ -48,4 +48,10 @@ public sealed class OtlpOptions
 {
     /// <summary>An OTLP collector (e.g. http://collector:4317); unset, and no OTEL_EXPORTER_OTLP_ENDPOINT, means no OTLP.</summary>
     public string? Endpoint { get; set; }
+
+    /// <summary>
+    /// Whether metrics go to the collector too (traces and logs always do). Unset: only when the Prometheus endpoint is
+    /// off, as a second exporter would cost every measurement twice.
+    /// </summary>
+    public bool? Metrics { get; set; }
 }

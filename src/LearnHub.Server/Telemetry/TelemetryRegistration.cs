@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -65,8 +66,10 @@ public static class TelemetryRegistration
             return builder;
         }
 
-        var otlpEndpoint = settings.Otlp.Endpoint is { Length: > 0 } configured ? configured : null;
-        var otlpFromEnvironment = otlpEndpoint is null && !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otlp = OtlpTarget.From(settings.Otlp, builder.Configuration);
+        // Metrics go to one place: each exporter has its own copy of every instrument's figures, so a second one would
+        // double what each measurement costs the call (docs/benchmarks.md, "Telemetry cost", Run 14).
+        var otlpMetrics = otlp is not null && (settings.Otlp.Metrics ?? !IsOn(settings.Metrics.Path));
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("learnhub", serviceVersion: typeof(TelemetryRegistration).Assembly.GetName().Version?.ToString()))
             .WithMetrics(metrics =>
@@ -90,10 +93,14 @@ public static class TelemetryRegistration
                     // Prometheus scrapes every 15–60 s; the short cache only spares the work when several scrapers come at once.
                     metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
+                if (otlpMetrics)
+                {
+                    metrics.AddOtlpExporter(o => otlp!.Configure(o, "metrics"));
+                }
             });
         // Spans only when they go somewhere: recording them for no exporter would cost every call for nothing (log lines
         // carry the call's trace id either way: ASP.NET Core makes the request's Activity for its log scope).
-        if (settings.Tracing ?? (otlpEndpoint is not null || otlpFromEnvironment))
+        if (settings.Tracing ?? otlp is not null)
         {
             otel.WithTracing(tracing =>
             {
@@ -110,19 +117,15 @@ public static class TelemetryRegistration
                     // Takes the IConnectionMultiplexer that scale-out registered.
                     tracing.AddRedisInstrumentation();
                 }
+                if (otlp is not null)
+                {
+                    tracing.AddOtlpExporter(o => otlp.Configure(o, "traces"));
+                }
             });
         }
-        if (otlpEndpoint is not null)
+        if (otlp is not null)
         {
-            var protocol = string.Equals(builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"], "http/protobuf", StringComparison.OrdinalIgnoreCase)
-                ? OtlpExportProtocol.HttpProtobuf
-                : OtlpExportProtocol.Grpc;
-            otel.UseOtlpExporter(protocol, new Uri(otlpEndpoint));
-        }
-        else if (otlpFromEnvironment)
-        {
-            // OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL, _HEADERS … as the OpenTelemetry specification names them.
-            otel.UseOtlpExporter();
+            otel.WithLogging(logging => logging.AddOtlpExporter(o => otlp.Configure(o, "logs")));
         }
         return builder;
     }
@@ -189,6 +192,36 @@ public static class TelemetryRegistration
         IsOn(metrics.Path)
         && http.Request.Path.Equals(metrics.Path, StringComparison.Ordinal)
         && (metrics.Port is not { } port || http.Connection.LocalPort == port);
+
+    /// <summary>
+    /// Where OTLP goes: <c>Telemetry:Otlp:Endpoint</c> (with <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>), or the standard
+    /// <c>OTEL_EXPORTER_OTLP_*</c> variables, which the exporter reads itself.
+    /// </summary>
+    private sealed class OtlpTarget(Uri? endpoint, OtlpExportProtocol protocol)
+    {
+        public static OtlpTarget? From(OtlpOptions settings, IConfiguration configuration)
+        {
+            var protocol = string.Equals(configuration["OTEL_EXPORTER_OTLP_PROTOCOL"], "http/protobuf", StringComparison.OrdinalIgnoreCase)
+                ? OtlpExportProtocol.HttpProtobuf
+                : OtlpExportProtocol.Grpc;
+            return settings.Endpoint is { Length: > 0 } configured ? new OtlpTarget(new Uri(configured), protocol)
+                : !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) ? new OtlpTarget(null, protocol)
+                : null;
+        }
+
+        /// <summary>One signal's exporter: over HTTP each signal has its own path (<c>/v1/traces</c> …), as the specification names them.</summary>
+        public void Configure(OtlpExporterOptions options, string signal)
+        {
+            if (endpoint is null)
+            {
+                return; // OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL, _HEADERS … as the OpenTelemetry specification names them
+            }
+            options.Protocol = protocol;
+            options.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf
+                ? new Uri($"{endpoint.AbsoluteUri.TrimEnd('/')}/v1/{signal}")
+                : endpoint;
+        }
+    }
 
     /// <summary>Settings that cannot work refuse the start with one line (docs/operations.md, "Start-up refusals").</summary>
     public static TelemetryOptions ThrowIfInvalid(IConfiguration configuration)

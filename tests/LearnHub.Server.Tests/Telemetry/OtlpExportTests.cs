@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using LearnHub.Api.V1;
+using LearnHub.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace LearnHub.Server.Tests.Telemetry;
+
+/// <summary>
+/// What a collector receives over OTLP/HTTP: traces and logs whenever an endpoint is configured; metrics only when the
+/// Prometheus endpoint is off or Telemetry:Otlp:Metrics asks for them, since a second exporter would cost every
+/// measurement twice.
+/// </summary>
+[Collection(MetricsCollection.Name)]
+public sealed class OtlpExportTests
+{
+    [Theory]
+    [InlineData("/metrics", null, false)]
+    [InlineData("", null, true)]
+    [InlineData("/metrics", "true", true)]
+    [InlineData("", "false", false)]
+    public async Task A_collector_gets_traces_and_logs_and_metrics_unless_prometheus_has_them(string metricsPath, string? otlpMetrics, bool metricsExported)
+    {
+        await using var collector = await Collector.StartAsync();
+        await using var app = await LearnHubApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Telemetry:Otlp:Endpoint"] = collector.Url,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["Telemetry:Metrics:Path"] = metricsPath,
+            ["Telemetry:Otlp:Metrics"] = otlpMetrics,
+        });
+        var user = await app.CreateUserAsync("otlp_viewer");
+        await new DiagnosticsService.DiagnosticsServiceClient(app.Invoker(user.Token)).PingAsync(new PingRequest());
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LearnHub.Tests").LogWarning("a line for the collector");
+
+        // Export now rather than at the batch and metric intervals (5 s, 60 s).
+        // (The meter provider's flush reports false while a Prometheus reader, which only collects when scraped, is in it.)
+        Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+        app.Services.GetRequiredService<MeterProvider>().ForceFlush(10_000);
+        Assert.True(app.Services.GetRequiredService<LoggerProvider>().ForceFlush(10_000));
+
+        Assert.Contains("/v1/traces", collector.Paths);
+        Assert.Contains("/v1/logs", collector.Paths);
+        Assert.Equal(metricsExported, collector.Paths.Contains("/v1/metrics"));
+        Assert.DoesNotContain(collector.Paths, p => p is not ("/v1/traces" or "/v1/logs" or "/v1/metrics"));
+    }
+
+    /// <summary>An OTLP/HTTP collector on a loopback port: answers every export with 200 and keeps the paths it was sent.</summary>
+    private sealed class Collector : IAsyncDisposable
+    {
+        private readonly WebApplication app;
+        private readonly ConcurrentQueue<string> paths = new();
+
+        private Collector(WebApplication app) => this.app = app;
+
+        public string Url => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        public IReadOnlyCollection<string> Paths => [.. paths];
+
+        public static async Task<Collector> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            // Not the server's appsettings.json beside the tests (its Kestrel endpoints would win over the URL).
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var collector = new Collector(app);
+            app.Run(async http =>
+            {
+                collector.paths.Enqueue(http.Request.Path.Value ?? "");
+                await http.Request.Body.CopyToAsync(Stream.Null, http.RequestAborted);
+                http.Response.ContentType = "application/x-protobuf";
+            });
+            await app.StartAsync();
+            return collector;
+        }
+
+        public ValueTask DisposeAsync() => app.DisposeAsync();
+    }
+}
