@@ -54,6 +54,25 @@ public sealed class OtlpExportTests
         Assert.DoesNotContain(collector.Paths, p => p is not ("/v1/traces" or "/v1/logs" or "/v1/metrics"));
     }
 
+    [Fact]
+    public async Task The_standard_OTEL_EXPORTER_OTLP_settings_reach_the_collector_too()
+    {
+        await using var collector = await Collector.StartAsync();
+        await using var app = await LearnHubApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        });
+        var user = await app.CreateUserAsync("otlp_env_viewer");
+        await new DiagnosticsService.DiagnosticsServiceClient(app.Invoker(user.Token)).PingAsync(new PingRequest());
+
+        Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+
+        // The exporter adds each signal's path to the variable's endpoint itself.
+        Assert.Contains("/v1/traces", collector.Paths);
+        Assert.DoesNotContain("/v1/metrics", collector.Paths);
+    }
+
     /// <summary>An OTLP/HTTP collector on a loopback port: answers every export with 200 and keeps the paths it was sent.</summary>
     private sealed class Collector : IAsyncDisposable
     {
