@@ -134,14 +134,7 @@ for server in "${servers[@]}"; do
 done
 frame=$(awk -F'\t' -v p="$PING" '$1 == p { split($3, a, " "); print a[3] }' "$BENCH_WORK/check-off.txt")
 
-# load SERVER OUT h2load-options…
-load() {
-  local server=$1 out=$2
-  shift 2
-  run_tracked taskset -c 1 h2load "${url[$server]}$PING" -d "$BENCH_WORK/bodies/ping.bin" \
-    -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer ${token[$server]}" \
-    -c "$CONNS" -m "$STREAMS" "$@" >"$out"
-}
+# load_in_background SERVER OUT h2load-options…: h2load on CPU 1, stopped by the cleanup if still running; load waits for it.
 load_in_background() {
   local server=$1 out=$2
   shift 2
@@ -149,6 +142,10 @@ load_in_background() {
     -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer ${token[$server]}" \
     -c "$CONNS" -m "$STREAMS" "$@" >"$out" &
   BENCH_PIDS+=("$!")
+}
+load() {
+  load_in_background "$@"
+  wait "$!"
 }
 data_bytes_of() { awk '/^traffic:/ { for (i = 1; i <= NF; i++) if ($i == "data") { v = $(i - 1); gsub(/[()]/, "", v); print v } }' "$1"; }
 # scraper SERVER: GET /metrics once every $SHARE s until killed (on CPU 1, like the load).

@@ -1,12 +1,6 @@
-using System.Net;
 using System.Net.Http.Headers;
+using LearnHub.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace LearnHub.Server.Tests.Ingest;
 
@@ -30,11 +24,7 @@ public sealed class CallbackRelay : IAsyncDisposable
 
     public static async Task<CallbackRelay> StartAsync(HttpClient target)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.Run(async http =>
+        var (app, address) = await LoopbackWebApp.StartAsync(async http =>
         {
             using var body = new MemoryStream();
             await http.Request.Body.CopyToAsync(body);
@@ -53,8 +43,6 @@ public sealed class CallbackRelay : IAsyncDisposable
                 http.Response.Headers.Location = location.OriginalString;
             }
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new CallbackRelay(app, target, address);
     }
 

@@ -2,11 +2,6 @@ using System.Collections.Concurrent;
 using LearnHub.Api.V1;
 using LearnHub.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Logs;
@@ -76,35 +71,25 @@ public sealed class OtlpExportTests
     /// <summary>An OTLP/HTTP collector on a loopback port: answers every export with 200 and keeps the paths it was sent.</summary>
     private sealed class Collector : IAsyncDisposable
     {
-        private readonly WebApplication app;
         private readonly ConcurrentQueue<string> paths = new();
+        private WebApplication? app;
 
-        private Collector(WebApplication app) => this.app = app;
-
-        public string Url => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        public string Url { get; private set; } = "";
 
         public IReadOnlyCollection<string> Paths => [.. paths];
 
         public static async Task<Collector> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            // Not the server's appsettings.json beside the tests (its Kestrel endpoints would win over the URL).
-            builder.Configuration.Sources.Clear();
-            builder.Configuration.AddInMemoryCollection();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var collector = new Collector(app);
-            app.Run(async http =>
+            var collector = new Collector();
+            (collector.app, collector.Url) = await LoopbackWebApp.StartAsync(async http =>
             {
                 collector.paths.Enqueue(http.Request.Path.Value ?? "");
                 await http.Request.Body.CopyToAsync(Stream.Null, http.RequestAborted);
                 http.Response.ContentType = "application/x-protobuf";
             });
-            await app.StartAsync();
             return collector;
         }
 
-        public ValueTask DisposeAsync() => app.DisposeAsync();
+        public ValueTask DisposeAsync() => app?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 }
