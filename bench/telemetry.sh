@@ -7,7 +7,9 @@
 #             exported over OTLP/HTTP to a sink on CPU 1 that answers 200 (below)
 #   sampled   as traced with Telemetry:TraceSampleRatio=$SAMPLED (0.1) and the cap lifted (MaxTracesPerSecond=0): one
 #             trace in ten of every call, however many; SAMPLED= (empty) leaves this row out
-# and, when ROWS names them (e.g. ROWS="off defaults metrics tracing"), to find where a cost comes from:
+# and, when ROWS names them (e.g. ROWS="off control defaults metrics tracing"), to find where a cost comes from:
+#   control   exactly as off, in processes of its own: what the benchmark itself makes of two identical servers (an A/A
+#             check; its ratio to off is the measurement's own error, not a cost)
 #   on        every trace recorded and exported (ratio 1, cap lifted)
 #   defaults  the shipped settings without OTLP: /metrics scraped, no spans (log lines still carry trace ids)
 #   metrics   /metrics only (Telemetry:Tracing=false)
@@ -24,16 +26,25 @@
 # (WARMUP_ROUND): with telemetry on a server takes longer to reach its steady speed (docs/benchmarks.md, Run 13).
 # Env: DURATION (s, 20), WARMUP (s, 5), CONNS (50), STREAMS (20 per connection), ROUNDS (3), WARMUP_ROUND (s, 15),
 # VERIFY (5000 calls per server), SAMPLED (0.1), PROCS (1), TOGETHER (1), SERVER_DLL (lib.sh), KEEP_WORK=1 (keep logs
-# and h2load output).
+# and h2load output), PERF=1 (TOGETHER=1 only, every server without W^X: a CPU profile of each over the last round,
+# `perf record -e cpu-clock -g`, and where each one's CPU went: telemetry code, the JIT's and GC's threads).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
 DURATION=${DURATION:-20} WARMUP=${WARMUP:-5} CONNS=${CONNS:-50} STREAMS=${STREAMS:-20} ROUNDS=${ROUNDS:-3}
 WARMUP_ROUND=${WARMUP_ROUND:-15} VERIFY=${VERIFY:-5000} SAMPLED=${SAMPLED-0.1} PROCS=${PROCS:-1} TOGETHER=${TOGETHER:-1}
+PERF=${PERF:-0}
 started_at=$(date +%s)
 elapsed() { echo "[$(( $(date +%s) - started_at )) s]"; }
 
 bench_apt_install h2load:nghttp2-client curl:curl
+if ((PERF)); then
+  ((TOGETHER)) || { echo "PERF=1 needs TOGETHER=1" >&2; exit 2; }
+  bench_apt_install perf:linux-perf
+  # Every server writes /tmp/perf-PID.map, so that perf names JIT-compiled methods, and maps its code once (W^X's
+  # double mapping hides it from perf): the same for every row.
+  export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+fi
 bench_build bench/LearnHub.Bench.Probe/LearnHub.Bench.Probe.csproj
 machine_line
 echo "LearnHub: $(git -C "$BENCH_ROOT" rev-parse --short HEAD)$(git -C "$BENCH_ROOT" diff --quiet HEAD -- src || echo ' + uncommitted changes in src/')"
@@ -96,6 +107,7 @@ otlp=("--Telemetry:Otlp:Endpoint=http://127.0.0.1:$SINK_PORT" --OTEL_EXPORTER_OT
 # The rows: ROWS picks and orders them (off always first: the ratios are to it).
 declare -A flags=(
   [off]="--Telemetry:Enabled=false"
+  [control]="--Telemetry:Enabled=false"
   [traced]="--Telemetry:Enabled=true --Telemetry:MaxTracesPerSecond=$(((100 + SHARE / 2) / SHARE)) ${otlp[*]}"
   [sampled]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=$SAMPLED --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
   [on]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=1 --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
@@ -119,8 +131,9 @@ for p in $(seq "$PROCS"); do
   done
 done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "${web[off]}/metrics") == 404 ]] || { echo "off serves /metrics" >&2; exit 1; }
+unscraped() { [[ ${1%-*} == off || ${1%-*} == control ]]; }
 for server in "${servers[@]}"; do
-  case ${server%-*} in off | tracing) ;; *)
+  case ${server%-*} in off | control | tracing) ;; *)
     curl -sf "${web[$server]}/metrics" | grep '^learnhub_watch_streams' >/dev/null || { echo "$server does not serve /metrics" >&2; exit 1; } ;;
   esac
 done
@@ -207,7 +220,7 @@ for round in $(seq "$ROUNDS"); do
     scraper_pids=() loads=()
     declare -A s0=() s1=()
     for server in "${servers[@]}"; do
-      [[ ${server%-*} == off ]] || start_scraper "$server"
+      unscraped "$server" || start_scraper "$server"
     done
     for server in "${servers[@]}"; do
       load_in_background "$server" "$BENCH_WORK/$server.$round.txt" -D "$DURATION" --warm-up-time "$WARMUP"
@@ -215,12 +228,22 @@ for round in $(seq "$ROUNDS"); do
     done
     sleep "$WARMUP"
     for server in "${servers[@]}"; do s0[$server]=$(ticks "${pid[$server]}"); done
+    if ((PERF && round == ROUNDS)); then
+      for server in "${servers[@]}"; do
+        taskset -c 1 perf record -q -e cpu-clock -F 499 -g -p "${pid[$server]}" -o "$BENCH_WORK/perf-$server.data" \
+          -- sleep "$DURATION" 2>"$BENCH_WORK/perf-$server.log" &
+        BENCH_PIDS+=("$!")
+      done
+    fi
     sleep "$DURATION"
     for server in "${servers[@]}"; do s1[$server]=$(ticks "${pid[$server]}"); done
     wait "${loads[@]}"
     kill "${scraper_pids[@]}" 2>/dev/null || true
     for server in "${servers[@]}"; do measured "$server" "$round" "${s0[$server]}" "${s1[$server]}"; done
-    sleep 1
+    # The calls h2load leaves in flight when it stops (up to CONNS × STREAMS a server) are aborted, and grpc-dotnet
+    # logs each one with its stack at level Error: the console writes them, and rows with OTLP export them within the
+    # log exporter's 5 s batch delay. The next round starts after that, so that no round measures the end of the last.
+    sleep 6
     continue
   fi
   # In turn: odd rounds run the servers in order, even rounds in reverse (A B C, C B A …), so that a drift of the
@@ -231,7 +254,7 @@ for round in $(seq "$ROUNDS"); do
     resume "$server"
     sleep 1
     scraper_pids=()
-    [[ ${server%-*} == off ]] || start_scraper "$server"
+    unscraped "$server" || start_scraper "$server"
     t0=$(ticks "${pid[$server]}")
     load "$server" "$BENCH_WORK/$server.$round.txt" -D "$DURATION" --warm-up-time "$WARMUP"
     t1=$(ticks "${pid[$server]}")
@@ -242,7 +265,7 @@ for round in $(seq "$ROUNDS"); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 for server in "${servers[@]}"; do
-  [[ ${server%-*} != off ]] || continue
+  ! unscraped "$server" || continue
   scrapes=$(grep -c '^200 ' "$BENCH_WORK/scrapes-$server.txt" || true)
   scrape_bytes=$(awk '$1 == 200 { n++; s += $2 } END { if (n) printf "%.0f", s / n; else print 0 }' "$BENCH_WORK/scrapes-$server.txt")
   echo "$server: $scrapes scrapes answered 200 (about $scrape_bytes bytes each)"
@@ -271,6 +294,7 @@ unit = "calls per CPU s" if together else "req/s"
 rps = lambda r, s: mean(figure(x) for x in by[(r, s)])
 cpu = lambda r, s: mean(x[2] for x in by[(r, s)])
 label = {"off": "off (Telemetry:Enabled=false)",
+         "control": "control: off again, in processes of its own (the benchmark's own error)",
          "traced": "shipped, OTLP configured (scraped; traces capped and exported; logs exported)",
          "sampled": f"TraceSampleRatio={sampled}, no cap (scraped; one trace in ten exported)",
          "on": "every trace exported, no cap (scraped)",
@@ -291,7 +315,9 @@ print("|---|---:|---:|---:|---:|---|")
 for s in rows:
     ratio = [rps(r, s) / rps(r, "off") for r in rounds]
     cpus = [cpu(r, s) / cpu(r, "off") for r in rounds]
-    verdict = "—" if s == "off" else ("MET" if 1 - med(ratio) <= 0.05 else "MISSED") + f" (cost {(1 - med(ratio)) * 100:.1f} %)"
+    verdict = ("—" if s == "off"
+               else f"(A/A: {(1 - med(ratio)) * 100:+.1f} % where no cost is)" if s == "control"
+               else ("MET" if 1 - med(ratio) <= 0.05 else "MISSED") + f" (cost {(1 - med(ratio)) * 100:.1f} %)")
     print(f"| {label.get(s, s)} | {med([rps(r, s) for r in rounds]):,.0f} | {med(ratio):.3f} [{', '.join(f'{x:.3f}' for x in ratio)}] | "
           f"{med([cpu(r, s) for r in rounds]):.1f} | {med(cpus):.2f} | {verdict} |")
 if procs > 1:
@@ -308,4 +334,16 @@ print(f"h2load -c {conns} -m {streams} on Ping per server, servers on CPU 0 ({'a
 print(f"/metrics scraped every {share} s; the traced row's cap {round(100 / share)} traces a second")
 PY
 echo "load average after the rounds: $load_after"
+if ((PERF)); then
+  sleep 1 # perf record writes its file as it ends
+  echo
+  echo "Where each server's CPU went in round $ROUNDS (% of its samples; bench/perf_breakdown.py): telemetry_code, activity: samples"
+  echo "charged to that code (with the runtime helpers it called); jit_thread, gc_threads, other_threads: samples on those threads."
+  echo "Each server's 40 biggest owners: $BENCH_WORK/perf-SERVER.owners.txt (KEEP_WORK=1 keeps them)."
+  for server in "${servers[@]}"; do
+    perf script -i "$BENCH_WORK/perf-$server.data" -F comm,tid,period,ip,sym,dso 2>/dev/null \
+      | python3 "$BENCH_ROOT/bench/perf_breakdown.py" "$server" "$BENCH_WORK/perf-$server.owners.txt"
+    rm -f "/tmp/perf-${pid[$server]}.map" "/tmp/perfinfo-${pid[$server]}.map"
+  done
+fi
 echo "$(elapsed) done"

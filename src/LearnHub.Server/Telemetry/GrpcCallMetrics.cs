@@ -35,35 +35,64 @@ public sealed class GrpcCallMetrics
 
     /// <summary>
     /// Middleware for gRPC calls: times the call and records it, and names the call's span after its method when the
-    /// span is recorded. Costs a timestamp and two checks when nothing listens.
+    /// span is recorded. Costs a timestamp and two checks when nothing listens. Not an async method: a call that
+    /// completes at once (a unary call usually does) is recorded without an async frame around the rest of the
+    /// pipeline; one that completes later is awaited in <see cref="MeasureLaterAsync"/>.
     /// </summary>
-    public async Task MeasureAsync(HttpContext http, RequestDelegate next)
+    public Task MeasureAsync(HttpContext http, RequestDelegate next)
     {
-        var measured = duration.Enabled;
+        ArgumentNullException.ThrowIfNull(next);
         var started = Stopwatch.GetTimestamp();
+        Task call;
         try
         {
-            await next(http);
+            call = next(http);
+        }
+        catch
+        {
+            Measured(http, started);
+            throw;
+        }
+        if (!call.IsCompleted)
+        {
+            return MeasureLaterAsync(call, http, started);
+        }
+        Measured(http, started);
+        return call;
+    }
+
+    private async Task MeasureLaterAsync(Task call, HttpContext http, long started)
+    {
+        try
+        {
+            await call;
         }
         finally
         {
-            var span = RequestSpans.Recorded(http);
-            if (measured || span is not null)
-            {
-                var method = Method(http);
-                var status = GrpcStatus(http);
-                if (measured)
-                {
-                    duration.Record(
-                        Stopwatch.GetElapsedTime(started).TotalSeconds,
-                        new KeyValuePair<string, object?>("rpc.method", method),
-                        new KeyValuePair<string, object?>("rpc.grpc.status_code", StatusCodes[status]));
-                }
-                if (span is not null)
-                {
-                    RequestSpans.NameGrpcCall(span, method, status);
-                }
-            }
+            Measured(http, started);
+        }
+    }
+
+    private void Measured(HttpContext http, long started)
+    {
+        var measured = duration.Enabled;
+        var span = RequestSpans.Recorded(http);
+        if (!measured && span is null)
+        {
+            return;
+        }
+        var method = Method(http);
+        var status = GrpcStatus(http);
+        if (measured)
+        {
+            duration.Record(
+                Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("rpc.method", method),
+                new KeyValuePair<string, object?>("rpc.grpc.status_code", StatusCodes[status]));
+        }
+        if (span is not null)
+        {
+            RequestSpans.NameGrpcCall(span, method, status);
         }
     }
 

@@ -171,6 +171,29 @@ public sealed class MetricsEndpointTests
         }
     }
 
+    [Fact]
+    public async Task A_watch_stream_is_measured_when_it_ends_for_as_long_as_it_was_open()
+    {
+        await using var app = await LearnHubApp.StartAsync();
+        var instructor = await app.CreateUserAsync("laoshi", "instructor");
+        var viewer = await app.CreateUserAsync("xiaowang");
+        var live = await instructor.LiveSessionAsync();
+        using var web = app.CreateWebClient();
+        const string WatchMethod = "rpc_method=\"/learnhub.v1.PresenceService/WatchSession\"";
+
+        var watcher = await Watcher.OpenAsync(viewer, live.Id);
+        var open = System.Diagnostics.Stopwatch.StartNew();
+        // Open: not yet a call that took some time.
+        Assert.Equal(0, (await Scrape.GetAsync(web)).Sum("rpc_server_call_duration_seconds_count", WatchMethod));
+        var openAtLeast = open.Elapsed.TotalSeconds;
+        await watcher.DisposeAsync();
+
+        var ended = await Wait.UntilAsync(() => Scrape.GetAsync(web), scrape => scrape.Sum("rpc_server_call_duration_seconds_count", WatchMethod) > 0,
+            what: "the ended stream in rpc.server.call.duration");
+        Assert.Equal(1, ended.Sum("rpc_server_call_duration_seconds_count", WatchMethod));
+        Assert.True(ended.Sum("rpc_server_call_duration_seconds_sum", WatchMethod) >= openAtLeast, ended.Text);
+    }
+
     private static string RepositoryRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
