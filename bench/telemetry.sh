@@ -43,7 +43,9 @@ if ((PERF)); then
   bench_apt_install perf:linux-perf
   # Every server writes /tmp/perf-PID.map, so that perf names JIT-compiled methods, and maps its code once (W^X's
   # double mapping hides it from perf): the same for every row.
+  # (The probe and token commands write maps too; every map this run wrote is removed after the profiles are read.)
   export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+  touch "$BENCH_WORK/perf-maps-since"
 fi
 bench_build bench/LearnHub.Bench.Probe/LearnHub.Bench.Probe.csproj
 machine_line
@@ -343,7 +345,7 @@ if ((PERF)); then
   for server in "${servers[@]}"; do
     perf script -i "$BENCH_WORK/perf-$server.data" -F comm,tid,period,ip,sym,dso 2>/dev/null \
       | python3 "$BENCH_ROOT/bench/perf_breakdown.py" "$server" "$BENCH_WORK/perf-$server.owners.txt"
-    rm -f "/tmp/perf-${pid[$server]}.map" "/tmp/perfinfo-${pid[$server]}.map"
   done
+  find /tmp -maxdepth 1 \( -name 'perf-*.map' -o -name 'perfinfo-*.map' \) -newer "$BENCH_WORK/perf-maps-since" -delete
 fi
 echo "$(elapsed) done"

@@ -50,14 +50,14 @@ public sealed class GrpcCallMetrics
         }
         catch
         {
-            Measured(http, started);
+            Record(http, started);
             throw;
         }
         if (!call.IsCompleted)
         {
             return MeasureLaterAsync(call, http, started);
         }
-        Measured(http, started);
+        Record(http, started);
         return call;
     }
 
@@ -69,11 +69,12 @@ public sealed class GrpcCallMetrics
         }
         finally
         {
-            Measured(http, started);
+            Record(http, started);
         }
     }
 
-    private void Measured(HttpContext http, long started)
+    /// <summary>Records the ended call in the histogram and names its span, as far as anything listens.</summary>
+    private void Record(HttpContext http, long started)
     {
         var measured = duration.Enabled;
         var span = RequestSpans.Recorded(http);
