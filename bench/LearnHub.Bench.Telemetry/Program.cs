@@ -92,7 +92,7 @@ public class CallTelemetryBenchmarks
     [Benchmark]
     public Task CallHistogramOn() => metricsOn.MeasureAsync(call, Answered);
 
-    /// <summary>A call whose rest of the pipeline completes later (as most do), with no middleware: the baseline of the next two.</summary>
+    /// <summary>A call whose rest of the pipeline completes later (a watch stream, a call that waits on the store; Ping completes at once), with no middleware: the baseline of the next two.</summary>
     [Benchmark]
     public Task LaterCallNoMiddleware()
     {
@@ -103,7 +103,7 @@ public class CallTelemetryBenchmarks
         return call;
     }
 
-    /// <summary>The call histogram's middleware, histogram off, around a call that completes later: its async frame.</summary>
+    /// <summary>The call histogram's middleware, histogram off, around a call that completes later: the async frame it then adds.</summary>
     [Benchmark]
     public Task LaterCallHistogramOff() => CompletedLater(metricsOff);
 
