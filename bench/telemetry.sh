@@ -24,16 +24,20 @@
 # and takes req/s. A row's figure in a round is the mean of its processes (two processes of the same settings differ
 # by several per cent); each ratio to off is taken per round and the summary is the median. Warm up for 60 s or more
 # (WARMUP_ROUND): with telemetry on a server takes longer to reach its steady speed (docs/benchmarks.md, Run 13).
-# Env: DURATION (s, 20), WARMUP (s, 5), CONNS (50), STREAMS (20 per connection), ROUNDS (3), WARMUP_ROUND (s, 15),
+# With TOGETHER=1, the scraped servers are scraped from the warm-up on, and after the warm-ups every server is loaded
+# at once for SETTLE s (WARMUP_ROUND), unmeasured: what a server does once per period reaches its steady form there.
+# Env: DURATION (s, 20), WARMUP (s, 5), CONNS (50), STREAMS (20 per connection), ROUNDS (3), WARMUP_ROUND (s, 15), SETTLE,
 # VERIFY (5000 calls per server), SAMPLED (0.1), PROCS (1), TOGETHER (1), SERVER_DLL (lib.sh), KEEP_WORK=1 (keep logs
 # and h2load output), PERF=1 (TOGETHER=1 only, every server without W^X: a CPU profile of each over the last round,
-# `perf record -e cpu-clock -g`, and where each one's CPU went: telemetry code, the JIT's and GC's threads).
+# `perf record -e cpu-clock -F PERF_FREQ (499) -g`, and where each one's CPU went: telemetry code, the JIT's and GC's
+# threads; KEEP_WORK=1 keeps each profile's `perf script` text as perf-SERVER.txt).
+# JIT_LOG=1: each server's JIT writes the methods it compiles (DOTNET_JitDisasmSummary); how many in each round.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
 DURATION=${DURATION:-20} WARMUP=${WARMUP:-5} CONNS=${CONNS:-50} STREAMS=${STREAMS:-20} ROUNDS=${ROUNDS:-3}
-WARMUP_ROUND=${WARMUP_ROUND:-15} VERIFY=${VERIFY:-5000} SAMPLED=${SAMPLED-0.1} PROCS=${PROCS:-1} TOGETHER=${TOGETHER:-1}
-PERF=${PERF:-0}
+WARMUP_ROUND=${WARMUP_ROUND:-15} SETTLE=${SETTLE:-$WARMUP_ROUND} VERIFY=${VERIFY:-5000} SAMPLED=${SAMPLED-0.1} PROCS=${PROCS:-1} TOGETHER=${TOGETHER:-1}
+PERF=${PERF:-0} PERF_FREQ=${PERF_FREQ:-499} JIT_LOG=${JIT_LOG:-0}
 started_at=$(date +%s)
 elapsed() { echo "[$(( $(date +%s) - started_at )) s]"; }
 
@@ -94,13 +98,19 @@ read -r -a rows <<<"${ROWS:-off traced${SAMPLED:+ sampled}}"
 [[ ${rows[0]} == off ]] || rows=(off "${rows[@]}")
 SHARE=1
 ((TOGETHER)) && SHARE=$((${#rows[@]} * PROCS))
-declare -A url web pid token
+declare -A url web pid token jitted
+perf_pids=()
 common=(--Storage:SeedDemoData=true --RateLimits:ReadsPerSecond=100000000 --RateLimits:ReadBurst=100000000
   --Logging:LogLevel:Default=Warning)
 start() {
   local name=$1 data="$BENCH_WORK/$1-data"
   shift
-  SERVER_NAME=$name bench_start_server 0 "$data" "${common[@]}" "$@"
+  if ((JIT_LOG)); then
+    DOTNET_JitStdOutFile="$BENCH_WORK/jit-$name.txt" DOTNET_JitDisasmSummary=1 \
+      SERVER_NAME=$name bench_start_server 0 "$data" "${common[@]}" "$@"
+  else
+    SERVER_NAME=$name bench_start_server 0 "$data" "${common[@]}" "$@"
+  fi
   url[$name]=$GRPC_URL web[$name]=$WEB_URL pid[$name]=$SERVER_PID
   token[$name]=$(mint_token xiaowang "$data")
   echo "$(elapsed) $name: pid $SERVER_PID on CPU 0, $GRPC_URL (web $WEB_URL) $*"
@@ -182,12 +192,37 @@ done
 # (TOGETHER=0 only; all run at once otherwise.)
 pause() { ((TOGETHER)) || kill -STOP "${pid[$1]}"; }
 resume() { ((TOGETHER)) || kill -CONT "${pid[$1]}"; }
+start_scraper() {
+  taskset -c 1 bash -c "$(declare -p web BENCH_WORK SHARE); $(declare -f scraper); scraper $1" &
+  BENCH_PIDS+=("$!")
+  scraper_pids+=("$!")
+}
+scraper_pids=()
+if ((TOGETHER)); then
+  # Scraped from the warm-up on, as Prometheus scrapes a server from its start: the scrape's code reaches its
+  # steady (tier 1) form after 30 scrapes, before the rounds rather than during them (docs/benchmarks.md, Run 20).
+  for server in "${servers[@]}"; do
+    unscraped "$server" || start_scraper "$server"
+  done
+fi
 for server in "${servers[@]}"; do pause "$server"; done
 for server in "${servers[@]}"; do
   resume "$server"
   load "$server" /dev/null -D "$WARMUP_ROUND"
   pause "$server"
 done
+if ((TOGETHER && SETTLE > 0)); then
+  # Then every server at once, unmeasured, for SETTLE s: the exporters' and the scrape's periodic work tiers up here
+  # (the first rounds after the warm-ups alone were the slowest for telemetry in every run before this one).
+  echo "$(elapsed) settling: every server under load at once for $SETTLE s, unmeasured"
+  loads=()
+  for server in "${servers[@]}"; do
+    load_in_background "$server" /dev/null -D "$SETTLE"
+    loads+=("$!")
+  done
+  wait "${loads[@]}"
+  sleep 6 # the aborted calls' logs, as between rounds
+fi
 
 hz=$(getconf CLK_TCK)
 ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
@@ -202,11 +237,6 @@ measured() {
   printf '%s\t%s\t%s\t%s\n' "$round" "$server" "$rps" "$cpu_us" >>"$results"
   echo "$(elapsed) round $round $server: $rps req/s, $cpu_us µs server CPU per call"
 }
-start_scraper() {
-  taskset -c 1 bash -c "$(declare -p web BENCH_WORK SHARE); $(declare -f scraper); scraper $1" &
-  BENCH_PIDS+=("$!")
-  scraper_pids+=("$!")
-}
 if ((TOGETHER)); then
   echo "$(elapsed) $ROUNDS rounds, all of (${servers[*]}) under load at once, ${DURATION} s after ${WARMUP} s warm-up, -c $CONNS -m $STREAMS each"
 else
@@ -219,28 +249,27 @@ for round in $(seq "$ROUNDS"); do
   if ((TOGETHER)); then
     # Every server loaded at once, sharing CPU 0 from moment to moment: a change of the machine's speed (seen here:
     # 2.5× within a minute) reaches them all alike. The figure is calls per CPU second, each server's own.
-    scraper_pids=() loads=()
+    loads=()
     declare -A s0=() s1=()
-    for server in "${servers[@]}"; do
-      unscraped "$server" || start_scraper "$server"
-    done
     for server in "${servers[@]}"; do
       load_in_background "$server" "$BENCH_WORK/$server.$round.txt" -D "$DURATION" --warm-up-time "$WARMUP"
       loads+=("$!")
     done
     sleep "$WARMUP"
     for server in "${servers[@]}"; do s0[$server]=$(ticks "${pid[$server]}"); done
+    ((JIT_LOG)) && for server in "${servers[@]}"; do jitted[$server.$round]=$(wc -l <"$BENCH_WORK/jit-$server.txt"); done
     if ((PERF && round == ROUNDS)); then
       for server in "${servers[@]}"; do
-        taskset -c 1 perf record -q -e cpu-clock -F 499 -g -p "${pid[$server]}" -o "$BENCH_WORK/perf-$server.data" \
+        taskset -c 1 perf record -q -e cpu-clock -F "$PERF_FREQ" -g -p "${pid[$server]}" -o "$BENCH_WORK/perf-$server.data" \
           -- sleep "$DURATION" 2>"$BENCH_WORK/perf-$server.log" &
         BENCH_PIDS+=("$!")
+        perf_pids+=("$!")
       done
     fi
     sleep "$DURATION"
     for server in "${servers[@]}"; do s1[$server]=$(ticks "${pid[$server]}"); done
+    ((JIT_LOG)) && for server in "${servers[@]}"; do jitted[$server.$round.end]=$(wc -l <"$BENCH_WORK/jit-$server.txt"); done
     wait "${loads[@]}"
-    kill "${scraper_pids[@]}" 2>/dev/null || true
     for server in "${servers[@]}"; do measured "$server" "$round" "${s0[$server]}" "${s1[$server]}"; done
     # The calls h2load leaves in flight when it stops (up to CONNS × STREAMS a server) are aborted, and grpc-dotnet
     # logs each one with its stack at level Error: the console writes them, and rows with OTLP export them within the
@@ -266,6 +295,7 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+((${#scraper_pids[@]} == 0)) || kill "${scraper_pids[@]}" 2>/dev/null || true
 for server in "${servers[@]}"; do
   ! unscraped "$server" || continue
   scrapes=$(grep -c '^200 ' "$BENCH_WORK/scrapes-$server.txt" || true)
@@ -336,15 +366,28 @@ print(f"h2load -c {conns} -m {streams} on Ping per server, servers on CPU 0 ({'a
 print(f"/metrics scraped every {share} s; the traced row's cap {round(100 / share)} traces a second")
 PY
 echo "load average after the rounds: $load_after"
+if ((JIT_LOG)); then
+  echo
+  echo "Methods the JIT compiled (DOTNET_JitDisasmSummary): in all, then within each round's measured window; the kinds of"
+  echo "the last round's ($BENCH_WORK/jit-SERVER.txt with KEEP_WORK=1):"
+  for server in "${servers[@]}"; do
+    line="$server: $(wc -l <"$BENCH_WORK/jit-$server.txt") in all; rounds:"
+    for round in $(seq "$ROUNDS"); do line+=" $((jitted[$server.$round.end] - jitted[$server.$round]))"; done
+    echo "$line"
+    sed -n "$((jitted[$server.$ROUNDS] + 1)),${jitted[$server.$ROUNDS.end]}p" "$BENCH_WORK/jit-$server.txt" \
+      | sed -E 's/^ *[0-9]+: JIT compiled //; s/\[(Tier[^,]*|Instrumented[^,]*|FullOpts|OSR)[^]]*\]/\1/' \
+      | awk '{ tier = $NF; split($1, a, ":"); n = split(a[1], ns, "."); print tier, ns[1] "." ns[2] }' | sort | uniq -c | sort -rn | head -12 | sed 's/^/    /'
+  done
+fi
 if ((PERF)); then
-  sleep 1 # perf record writes its file as it ends
+  wait "${perf_pids[@]}" # perf record writes its file as it ends (seconds, for a large profile)
   echo
   echo "Where each server's CPU went in round $ROUNDS (% of its samples; bench/perf_breakdown.py): telemetry_code, activity: samples"
   echo "charged to that code (with the runtime helpers it called); jit_thread, gc_threads, other_threads: samples on those threads."
   echo "Each server's 40 biggest owners: $BENCH_WORK/perf-SERVER.owners.txt (KEEP_WORK=1 keeps them)."
   for server in "${servers[@]}"; do
-    perf script -i "$BENCH_WORK/perf-$server.data" -F comm,tid,period,ip,sym,dso 2>/dev/null \
-      | python3 "$BENCH_ROOT/bench/perf_breakdown.py" "$server" "$BENCH_WORK/perf-$server.owners.txt"
+    perf script -i "$BENCH_WORK/perf-$server.data" -F comm,tid,period,ip,sym,dso 2>/dev/null >"$BENCH_WORK/perf-$server.txt"
+    python3 "$BENCH_ROOT/bench/perf_breakdown.py" "$server" "$BENCH_WORK/perf-$server.owners.txt" <"$BENCH_WORK/perf-$server.txt"
   done
   find /tmp -maxdepth 1 \( -name 'perf-*.map' -o -name 'perfinfo-*.map' \) -newer "$BENCH_WORK/perf-maps-since" -delete
 fi

@@ -131,9 +131,10 @@ public static class TelemetryRegistration
     }
 
     /// <summary>
-    /// The Prometheus endpoint, first in the pipeline after draining: anonymous, and past none of the console's
-    /// middleware (cookie authentication, antiforgery, security headers) nor the gRPC call authentication. Then the
-    /// gRPC calls' own duration histogram (<see cref="GrpcCallMetrics"/>) and the request spans' names (<see cref="RequestSpans"/>).
+    /// The gRPC calls' own duration histogram (<see cref="GrpcCallMetrics"/>); for web requests, the Prometheus endpoint,
+    /// first in their pipeline after draining: anonymous, and past none of the console's middleware (cookie
+    /// authentication, antiforgery, security headers) nor the gRPC call authentication, then their duration histogram
+    /// (<see cref="WebRequestMetrics"/>). Both name the request spans (<see cref="RequestSpans"/>).
     /// </summary>
     public static IApplicationBuilder UseLearnHubTelemetry(this IApplicationBuilder app)
     {
@@ -146,9 +147,12 @@ public static class TelemetryRegistration
         // The product's instruments exist from the first scrape (zero until something happens), not from the first
         // feature that records: a node that has served no stream yet still shows learnhub_watch_streams 0.
         _ = app.ApplicationServices.GetRequiredService<LearnHubMetrics>();
+        var calls = app.ApplicationServices.GetRequiredService<GrpcCallMetrics>();
+        var requests = app.ApplicationServices.GetRequiredService<WebRequestMetrics>();
+        var web = app.New();
         if (IsOn(settings.Metrics.Path))
         {
-            app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            web.UseOpenTelemetryPrometheusScrapingEndpoint(
                 meterProvider: null,
                 predicate: http => IsScrape(http, settings.Metrics),
                 path: null,
@@ -160,9 +164,14 @@ public static class TelemetryRegistration
                 }),
                 optionsName: null);
         }
-        var calls = app.ApplicationServices.GetRequiredService<GrpcCallMetrics>();
-        var requests = app.ApplicationServices.GetRequiredService<WebRequestMetrics>();
-        return app.Use((http, next) => Grpc.GrpcTrailersOnly.IsGrpcRequest(http) ? calls.MeasureAsync(http, next) : requests.MeasureAsync(http, next));
+        web.Use((http, next) => requests.MeasureAsync(http, next));
+        // A gRPC call is never a scrape: it goes straight to its histogram, without the scrape's test on every call.
+        return app.Use(next =>
+        {
+            web.Run(next);
+            var webPipeline = web.Build();
+            return http => Grpc.GrpcTrailersOnly.IsGrpcRequest(http) ? calls.MeasureAsync(http, next) : webPipeline(http);
+        });
     }
 
     /// <summary>Counts a refusal of ASP.NET Core's rate limiter under the endpoint's policy name.</summary>

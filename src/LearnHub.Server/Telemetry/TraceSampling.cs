@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OpenTelemetry.Trace;
 
 namespace LearnHub.Server.Telemetry;
@@ -13,46 +14,45 @@ namespace LearnHub.Server.Telemetry;
 public static class TraceSampling
 {
     private static readonly SamplingResult Dropped = new(SamplingDecision.Drop);
+    private static readonly SamplingResult Recorded = new(SamplingDecision.RecordAndSample);
 
     public static Sampler Create(TelemetryOptions settings, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(time);
-        Sampler picked = settings.TraceSampleRatio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(settings.TraceSampleRatio);
-        Sampler callerSampled = new AlwaysOnSampler();
-        if (settings.MaxTracesPerSecond > 0)
-        {
-            // One budget for both: traces this node starts and traces callers send it.
-            var budget = new TraceBudget(settings.MaxTracesPerSecond, time);
-            picked = new BudgetedSampler(picked, budget);
-            callerSampled = new BudgetedSampler(callerSampled, budget);
-        }
-        return new ParentBasedSampler(
-            new CallsAndStepsOnly(picked),
-            remoteParentSampled: callerSampled,
-            remoteParentNotSampled: new AlwaysOffSampler(),
-            localParentSampled: new AlwaysOnSampler(),
-            localParentNotSampled: new AlwaysOffSampler());
+        return new CappedSampler(
+            settings.TraceSampleRatio >= 1 ? null : new TraceIdRatioBasedSampler(settings.TraceSampleRatio),
+            settings.MaxTracesPerSecond > 0 ? new TraceBudget(settings.MaxTracesPerSecond, time) : null);
     }
 
     /// <summary>
-    /// Traces start at calls and scheduler steps. A store or Redis command outside them (Quartz polling PostgreSQL,
-    /// migrations) is a client span without a parent: never recorded, as SQLite's are never made, and it spends no budget.
+    /// One sampler rather than OpenTelemetry's parent-based one around three others: every request's span asks it, so
+    /// it decides with one call and, for a new trace, one memory read of the budget (docs/benchmarks.md, Run 20).
     /// </summary>
-    private sealed class CallsAndStepsOnly(Sampler inner) : Sampler
-    {
-        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
-            samplingParameters.Kind == System.Diagnostics.ActivityKind.Client ? Dropped : inner.ShouldSample(samplingParameters);
-    }
-
-    /// <summary>Records what <paramref name="inner"/> records while the second's budget lasts.</summary>
-    private sealed class BudgetedSampler(Sampler inner, TraceBudget budget) : Sampler
+    private sealed class CappedSampler(TraceIdRatioBasedSampler? ratio, TraceBudget? budget) : Sampler
     {
         public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
         {
-            var decision = inner.ShouldSample(samplingParameters);
-            return decision.Decision == SamplingDecision.Drop || budget.TryTake() ? decision : Dropped;
+            var parent = samplingParameters.ParentContext;
+            if (parent.TraceId == default)
+            {
+                // A new trace starts at a call or a scheduler step. A store or Redis command outside them (Quartz polling
+                // PostgreSQL, migrations) is a client span without a parent: never recorded, as SQLite's are never
+                // made, and it spends no budget.
+                return samplingParameters.Kind == ActivityKind.Client
+                    || (ratio is not null && ratio.ShouldSample(samplingParameters).Decision == SamplingDecision.Drop)
+                    ? Dropped
+                    : Spend();
+            }
+            if ((parent.TraceFlags & ActivityTraceFlags.Recorded) == 0)
+            {
+                return Dropped; // the caller's or the enclosing span's choice not to record
+            }
+            // Inside a recorded trace of this node: follow it. A caller's sampled trace: within the same budget.
+            return parent.IsRemote ? Spend() : Recorded;
         }
+
+        private SamplingResult Spend() => budget is null || budget.TryTake() ? Recorded : Dropped;
     }
 
     /// <summary>
@@ -62,24 +62,26 @@ public static class TraceSampling
     private sealed class TraceBudget(int perSecond, TimeProvider time)
     {
         private readonly Lock newSecond = new();
-        private long second = long.MinValue;
+        private readonly long ticksPerSecond = time.TimestampFrequency;
+        private long secondEnds = long.MinValue;
         private int taken;
 
         public bool TryTake()
         {
-            var now = time.GetTimestamp() / time.TimestampFrequency;
-            if (Volatile.Read(ref second) != now)
+            // A busy node asks once per call and all but the budget's first few are refused: lock-free, and no
+            // division unless a new second starts.
+            var now = time.GetTimestamp();
+            if (now >= Volatile.Read(ref secondEnds))
             {
                 lock (newSecond)
                 {
-                    if (second != now)
+                    if (now >= secondEnds)
                     {
                         Volatile.Write(ref taken, 0);
-                        Volatile.Write(ref second, now);
+                        Volatile.Write(ref secondEnds, now - (now % ticksPerSecond) + ticksPerSecond);
                     }
                 }
             }
-            // Lock-free on every call: a busy node asks once per call, and all but the budget's first few are refused.
             return Volatile.Read(ref taken) < perSecond && Interlocked.Increment(ref taken) <= perSecond;
         }
     }
