@@ -27,7 +27,7 @@ public static class TraceSampling
 
     /// <summary>
     /// One sampler rather than OpenTelemetry's parent-based one around three others: every request's span asks it, so
-    /// it decides with one call and, for a new trace, one memory read of the budget (docs/benchmarks.md, Run 20).
+    /// it decides in one call and, for a new trace, with a clock read and one comparison (docs/benchmarks.md, Run 20).
     /// </summary>
     private sealed class CappedSampler(TraceIdRatioBasedSampler? ratio, TraceBudget? budget) : Sampler
     {
