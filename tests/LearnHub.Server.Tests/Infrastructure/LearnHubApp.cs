@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
+using Quartz;
 
 namespace LearnHub.Server.Tests.Infrastructure;
 
@@ -93,6 +94,19 @@ public sealed class LearnHubApp : IAsyncDisposable
             builder.ConfigureLogging(logging => RecentLogs.AddTo(logging, logs));
         });
         _ = factory.Server; // starts the host: migrations, Quartz, reconciler
+        // Quartz starts the scheduler on a task of its own once the host has started (AwaitApplicationStarted); on the
+        // clustered PostgreSQL store that takes a few round trips, and readiness rightly says "not ready" until then.
+        // Tests begin where a load balancer would: with the node ready.
+        try
+        {
+            var scheduler = await factory.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+            await Wait.UntilAsync(async () => await scheduler.GetStatus(), status => status == SchedulerStatus.Running, TimeSpan.FromSeconds(60), "the scheduler to start");
+        }
+        catch
+        {
+            await factory.DisposeAsync();
+            throw;
+        }
         return new LearnHubApp(factory, dataDirectory, clock, owns, logs);
     }
 
