@@ -12,7 +12,7 @@ namespace LearnHub.Server.Tests.Telemetry;
 /// What an operator's Prometheus sees: the scrape endpoint on the web side, anonymous, with the gRPC duration histogram
 /// and every learnhub.* instrument moving after the calls and scheduler steps that feed it.
 /// </summary>
-[Collection(MetricsCollection.Name)]
+[Collection(TelemetryCollection.Name)]
 public sealed class MetricsEndpointTests
 {
     /// <summary>Every family the product exports, as Prometheus names them (docs/operations.md, "Metrics and traces").</summary>
@@ -244,11 +244,13 @@ public sealed class MetricsEndpointTests
 }
 
 /// <summary>
-/// The scrape tests run alone: OpenTelemetry listens to every meter named LearnHub in the process, so the hosts of tests
-/// running beside them (submitting broadcasts, opening streams) would move the exact counts these tests assert.
+/// The telemetry tests run alone: OpenTelemetry listens to every meter named LearnHub and every activity source it traces
+/// by name, in the whole process. Hosts of tests running beside them (submitting broadcasts, opening streams, answering
+/// calls) would move the exact counts the scrape tests assert, and their requests would spend a tracing host's trace
+/// budget (its sampler decides for every request the process serves, and its test clock is frozen in one second).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MetricsCollection
+public sealed class TelemetryCollection
 {
-    public const string Name = "Metrics";
+    public const string Name = "Telemetry";
 }

@@ -15,7 +15,7 @@ namespace LearnHub.Server.Tests.Telemetry;
 /// Prometheus endpoint is off or Telemetry:Otlp:Metrics asks for them, since a second exporter would cost every
 /// measurement twice.
 /// </summary>
-[Collection(MetricsCollection.Name)]
+[Collection(TelemetryCollection.Name)]
 public sealed class OtlpExportTests
 {
     [Theory]
