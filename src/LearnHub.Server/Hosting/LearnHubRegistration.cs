@@ -213,8 +213,7 @@ public static class LearnHubRegistration
         app.UseLearnHubHealth(); // then: anonymous, outside the console's middleware, answering while stopping
         // gRPC-Web and CORS next: preflights are answered before anything else, and every later answer reaches browsers.
         app.UseGrpcWebAccess();
-        app.UseMiddleware<ShutdownDraining>();
-        app.UseLearnHubTelemetry();
+        ShutdownDraining.UseShutdownDrainingAndTelemetry(app);
         app.UseWhen(IsBrowserRequest, web => web.UseWebSecurityHeaders());
         app.UseStoreFaultHandling();
         app.UseWatchStreamBodyRate();
