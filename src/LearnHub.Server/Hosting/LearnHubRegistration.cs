@@ -213,7 +213,8 @@ public static class LearnHubRegistration
         app.UseLearnHubHealth(); // then: anonymous, outside the console's middleware, answering while stopping
         // gRPC-Web and CORS next: preflights are answered before anything else, and every later answer reaches browsers.
         app.UseGrpcWebAccess();
-        ShutdownDraining.UseShutdownDrainingAndTelemetry(app);
+        app.UseMiddleware<ShutdownDraining>();
+        app.UseLearnHubTelemetry();
         app.UseWhen(IsBrowserRequest, web => web.UseWebSecurityHeaders());
         app.UseStoreFaultHandling();
         app.UseWatchStreamBodyRate();

@@ -1,6 +1,5 @@
 using LearnHub.Core.Common;
 using LearnHub.Server.Grpc;
-using LearnHub.Server.Telemetry;
 
 namespace LearnHub.Server.Hosting;
 
@@ -10,11 +9,7 @@ namespace LearnHub.Server.Hosting;
 /// listening, and a client reconnecting in that gap (a console page, a hub client, a watch stream) would open a
 /// connection nothing ends, holding the stop for the whole shutdown timeout.
 /// </summary>
-/// <remarks>
-/// Requests it lets through go on to the request telemetry (<paramref name="measured"/>, when on) in the same stage: a
-/// stage of its own cost every call about as much as all the metrics (docs/benchmarks.md, Run 23).
-/// </remarks>
-public sealed class ShutdownDraining(RequestDelegate next, IHostApplicationLifetime lifetime, MeasuredRequests? measured = null)
+public sealed class ShutdownDraining(RequestDelegate next, IHostApplicationLifetime lifetime)
 {
     /// <summary>About as long as a restart takes; clients spread their retries from there.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
@@ -25,7 +20,7 @@ public sealed class ShutdownDraining(RequestDelegate next, IHostApplicationLifet
     {
         if (!stopping.IsCancellationRequested)
         {
-            return measured is null ? next(http) : measured.InvokeAsync(http);
+            return next(http);
         }
         if (GrpcTrailersOnly.IsGrpcRequest(http))
         {
@@ -38,14 +33,5 @@ public sealed class ShutdownDraining(RequestDelegate next, IHostApplicationLifet
         http.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers.Connection = "close";
         return Task.CompletedTask;
-    }
-
-    /// <summary>Draining first, then the request telemetry, as one stage of the pipeline.</summary>
-    public static IApplicationBuilder UseShutdownDrainingAndTelemetry(IApplicationBuilder app)
-    {
-        ArgumentNullException.ThrowIfNull(app);
-        var lifetime = app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>();
-        var telemetry = app.LearnHubRequestTelemetry();
-        return app.Use(next => new ShutdownDraining(next, lifetime, telemetry?.Invoke(next)).InvokeAsync);
     }
 }

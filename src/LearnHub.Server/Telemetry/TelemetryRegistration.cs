@@ -131,46 +131,47 @@ public static class TelemetryRegistration
     }
 
     /// <summary>
-    /// The request telemetry around the rest of the pipeline (<see cref="MeasuredRequests"/>), or null when telemetry is
-    /// off: the gRPC calls' own duration histogram (<see cref="GrpcCallMetrics"/>); for web requests, the Prometheus
-    /// endpoint, first in their pipeline after draining: anonymous, and past none of the console's middleware (cookie
+    /// The gRPC calls' own duration histogram (<see cref="GrpcCallMetrics"/>); for web requests, the Prometheus endpoint,
+    /// first in their pipeline after draining: anonymous, and past none of the console's middleware (cookie
     /// authentication, antiforgery, security headers) nor the gRPC call authentication, then their duration histogram
     /// (<see cref="WebRequestMetrics"/>). Both name the request spans (<see cref="RequestSpans"/>).
     /// </summary>
-    public static Func<RequestDelegate, MeasuredRequests>? LearnHubRequestTelemetry(this IApplicationBuilder app)
+    public static IApplicationBuilder UseLearnHubTelemetry(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>().Value;
         if (!settings.Enabled)
         {
-            return null;
+            return app;
         }
         // The product's instruments exist from the first scrape (zero until something happens), not from the first
         // feature that records: a node that has served no stream yet still shows learnhub_watch_streams 0.
         _ = app.ApplicationServices.GetRequiredService<LearnHubMetrics>();
         var calls = app.ApplicationServices.GetRequiredService<GrpcCallMetrics>();
         var requests = app.ApplicationServices.GetRequiredService<WebRequestMetrics>();
-        return next =>
+        var web = app.New();
+        if (IsOn(settings.Metrics.Path))
         {
-            var web = app.New();
-            if (IsOn(settings.Metrics.Path))
-            {
-                web.UseOpenTelemetryPrometheusScrapingEndpoint(
-                    meterProvider: null,
-                    predicate: http => IsScrape(http, settings.Metrics),
-                    path: null,
-                    // Scrapes stay out of the traces (and, answered before the request metrics' middleware, out of those).
-                    configureBranchedPipeline: scrape => scrape.Use((http, next) =>
-                    {
-                        RequestSpans.Unrecord(http);
-                        return next(http);
-                    }),
-                    optionsName: null);
-            }
-            web.Use((http, next) => requests.MeasureAsync(http, next));
+            web.UseOpenTelemetryPrometheusScrapingEndpoint(
+                meterProvider: null,
+                predicate: http => IsScrape(http, settings.Metrics),
+                path: null,
+                // Scrapes stay out of the traces (and, answered before the request metrics' middleware, out of those).
+                configureBranchedPipeline: scrape => scrape.Use((http, next) =>
+                {
+                    RequestSpans.Unrecord(http);
+                    return next(http);
+                }),
+                optionsName: null);
+        }
+        web.Use((http, next) => requests.MeasureAsync(http, next));
+        // A gRPC call is never a scrape: it goes straight to its histogram, without the scrape's test on every call.
+        return app.Use(next =>
+        {
             web.Run(next);
-            return new MeasuredRequests(calls, next, web.Build());
-        };
+            var webPipeline = web.Build();
+            return http => Grpc.GrpcTrailersOnly.IsGrpcRequest(http) ? calls.MeasureAsync(http, next) : webPipeline(http);
+        });
     }
 
     /// <summary>Counts a refusal of ASP.NET Core's rate limiter under the endpoint's policy name.</summary>
