@@ -13,6 +13,7 @@
 #   on        every trace recorded and exported (ratio 1, cap lifted)
 #   defaults  the shipped settings without OTLP: /metrics scraped, no spans (log lines still carry trace ids)
 #   metrics   /metrics only (Telemetry:Tracing=false)
+#   unscraped as metrics, never scraped: what the scrapes themselves cost beside recording the measurements
 #   tracing   every span exported over OTLP, no metrics anywhere
 #   unsampled as sampled with TraceSampleRatio=0: the tracer provider and exporter in place, no span recorded (what
 #             tracing costs a call that is not sampled)
@@ -125,6 +126,7 @@ declare -A flags=(
   [on]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=1 --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
   [defaults]="--Telemetry:Enabled=true"
   [metrics]="--Telemetry:Enabled=true --Telemetry:Tracing=false"
+  [unscraped]="--Telemetry:Enabled=true --Telemetry:Tracing=false"
   [tracing]="--Telemetry:Enabled=true --Telemetry:Metrics:Path= --Telemetry:Otlp:Metrics=false --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
   [unsampled]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=0 ${otlp[*]}"
 )
@@ -143,7 +145,7 @@ for p in $(seq "$PROCS"); do
   done
 done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "${web[off]}/metrics") == 404 ]] || { echo "off serves /metrics" >&2; exit 1; }
-unscraped() { [[ ${1%-*} == off || ${1%-*} == control ]]; }
+unscraped() { [[ ${1%-*} == off || ${1%-*} == control || ${1%-*} == unscraped ]]; }
 for server in "${servers[@]}"; do
   case ${server%-*} in off | control | tracing) ;; *)
     curl -sf "${web[$server]}/metrics" | grep '^learnhub_watch_streams' >/dev/null || { echo "$server does not serve /metrics" >&2; exit 1; } ;;
@@ -332,6 +334,7 @@ label = {"off": "off (Telemetry:Enabled=false)",
          "on": "every trace exported, no cap (scraped)",
          "defaults": "shipped, no OTLP endpoint (scraped, no spans)",
          "metrics": "metrics only (scraped, Telemetry:Tracing=false)",
+         "unscraped": "metrics only, never scraped",
          "tracing": "tracing only (every trace exported, no cap, no metrics)",
          "unsampled": "TraceSampleRatio=0 (scraped, OTLP configured, nothing sampled)"}
 each = f" (mean of {procs} processes)" if procs > 1 else ""
