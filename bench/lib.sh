@@ -78,6 +78,25 @@ bench_start_server() {
   dotnet "$PROBE_DLL" wait-healthy "$GRPC_URL" 60 || { tail -50 "$SERVER_LOG" >&2; return 1; }
 }
 
+BARE_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Bare/bin/Release/net10.0/LearnHub.Bench.Bare.dll"
+
+# bench_start_bare CPU: bare grpc-dotnet serving the same contract (bench/LearnHub.Bench.Bare, built by bench_build
+# when named), the baseline; sets GRPC_URL and SERVER_PID and waits for it to print "serving Ping on URL" (its log is
+# $BENCH_WORK/bare.log).
+bench_start_bare() {
+  GRPC_URL="http://127.0.0.1:$(free_port)"
+  (cd "$(dirname "$BARE_DLL")" && exec taskset -c "$1" dotnet "$BARE_DLL" --urls "$GRPC_URL") >"$BENCH_WORK/bare.log" 2>&1 &
+  SERVER_PID=$!
+  BENCH_PIDS+=("$SERVER_PID")
+  for _ in $(seq 600); do
+    grep -q '^serving Ping' "$BENCH_WORK/bare.log" && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$BENCH_WORK/bare.log" >&2
+  return 1
+}
+
 # bench_apt_install COMMAND:PACKAGE…: installs (as root, from Debian's packages) the packages whose command is missing.
 bench_apt_install() {
   local pair missing=()

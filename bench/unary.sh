@@ -19,7 +19,6 @@ trap bench_cleanup EXIT
 DURATION=${DURATION:-20} WARMUP=${WARMUP:-5} CONNS=${CONNS:-50} STREAMS=${STREAMS:-20} ROUNDS=${ROUNDS:-3}
 WARMUP_ROUND=${WARMUP_ROUND:-15} VERIFY=${VERIFY:-5000}
 STORE=${STORE:-sqlite} BEFORE_REF=${BEFORE_REF:-} BEFORE_DLL=${BEFORE_DLL:-}
-BARE_DLL="$BENCH_ROOT/bench/LearnHub.Bench.Bare/bin/Release/net10.0/LearnHub.Bench.Bare.dll"
 started_at=$(date +%s)
 elapsed() { echo "[$(( $(date +%s) - started_at )) s]"; }
 
@@ -79,19 +78,12 @@ start_learnhub() {
   token[$name]=$( ((${#mint_env[@]} == 0)) || export "${mint_env[@]}"; SERVER_DLL=$dll mint_token xiaowang "$data")
   echo "$(elapsed) $name: pid $SERVER_PID on CPU 0, $GRPC_URL ($dll)"
 }
-# start_bare: the baseline on CPU 0; it prints "serving Ping on URL" once Kestrel listens.
+# start_bare: the baseline on CPU 0.
 start_bare() {
-  url[bare]="http://127.0.0.1:$(free_port)"
-  (cd "$(dirname "$BARE_DLL")" && exec taskset -c 0 dotnet "$BARE_DLL" --urls "${url[bare]}") >"$BENCH_WORK/bare.log" 2>&1 &
-  pid[bare]=$!
-  BENCH_PIDS+=("${pid[bare]}")
-  for _ in $(seq 600); do
-    grep -q '^serving Ping' "$BENCH_WORK/bare.log" && { echo "$(elapsed) bare: pid ${pid[bare]} on CPU 0, ${url[bare]}"; return 0; }
-    kill -0 "${pid[bare]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$BENCH_WORK/bare.log" >&2
-  return 1
+  bench_start_bare 0
+  url[bare]=$GRPC_URL
+  pid[bare]=$SERVER_PID
+  echo "$(elapsed) bare: pid ${pid[bare]} on CPU 0, ${url[bare]}"
 }
 start_bare
 start_learnhub learnhub "$SERVER_DLL"
