@@ -45,9 +45,19 @@ public sealed partial class LivePublisher(
                 ThreadPool.UnsafeQueueUserWorkItem(static s => s.Publisher.PushCount(s.SessionId), (Publisher: this, SessionId: sessionId), preferLocal: false);
                 return;
             }
-            state.Trailing = clock.CreateTimer(
+            var trailing = clock.CreateTimer(
                 static s => { var (publisher, id) = ((LivePublisher, string))s!; publisher.PushTrailing(id); },
                 (this, sessionId), interval - sinceLast, Timeout.InfiniteTimeSpan);
+            // The timer counts from when it was made: if the clock passed the due moment meanwhile (a preempted thread,
+            // a jump of a test's fake clock), it would wait a whole interval more, or for a jump that never comes.
+            if (clock.GetElapsedTime(state.LastPushAt!.Value) >= interval)
+            {
+                trailing.Dispose();
+                state.LastPushAt = clock.GetTimestamp();
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Publisher.PushCount(s.SessionId), (Publisher: this, SessionId: sessionId), preferLocal: false);
+                return;
+            }
+            state.Trailing = trailing;
         }
     }
 

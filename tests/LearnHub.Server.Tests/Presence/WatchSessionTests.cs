@@ -1,5 +1,8 @@
 using Google.Rpc;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using LearnHub.Server.Presence;
 using Grpc.Core;
 using LearnHub.Api.V1;
 using LearnHub.Server.Tests.Infrastructure;
@@ -317,5 +320,45 @@ public sealed class WatchSessionTests
         Assert.Equal(2 + Pushes, late[^1].State.Watching);
         Assert.True(late.Count < Pushes / 2, $"the stalled stream delivered {late.Count} of {Pushes} pushes");
         handles.ForEach(h => h.Dispose());
+    }
+
+    [Fact]
+    public async Task A_count_change_reaches_watchers_even_when_the_clock_passes_its_push_time_while_the_push_is_being_timed()
+    {
+        var clock = new ClockThatMovesWhileATimerIsMade(Scenario.Start);
+        await using var app = await LearnHubApp.StartAsync(clock: clock);
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        var first = await app.CreateUserAsync("xiaowang");
+        var second = await app.CreateUserAsync("xiaoli");
+        var session = await instructor.LiveSessionAsync();
+        await using var observer = await Watcher.OpenAsync(instructor, session.Id);
+        await app.SettleAsync(session.Id, 1);
+        var interval = app.Services.GetRequiredService<IOptions<PresenceOptions>>().Value.PushInterval;
+
+        // The first change after a quiet interval goes out at once; the next one, in the same instant, is timed for
+        // the interval's end. The clock reaches that end while its timer is being made (a preempted thread).
+        await using var a = await Watcher.OpenAsync(first, session.Id);
+        clock.MoveOnWhileMakingTheNextTimer(interval);
+        await using var b = await Watcher.OpenAsync(second, session.Id);
+
+        // Nothing moves the clock again: the push is due already and must not wait for another interval.
+        await observer.UntilAsync(u => u.Kind == Kind.Viewers && u.State.Watching == 3);
+    }
+
+    /// <summary>A fake clock that moves on while the next one-shot timer is made, after the caller read the time.</summary>
+    private sealed class ClockThatMovesWhileATimerIsMade(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private long pendingMoveTicks;
+
+        public void MoveOnWhileMakingTheNextTimer(TimeSpan by) => Interlocked.Exchange(ref pendingMoveTicks, by.Ticks);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (period == Timeout.InfiniteTimeSpan && Interlocked.Exchange(ref pendingMoveTicks, 0) is var ticks and > 0)
+            {
+                Advance(TimeSpan.FromTicks(ticks));
+            }
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
     }
 }
