@@ -147,7 +147,6 @@ for topology in $TOPOLOGIES; do
   echo "$(elapsed) real-client check $topology: Ping and GetSession answer OK on every node (frames: Ping ${frame[$topology.ping]} B, GetSession ${frame[$topology.get-session]} B)"
 done
 
-data_bytes_of() { awk '/^traffic:/ { for (i = 1; i <= NF; i++) if ($i == "data") { v = $(i - 1); gsub(/[()]/, "", v); print v } }' "$1"; }
 # The load core for a node: the other one (pg2's node B is on CPU 1, so its h2load runs on CPU 0).
 load_cpu() { [[ ${cpu[$1]} == 0 ]] && echo 1 || echo 0; }
 # h2load_nodes TOPOLOGY CALL OUT_PREFIX h2load-options…: one h2load per node of the topology, all at once.

@@ -174,7 +174,6 @@ load() {
   load_in_background "$@"
   wait "$!"
 }
-data_bytes_of() { awk '/^traffic:/ { for (i = 1; i <= NF; i++) if ($i == "data") { v = $(i - 1); gsub(/[()]/, "", v); print v } }' "$1"; }
 # scraper SERVER: GET /metrics once every $SHARE s until killed (on CPU 1, like the load).
 scraper() {
   while true; do

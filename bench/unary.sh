@@ -130,7 +130,6 @@ load() {
     -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer ${token[$server]}" \
     -c "$CONNS" -m "$STREAMS" "$@" >"$out"
 }
-data_bytes_of() { awk '/^traffic:/ { for (i = 1; i <= NF; i++) if ($i == "data") { v = $(i - 1); gsub(/[()]/, "", v); print v } }' "$1"; }
 
 # Every error answer is trailers-only (no DATA), so a fixed-count run whose DATA bytes equal count x the frame size
 # proves every call under h2load answered with a message, not just HTTP 200. It also warms each server up.

@@ -14,8 +14,13 @@ public static class RequestSpans
     public const string AspNetCoreSource = "Microsoft.AspNetCore";
 
     /// <summary>The request's span when it is being recorded (sampled, with a tracer provider listening), else null.</summary>
+    /// <remarks>
+    /// Both flags: with no tracer listening (metrics only, the default without OTLP), ASP.NET Core still makes each
+    /// request an Activity for its log scope, and a new Activity asks for all data; naming that one would add five
+    /// tags to every call for nobody (about 170 bytes a call, docs/benchmarks.md, "Allocations per Ping call").
+    /// </remarks>
     public static Activity? Recorded(HttpContext http) =>
-        http.Features.Get<IHttpActivityFeature>()?.Activity is { IsAllDataRequested: true } span ? span : null;
+        http.Features.Get<IHttpActivityFeature>()?.Activity is { IsAllDataRequested: true, Recorded: true } span ? span : null;
 
     /// <summary>A gRPC call's span: named after its method, as OpenTelemetry's RPC conventions name it.</summary>
     public static void NameGrpcCall(Activity span, string method, int status)
