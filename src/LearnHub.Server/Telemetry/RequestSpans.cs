@@ -16,7 +16,7 @@ public static class RequestSpans
     /// <summary>The request's span when it is being recorded (sampled, with a tracer provider listening), else null.</summary>
     /// <remarks>
     /// Both flags: with no tracer listening (metrics only, the default without OTLP), ASP.NET Core still makes each
-    /// request an Activity for its log scope, and a new Activity asks for all data; naming that one would add five
+    /// request an Activity for its log scope, and a new Activity asks for all data; naming that one would add four
     /// tags to every call for nobody (about 170 bytes a call, docs/benchmarks.md, "Allocations per Ping call").
     /// </remarks>
     public static Activity? Recorded(HttpContext http) =>
