@@ -168,12 +168,12 @@ bench_start_redis() {
   return 1
 }
 
-# mint_token HANDLE DATA_DIR: the documented operator command.
 # data_bytes_of H2LOAD_OUTPUT: the DATA bytes h2load received. Every gRPC error answer is trailers-only (no DATA), so a
 # fixed-count run whose DATA bytes equal count x the reply's frame size proves every call was answered with a message,
 # not only with HTTP 200 (which a refused call gets too).
 data_bytes_of() { awk '/^traffic:/ { for (i = 1; i <= NF; i++) if ($i == "data") { v = $(i - 1); gsub(/[()]/, "", v); print v } }' "$1"; }
 
+# mint_token HANDLE DATA_DIR: the documented operator command.
 mint_token() {
   dotnet "$SERVER_DLL" token --user "$1" --data-dir "$2"
 }
