@@ -38,26 +38,23 @@ public sealed partial class LivePublisher(
             {
                 return; // a push is already due; it will read the count then
             }
-            var sinceLast = state.LastPushAt is { } last ? clock.GetElapsedTime(last) : TimeSpan.MaxValue;
-            if (sinceLast >= interval)
+            if (state.LastPushAt is { } last && clock.GetElapsedTime(last) is var sinceLast && sinceLast < interval)
             {
-                state.LastPushAt = clock.GetTimestamp();
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Publisher.PushCount(s.SessionId), (Publisher: this, SessionId: sessionId), preferLocal: false);
-                return;
-            }
-            var trailing = clock.CreateTimer(
-                static s => { var (publisher, id) = ((LivePublisher, string))s!; publisher.PushTrailing(id); },
-                (this, sessionId), interval - sinceLast, Timeout.InfiniteTimeSpan);
-            // The timer counts from when it was made: if the clock passed the due moment meanwhile (a preempted thread,
-            // a jump of a test's fake clock), it would wait a whole interval more, or for a jump that never comes.
-            if (clock.GetElapsedTime(state.LastPushAt!.Value) >= interval)
-            {
+                var trailing = clock.CreateTimer(
+                    static s => { var (publisher, id) = ((LivePublisher, string))s!; publisher.PushTrailing(id); },
+                    (this, sessionId), interval - sinceLast, Timeout.InfiniteTimeSpan);
+                // The timer counts from when it was made: if the clock passed the due moment meanwhile (a preempted
+                // thread, a jump of a test's fake clock), it would wait a whole interval more, or for a jump that never
+                // comes. Then the push goes now instead.
+                if (clock.GetElapsedTime(last) < interval)
+                {
+                    state.Trailing = trailing;
+                    return;
+                }
                 trailing.Dispose();
-                state.LastPushAt = clock.GetTimestamp();
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Publisher.PushCount(s.SessionId), (Publisher: this, SessionId: sessionId), preferLocal: false);
-                return;
             }
-            state.Trailing = trailing;
+            state.LastPushAt = clock.GetTimestamp();
+            QueuePush(sessionId);
         }
     }
 
@@ -111,7 +108,7 @@ public sealed partial class LivePublisher(
                 }
                 state.LastPushAt = clock.GetTimestamp();
             }
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Publisher.PushCount(s.SessionId), (Publisher: this, SessionId: sessionId), preferLocal: false);
+            QueuePush(sessionId);
         }
     }
 
@@ -129,6 +126,10 @@ public sealed partial class LivePublisher(
             }
         }
     }
+
+    /// <summary>Pushes the count off the calling thread (a joining or leaving call, the backplane's catch-up).</summary>
+    private void QueuePush(string sessionId) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Publisher.PushCount(s.SessionId), (Publisher: this, SessionId: sessionId), preferLocal: false);
 
     private void PushTrailing(string sessionId)
     {
