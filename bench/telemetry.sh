@@ -17,18 +17,25 @@
 #   tracing   every span exported over OTLP, no metrics anywhere
 #   unsampled as sampled with TraceSampleRatio=0: the tracer provider and exporter in place, no span recorded (what
 #             tracing costs a call that is not sampled)
+#   stage     OpenTelemetry on with nowhere to send anything (no /metrics, no OTLP, no spans): the call middleware runs
+#             and nothing listens to its histogram (what the pipeline stage costs by itself)
 # Every server on CPU 0; h2load, the scraper and the sink on CPU 1. TOGETHER=1 (the default) loads every server at
 # once, each with its own h2load, so that they share CPU 0 from moment to moment and a change of the machine's speed
 # reaches them all alike; each server's figure is its calls per CPU second (answered calls ÷ its own CPU time over the
 # measured window), and what the shipped settings do once a second is done once every N s (N servers: the scrape,
 # and the trace cap is 100/N a second). TOGETHER=0 loads them in turn (in reverse on even rounds), the others paused,
-# and takes req/s. A row's figure in a round is the mean of its processes (two processes of the same settings differ
+# and takes req/s. TOGETHER=0 SLICE=s (1) alternates them instead: every server has its own h2load for the whole round,
+# but only one runs at a time (the others paused), for SLICE s each in turn, the order rotated every cycle, until each
+# has run DURATION s; so each has the core to itself, as TOGETHER=0 gives it, and a change of the machine's speed
+# reaches them all alike, as TOGETHER=1 gives it (a cycle of N servers takes N×SLICE s). Its figure is calls per CPU
+# second; the scraped servers are scraped once in each of their slices, and the trace cap is the shipped 100 a
+# second of running. A row's figure in a round is the mean of its processes (two processes of the same settings differ
 # by several per cent); each ratio to off is taken per round and the summary is the median. Warm up for 60 s or more
 # (WARMUP_ROUND): with telemetry on a server takes longer to reach its steady speed (docs/benchmarks.md, Run 13).
 # With TOGETHER=1, the scraped servers are scraped from the warm-up on, and after the warm-ups every server is loaded
 # at once for SETTLE s (WARMUP_ROUND), unmeasured: what a server does once per period reaches its steady form there.
 # Env: DURATION (s, 20), WARMUP (s, 5), CONNS (50), STREAMS (20 per connection), ROUNDS (3), WARMUP_ROUND (s, 15), SETTLE,
-# VERIFY (5000 calls per server), SAMPLED (0.1), PROCS (1), TOGETHER (1), SERVER_DLL (lib.sh), KEEP_WORK=1 (keep logs
+# VERIFY (5000 calls per server), SAMPLED (0.1), PROCS (1), TOGETHER (1), SLICE (0: off), SERVER_DLL (lib.sh), KEEP_WORK=1 (keep logs
 # and h2load output), PERF=1 (TOGETHER=1 only, every server without W^X: a CPU profile of each over the last round,
 # `perf record -e cpu-clock -F PERF_FREQ (499) -g`, and where each one's CPU went: telemetry code, the JIT's and GC's
 # threads; KEEP_WORK=1 keeps each profile's `perf script` text as perf-SERVER.txt).
@@ -38,6 +45,8 @@ source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
 DURATION=${DURATION:-20} WARMUP=${WARMUP:-5} CONNS=${CONNS:-50} STREAMS=${STREAMS:-20} ROUNDS=${ROUNDS:-3}
 WARMUP_ROUND=${WARMUP_ROUND:-15} SETTLE=${SETTLE:-$WARMUP_ROUND} VERIFY=${VERIFY:-5000} SAMPLED=${SAMPLED-0.1} PROCS=${PROCS:-1} TOGETHER=${TOGETHER:-1}
+SLICE=${SLICE:-0}
+((!TOGETHER || !SLICE)) || { echo "SLICE needs TOGETHER=0" >&2; exit 2; }
 PERF=${PERF:-0} PERF_FREQ=${PERF_FREQ:-499} JIT_LOG=${JIT_LOG:-0}
 started_at=$(date +%s)
 elapsed() { echo "[$(( $(date +%s) - started_at )) s]"; }
@@ -129,6 +138,7 @@ declare -A flags=(
   [unscraped]="--Telemetry:Enabled=true --Telemetry:Tracing=false"
   [tracing]="--Telemetry:Enabled=true --Telemetry:Metrics:Path= --Telemetry:Otlp:Metrics=false --Telemetry:MaxTracesPerSecond=0 ${otlp[*]}"
   [unsampled]="--Telemetry:Enabled=true --Telemetry:TraceSampleRatio=0 ${otlp[*]}"
+  [stage]="--Telemetry:Enabled=true --Telemetry:Tracing=false --Telemetry:Metrics:Path="
 )
 for row in "${rows[@]}"; do
   [[ -n ${flags[$row]:-} ]] || { echo "unknown row '$row' (rows: ${!flags[*]})" >&2; exit 2; }
@@ -145,9 +155,9 @@ for p in $(seq "$PROCS"); do
   done
 done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "${web[off]}/metrics") == 404 ]] || { echo "off serves /metrics" >&2; exit 1; }
-unscraped() { [[ ${1%-*} == off || ${1%-*} == control || ${1%-*} == unscraped ]]; }
+unscraped() { [[ ${1%-*} == off || ${1%-*} == control || ${1%-*} == unscraped || ${1%-*} == stage ]]; }
 for server in "${servers[@]}"; do
-  case ${server%-*} in off | control | tracing) ;; *)
+  case ${server%-*} in off | control | tracing | stage) ;; *)
     curl -sf "${web[$server]}/metrics" | grep '^learnhub_watch_streams' >/dev/null || { echo "$server does not serve /metrics" >&2; exit 1; } ;;
   esac
 done
@@ -199,6 +209,36 @@ start_scraper() {
   scraper_pids+=("$!")
 }
 scraper_pids=()
+# alternate EACH TAG: SLICE mode. Every server under its own h2load (output $server.TAG.txt) while they take turns on
+# CPU 0, SLICE s each, until each has run EACH s; a scraped server is scraped once in each of its slices. Each
+# server's CPU ticks before and after go to s0 and s1. Every server is paused before and after.
+declare -A s0=() s1=()
+alternate() {
+  local each=$1 tag=$2 n=${#servers[@]} cycle j server
+  local -a loads=()
+  for server in "${servers[@]}"; do s0[$server]=$(ticks "${pid[$server]}"); done
+  # h2load's time runs while its server waits paused: it runs the whole cycle, and a few seconds more (all paused
+  # then) so that the turns end before it does.
+  for server in "${servers[@]}"; do
+    load_in_background "$server" "$BENCH_WORK/$server.$tag.txt" -D $((each * n + 5))
+    loads+=("$!")
+  done
+  for cycle in $(seq 0 $((each / SLICE - 1))); do
+    for j in $(seq 0 $((n - 1))); do
+      server=${servers[$(((j + cycle) % n))]}
+      kill -CONT "${pid[$server]}"
+      unscraped "$server" || taskset -c 1 curl -s -o /dev/null -w '%{http_code} %{size_download}\n' "${web[$server]}/metrics" >>"$BENCH_WORK/scrapes-$server.txt" &
+      sleep "$SLICE"
+      kill -STOP "${pid[$server]}"
+    done
+  done
+  for server in "${servers[@]}"; do s1[$server]=$(ticks "${pid[$server]}"); done
+  wait "${loads[@]}"
+  # The calls h2load left in flight are aborted once their servers run again (and logged): before the next turns.
+  for server in "${servers[@]}"; do kill -CONT "${pid[$server]}"; done
+  sleep 6
+  for server in "${servers[@]}"; do kill -STOP "${pid[$server]}"; done
+}
 if ((TOGETHER)); then
   # Scraped from the warm-up on, as Prometheus scrapes a server from its start: the scrape's code reaches its
   # steady (tier 1) form after 30 scrapes, before the rounds rather than during them (docs/benchmarks.md, Run 20).
@@ -207,11 +247,20 @@ if ((TOGETHER)); then
   done
 fi
 for server in "${servers[@]}"; do pause "$server"; done
-for server in "${servers[@]}"; do
-  resume "$server"
-  load "$server" /dev/null -D "$WARMUP_ROUND"
-  pause "$server"
-done
+hz=$(getconf CLK_TCK)
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+if ((SLICE)); then
+  # Warmed up taking turns, as they are measured, scraped from the start.
+  echo "$(elapsed) warm-up: the servers take turns of $SLICE s under load until each has run $WARMUP_ROUND s"
+  for server in "${servers[@]}"; do kill -STOP "${pid[$server]}"; done
+  alternate "$WARMUP_ROUND" warmup
+else
+  for server in "${servers[@]}"; do
+    resume "$server"
+    load "$server" /dev/null -D "$WARMUP_ROUND"
+    pause "$server"
+  done
+fi
 if ((TOGETHER && SETTLE > 0)); then
   # Then every server at once, unmeasured, for SETTLE s: the exporters' and the scrape's periodic work tiers up here
   # (the first rounds after the warm-ups alone were the slowest for telemetry in every run before this one).
@@ -225,8 +274,6 @@ if ((TOGETHER && SETTLE > 0)); then
   sleep 6 # the aborted calls' logs, as between rounds
 fi
 
-hz=$(getconf CLK_TCK)
-ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 results="$BENCH_WORK/results.tsv"
 : >"$results"
 # measured SERVER ROUND S0 S1: records a server's req/s and its CPU per answered call (ticks S0…S1).
@@ -238,7 +285,9 @@ measured() {
   printf '%s\t%s\t%s\t%s\n' "$round" "$server" "$rps" "$cpu_us" >>"$results"
   echo "$(elapsed) round $round $server: $rps req/s, $cpu_us µs server CPU per call"
 }
-if ((TOGETHER)); then
+if ((SLICE)); then
+  echo "$(elapsed) $ROUNDS rounds, (${servers[*]}) taking turns of $SLICE s on CPU 0, each under load, until each has run ${DURATION} s, -c $CONNS -m $STREAMS each"
+elif ((TOGETHER)); then
   echo "$(elapsed) $ROUNDS rounds, all of (${servers[*]}) under load at once, ${DURATION} s after ${WARMUP} s warm-up, -c $CONNS -m $STREAMS each"
 else
   echo "$(elapsed) $ROUNDS rounds x (${servers[*]}) in turn, ${DURATION} s + ${WARMUP} s warm-up each, -c $CONNS -m $STREAMS"
@@ -247,11 +296,15 @@ for round in $(seq "$ROUNDS"); do
   for server in "${servers[@]}"; do
     kill -0 "${pid[$server]}" 2>/dev/null || { echo "$server is gone" >&2; tail -30 "$BENCH_WORK/$server.log" >&2; exit 1; }
   done
+  if ((SLICE)); then
+    alternate "$DURATION" "$round"
+    for server in "${servers[@]}"; do measured "$server" "$round" "${s0[$server]}" "${s1[$server]}"; done
+    continue
+  fi
   if ((TOGETHER)); then
     # Every server loaded at once, sharing CPU 0 from moment to moment: a change of the machine's speed (seen here:
     # 2.5× within a minute) reaches them all alike. The figure is calls per CPU second, each server's own.
     loads=()
-    declare -A s0=() s1=()
     for server in "${servers[@]}"; do
       load_in_background "$server" "$BENCH_WORK/$server.$round.txt" -D "$DURATION" --warm-up-time "$WARMUP"
       loads+=("$!")
@@ -307,12 +360,13 @@ for server in "${servers[@]}"; do resume "$server"; done
 sleep 6 # the batch exporters' last round
 echo "OTLP sink received (all rows): $(cat "$BENCH_WORK/sink.txt" 2>/dev/null || echo nothing)"
 
-python3 - "$results" "$CONNS" "$STREAMS" "$SAMPLED" "$TOGETHER" "$SHARE" "${rows[@]}" <<'PY'
+mode=$( ((SLICE)) && echo "slices of $SLICE s" || { ((TOGETHER)) && echo together || echo "in turn"; })
+python3 - "$results" "$CONNS" "$STREAMS" "$SAMPLED" "$mode" "$SHARE" "${rows[@]}" <<'PY'
 import statistics, sys
 from collections import defaultdict
-results, conns, streams, sampled, together, share, *rows = sys.argv[1:]
+results, conns, streams, sampled, mode, share, *rows = sys.argv[1:]
 share = int(share)
-together = together == "1"
+per_cpu = mode != "in turn"
 by = defaultdict(list)  # (round, row) -> [(server, req/s, CPU µs per call)]
 for line in open(results):
     rnd, server, rps, cpu = line.rstrip("\n").split("\t")
@@ -320,10 +374,10 @@ for line in open(results):
 rounds = sorted({r for r, _ in by}, key=int)
 procs = len(by[(rounds[0], "off")])
 med, mean = statistics.median, statistics.mean
-# The figure: req/s when servers run in turn; when they share the core at once, calls per CPU second (the req/s
-# each would reach with the core to itself).
-figure = (lambda x: 1e6 / x[2]) if together else (lambda x: x[1])
-unit = "calls per CPU s" if together else "req/s"
+# The figure: req/s when servers run in turn; when they share the core at once or take turns in slices, calls per CPU
+# second (the req/s each would reach with the core to itself).
+figure = (lambda x: 1e6 / x[2]) if per_cpu else (lambda x: x[1])
+unit = "calls per CPU s" if per_cpu else "req/s"
 rps = lambda r, s: mean(figure(x) for x in by[(r, s)])
 cpu = lambda r, s: mean(x[2] for x in by[(r, s)])
 label = {"off": "off (Telemetry:Enabled=false)",
@@ -335,7 +389,8 @@ label = {"off": "off (Telemetry:Enabled=false)",
          "metrics": "metrics only (scraped, Telemetry:Tracing=false)",
          "unscraped": "metrics only, never scraped",
          "tracing": "tracing only (every trace exported, no cap, no metrics)",
-         "unsampled": "TraceSampleRatio=0 (scraped, OTLP configured, nothing sampled)"}
+         "unsampled": "TraceSampleRatio=0 (scraped, OTLP configured, nothing sampled)",
+         "stage": "OpenTelemetry on, nothing exported (the call middleware, nothing listening)"}
 each = f" (mean of {procs} processes)" if procs > 1 else ""
 print()
 print("| round | " + " | ".join(f"{r} {unit}{each}" for r in rows) + " | " + " | ".join(f"{r} ÷ off" for r in rows[1:]) + " |")
@@ -344,16 +399,21 @@ for r in rounds:
     print(f"| {r} | " + " | ".join(f"{rps(r, s):,.0f}" for s in rows) + " | "
           + " | ".join(f"{rps(r, s) / rps(r, 'off'):.3f}" for s in rows[1:]) + " |")
 print()
-print(f"| server | {unit} (median) | ÷ off [per round] | server CPU µs/call | CPU ÷ off | goal ≤ 5 % |")
-print("|---|---:|---:|---:|---:|---|")
+# With a control row, each row is also set beside the mean of off and control: two sets of identical servers, so a slow
+# or fast off process (processes of the same settings differ by a few per cent) weighs half as much.
+both = "control" in rows
+base = lambda r: (rps(r, "off") + rps(r, "control")) / 2 if both else rps(r, "off")
+print(f"| server | {unit} (median) | ÷ off [per round] | server CPU µs/call | CPU ÷ off |{' ÷ mean of off and control |' if both else ''} goal ≤ 5 % |")
+print("|---|---:|---:|---:|---:|" + ("---:|" if both else "") + "---|")
 for s in rows:
     ratio = [rps(r, s) / rps(r, "off") for r in rounds]
     cpus = [cpu(r, s) / cpu(r, "off") for r in rounds]
+    pair = f" {med([rps(r, s) / base(r) for r in rounds]):.3f} |" if both else ""
     verdict = ("—" if s == "off"
                else f"(A/A: {(1 - med(ratio)) * 100:+.1f} % where no cost is)" if s == "control"
                else ("MET" if 1 - med(ratio) <= 0.05 else "MISSED") + f" (cost {(1 - med(ratio)) * 100:.1f} %)")
     print(f"| {label.get(s, s)} | {med([rps(r, s) for r in rounds]):,.0f} | {med(ratio):.3f} [{', '.join(f'{x:.3f}' for x in ratio)}] | "
-          f"{med([cpu(r, s) for r in rounds]):.1f} | {med(cpus):.2f} | {verdict} |")
+          f"{med([cpu(r, s) for r in rounds]):.1f} | {med(cpus):.2f} |{pair} {verdict} |")
 if procs > 1:
     # How far processes of the same settings differ: each one's median over the rounds, to the off processes' mean.
     off = mean(med(figure(x) for r in rounds for x in by[(r, "off")] if x[0] == name) for name in {x[0] for x in by[(rounds[0], "off")]})
@@ -364,7 +424,7 @@ if procs > 1:
         names = sorted({x[0] for x in by[(rounds[0], s)]})
         print(f"| {s} | " + ", ".join(f"{med([figure(x) for r in rounds for x in by[(r, s)] if x[0] == n]) / off:.3f}" for n in names) + " |")
 print()
-print(f"h2load -c {conns} -m {streams} on Ping per server, servers on CPU 0 ({'all loaded at once' if together else 'loaded in turn'}), h2load + scraper + OTLP sink on CPU 1")
+print(f"h2load -c {conns} -m {streams} on Ping per server, servers on CPU 0 ({ {'together': 'all loaded at once', 'in turn': 'loaded in turn'}.get(mode, 'taking turns in ' + mode + ', each under load throughout') }), h2load + scraper + OTLP sink on CPU 1")
 print(f"/metrics scraped every {share} s; the traced row's cap {round(100 / share)} traces a second")
 PY
 echo "load average after the rounds: $load_after"
