@@ -217,10 +217,10 @@ alternate() {
   local each=$1 tag=$2 n=${#servers[@]} cycle j server
   local -a loads=()
   for server in "${servers[@]}"; do s0[$server]=$(ticks "${pid[$server]}"); done
-  # h2load's time runs while its server waits paused: it runs the whole cycle, and a few seconds more (all paused
-  # then) so that the turns end before it does.
+  # h2load's time runs while its server waits paused: it runs the whole cycle, and more (all paused then) so that the
+  # turns end before it does, however long the switching itself takes (a few ms a turn: 5 % and 5 s to spare).
   for server in "${servers[@]}"; do
-    load_in_background "$server" "$BENCH_WORK/$server.$tag.txt" -D $((each * n + 5))
+    load_in_background "$server" "$BENCH_WORK/$server.$tag.txt" -D $((each * n * 105 / 100 + 5))
     loads+=("$!")
   done
   for cycle in $(seq 0 $((each / SLICE - 1))); do
@@ -252,7 +252,6 @@ ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 if ((SLICE)); then
   # Warmed up taking turns, as they are measured, scraped from the start.
   echo "$(elapsed) warm-up: the servers take turns of $SLICE s under load until each has run $WARMUP_ROUND s"
-  for server in "${servers[@]}"; do kill -STOP "${pid[$server]}"; done
   alternate "$WARMUP_ROUND" warmup
 else
   for server in "${servers[@]}"; do
