@@ -184,10 +184,12 @@ load() {
   load_in_background "$@"
   wait "$!"
 }
-# scraper SERVER: GET /metrics once every $SHARE s until killed (on CPU 1, like the load).
+# scrape SERVER: GET /metrics once, its status and size appended to scrapes-SERVER.txt.
+scrape() { curl -s -o /dev/null -w '%{http_code} %{size_download}\n' "${web[$1]}/metrics" >>"$BENCH_WORK/scrapes-$1.txt" || true; }
+# scraper SERVER: a scrape once every $SHARE s until killed (on CPU 1, like the load).
 scraper() {
   while true; do
-    curl -s -o /dev/null -w '%{http_code} %{size_download}\n' "${web[$1]}/metrics" >>"$BENCH_WORK/scrapes-$1.txt" || true
+    scrape "$1"
     sleep "$SHARE"
   done
 }
@@ -204,7 +206,7 @@ done
 pause() { ((TOGETHER)) || kill -STOP "${pid[$1]}"; }
 resume() { ((TOGETHER)) || kill -CONT "${pid[$1]}"; }
 start_scraper() {
-  taskset -c 1 bash -c "$(declare -p web BENCH_WORK SHARE); $(declare -f scraper); scraper $1" &
+  taskset -c 1 bash -c "$(declare -p web BENCH_WORK SHARE); $(declare -f scrape scraper); scraper $1" &
   BENCH_PIDS+=("$!")
   scraper_pids+=("$!")
 }
@@ -226,18 +228,18 @@ alternate() {
   for cycle in $(seq 0 $((each / SLICE - 1))); do
     for j in $(seq 0 $((n - 1))); do
       server=${servers[$(((j + cycle) % n))]}
-      kill -CONT "${pid[$server]}"
-      unscraped "$server" || taskset -c 1 curl -s -o /dev/null -w '%{http_code} %{size_download}\n' "${web[$server]}/metrics" >>"$BENCH_WORK/scrapes-$server.txt" &
+      resume "$server"
+      unscraped "$server" || taskset -c 1 bash -c "$(declare -p web BENCH_WORK); $(declare -f scrape); scrape $server" &
       sleep "$SLICE"
-      kill -STOP "${pid[$server]}"
+      pause "$server"
     done
   done
   for server in "${servers[@]}"; do s1[$server]=$(ticks "${pid[$server]}"); done
   wait "${loads[@]}"
   # The calls h2load left in flight are aborted once their servers run again (and logged): before the next turns.
-  for server in "${servers[@]}"; do kill -CONT "${pid[$server]}"; done
+  for server in "${servers[@]}"; do resume "$server"; done
   sleep 6
-  for server in "${servers[@]}"; do kill -STOP "${pid[$server]}"; done
+  for server in "${servers[@]}"; do pause "$server"; done
 }
 if ((TOGETHER)); then
   # Scraped from the warm-up on, as Prometheus scrapes a server from its start: the scrape's code reaches its
