@@ -92,8 +92,9 @@ public sealed partial class LivePublisher(
     /// <summary>
     /// Sends the count of every session this node follows to the dashboards again. Called when the SignalR backplane's
     /// subscription comes back after Redis was away (<c>BackplaneCatchUp</c>): hub messages sent meanwhile were lost
-    /// (pub/sub keeps nothing), so a dashboard could show a count that changed while Redis restarted until the next change. Each node sends what it
-    /// knows; a dashboard drops a count whose number it already has, so one that missed nothing sees no change.
+    /// (pub/sub keeps nothing), so a dashboard could show a count that changed while Redis restarted until the next
+    /// change. The caller reads the counts from Redis first; a dashboard drops a count whose number it already has, so one
+    /// that missed nothing sees no change.
     /// </summary>
     public void RepushAll()
     {

@@ -414,6 +414,26 @@ public sealed partial class RedisViewerCounts : ILiveViewerCounts, IHostedServic
         }
     }
 
+    /// <summary>
+    /// Reads every count from Redis again, after any re-registration under way: the cache then holds what Redis holds
+    /// now, even while this node's own connection is still catching up with messages it missed.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken ct)
+    {
+        await resyncing.WaitAsync(ct);
+        try
+        {
+            if (!detached)
+            {
+                await LoadSnapshotAsync(redis.GetDatabase());
+            }
+        }
+        finally
+        {
+            resyncing.Release();
+        }
+    }
+
     private async Task LoadSnapshotAsync(IDatabase db)
     {
         RedisValue[] args = [keys.Prefix, .. known.Keys.Select(id => (RedisValue)id)];

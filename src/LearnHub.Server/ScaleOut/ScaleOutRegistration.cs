@@ -55,7 +55,7 @@ public static class ScaleOutRegistration
             o.Configuration.ChannelPrefix = RedisChannel.Literal(keys.SignalRPrefix);
         });
         // When the backplane's subscription is back after an outage, hub messages sent while it was away were lost:
-        // counts and statuses are sent again. The multiplexer re-subscribes before it raises ConnectionRestored.
+        // counts and statuses are sent again once its re-subscriptions are answered.
         services.AddSingleton<BackplaneCatchUp>();
         services.AddOptions<RedisOptions>().Configure<IServiceProvider>((o, sp) =>
         {
@@ -74,7 +74,7 @@ public static class ScaleOutRegistration
                 {
                     if (e.ConnectionType == ConnectionType.Subscription)
                     {
-                        sp.GetRequiredService<BackplaneCatchUp>().Restored();
+                        sp.GetRequiredService<BackplaneCatchUp>().Restored(backplane.GetSubscriber());
                     }
                 };
                 return backplane;
