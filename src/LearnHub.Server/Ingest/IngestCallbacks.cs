@@ -5,6 +5,7 @@ using LearnHub.Core.Common;
 using LearnHub.Core.Sessions;
 using LearnHub.Server.Data;
 using LearnHub.Server.Sessions;
+using LearnHub.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace LearnHub.Server.Ingest;
@@ -19,6 +20,7 @@ public sealed partial class IngestCallbacks(
     Database database,
     SessionTriggers triggers,
     ISessionEvents events,
+    LearnHubMetrics metrics,
     IOptions<IngestOptions> options,
     TimeProvider clock,
     ILogger<IngestCallbacks> logger)
@@ -68,6 +70,7 @@ public sealed partial class IngestCallbacks(
         if (sessionId is null)
         {
             LogUnknownKey(clientId);
+            metrics.IngestPublished(IngestPublishOutcome.UnknownKey);
             return null;
         }
         // The same locks as 开播 (the session's decision lock) and the scheduler's steps (the row): two nodes handed
@@ -84,6 +87,7 @@ public sealed partial class IngestCallbacks(
                 if (now < session.PlannedStart - EarliestPublish || now >= session.PlannedEnd)
                 {
                     LogRefused(session.Id, clientId, "outside its go-live window");
+                    metrics.IngestPublished(IngestPublishOutcome.OutsideWindow);
                     return null;
                 }
                 if (now < session.PlannedStart)
@@ -93,6 +97,7 @@ public sealed partial class IngestCallbacks(
                     if (await SessionStore.FindConflictAsync(connection, tx, session.InstructorId, nowMs, session.PlannedStartMs, session.Id, ct) is not null)
                     {
                         LogRefused(session.Id, clientId, "its instructor's previous session is still on");
+                        metrics.IngestPublished(IngestPublishOutcome.InstructorBusy);
                         return null;
                     }
                 }
@@ -102,12 +107,15 @@ public sealed partial class IngestCallbacks(
             case SessionStatus.Live when session.IngestState == IngestStore.Receiving:
                 if (session.IngestClientId == clientId)
                 {
+                    metrics.IngestPublished(IngestPublishOutcome.Repeated);
                     return session.Id; // the accepted publish again (a replay, or a second node): same answer, no change
                 }
                 LogRefused(session.Id, clientId, "another stream is already being received");
+                metrics.IngestPublished(IngestPublishOutcome.AlreadyReceiving);
                 return null;
             case SessionStatus.Live when session.IngestState == IngestStore.ReconnectGrace && session.IngestClientId == clientId:
                 LogRefused(session.Id, clientId, "a replay of a publish that has since stopped");
+                metrics.IngestPublished(IngestPublishOutcome.StoppedPublisher);
                 return null;
             case SessionStatus.Live:
                 // Back within the grace (or the first stream of a session started by 开播): the grace's end is dropped.
@@ -115,10 +123,12 @@ public sealed partial class IngestCallbacks(
                 break;
             default:
                 LogRefused(session.Id, clientId, "the session is over");
+                metrics.IngestPublished(IngestPublishOutcome.SessionOver);
                 return null;
         }
         await tx.CommitAsync(ct);
         LogReceiving(session.Id, clientId, session.Status == SessionStatus.Scheduled);
+        metrics.IngestPublished(session.Status == SessionStatus.Scheduled ? IngestPublishOutcome.WentLive : IngestPublishOutcome.Resumed);
         await triggers.SyncAfterCommitAsync(session.Id);
         events.Publish(new SessionChanged(session.Id, SessionStatus.Live));
         return session.Id;
@@ -152,6 +162,7 @@ public sealed partial class IngestCallbacks(
         await IngestStore.SetStateAsync(connection, tx, session.Id, IngestStore.ReconnectGrace, clientId, graceEndMs, null, now, ct);
         await tx.CommitAsync(ct);
         LogGrace(session.Id, clientId, options.Value.ReconnectGrace);
+        metrics.IngestStopped();
         await triggers.SyncAfterCommitAsync(session.Id);
         events.Publish(new SessionChanged(session.Id, SessionStatus.Live));
     }
@@ -169,11 +180,12 @@ public sealed partial class IngestCallbacks(
         if (!SecretMatches(http.Request.Query["secret"]) || !AddressAllowed(http.Connection.RemoteIpAddress))
         {
             LogUnauthenticated(http.Connection.RemoteIpAddress?.ToString() ?? "(unknown)");
+            metrics.IngestCallbackRefused("forbidden");
             return Refuse(Results.StatusCode(StatusCodes.Status403Forbidden));
         }
         if (!http.Request.HasFormContentType)
         {
-            return Refuse(Results.BadRequest());
+            return Malformed();
         }
         IFormCollection form;
         try
@@ -182,17 +194,23 @@ public sealed partial class IngestCallbacks(
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {
-            return Refuse(Results.BadRequest());
+            return Malformed();
         }
         var name = form["name"];
         var clientId = form["clientid"];
         if (name.Count != 1 || clientId.Count != 1 || !Valid(name[0]) || !Valid(clientId[0]))
         {
-            return Refuse(Results.BadRequest());
+            return Malformed();
         }
         return (new Callback(name[0]!, clientId[0]!), null);
 
         static (Callback?, IResult?) Refuse(IResult result) => (null, result);
+
+        (Callback?, IResult?) Malformed()
+        {
+            metrics.IngestCallbackRefused("malformed");
+            return Refuse(Results.BadRequest());
+        }
     }
 
     private static bool Valid(string? field) => !string.IsNullOrEmpty(field) && field.Length <= MaxFieldLength && !field.Any(char.IsControl);

@@ -30,6 +30,7 @@ public sealed partial class SessionLifecycle
         }
         await tx.CommitAsync(ct);
         LogEndedAfterGrace(sessionId, now - dueGraceEndMs);
+        metrics.IngestStreamLost();
         events.Publish(new SessionChanged(sessionId, SessionStatus.Ended));
     }
 

@@ -7,7 +7,12 @@ namespace LearnHub.Server.Sessions;
 
 /// <summary>The status moves the scheduler makes, and the go-live/end moves shared with the instructor's RPCs.</summary>
 public sealed partial class SessionLifecycle(
-    Database database, PlatformSettingsStore settings, ISessionEvents events, TimeProvider clock, ILogger<SessionLifecycle> logger)
+    Database database,
+    PlatformSettingsStore settings,
+    ISessionEvents events,
+    Telemetry.LearnHubMetrics metrics,
+    TimeProvider clock,
+    ILogger<SessionLifecycle> logger)
 {
     /// <summary>开播提醒 to every reserved viewer, if the session is still Scheduled for the start this reminder was for.</summary>
     public async Task RemindAsync(string sessionId, long dueStartMs, CancellationToken ct)

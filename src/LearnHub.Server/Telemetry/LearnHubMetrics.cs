@@ -18,6 +18,10 @@ public sealed class LearnHubMetrics
     private readonly Counter<long> delivered;
     private readonly UpDownCounter<long> hubConnections;
     private readonly Counter<long> rateLimitRefusals;
+    private readonly Counter<long> ingestPublishes;
+    private readonly Counter<long> ingestStops;
+    private readonly Counter<long> ingestLostStreams;
+    private readonly Counter<long> ingestCallbackRefusals;
     private readonly TimeProvider clock;
 
     public LearnHubMetrics(IMeterFactory meters, WatchStreams streams, ILiveViewerCounts viewers, ReviewQueueReading reviewQueue, TimeProvider clock)
@@ -44,6 +48,14 @@ public sealed class LearnHubMetrics
             "Live dashboard hub connections open on this node.");
         rateLimitRefusals = meter.CreateCounter<long>("learnhub.rate_limit.refusals", "{refusal}",
             "Calls refused by a rate limit, by policy.");
+        ingestPublishes = meter.CreateCounter<long>("learnhub.ingest.publishes", "{publish}",
+            "RTMP publishes nginx asked about (on_publish), by outcome: went-live, resumed (back within the reconnect grace), repeated (the accepted publish again), or why it was refused.");
+        ingestStops = meter.CreateCounter<long>("learnhub.ingest.stops", "{stop}",
+            "Streams that stopped while their session was live: each starts a reconnect grace.");
+        ingestLostStreams = meter.CreateCounter<long>("learnhub.ingest.lost_streams", "{session}",
+            "Live sessions ended because their stream did not come back within the reconnect grace.");
+        ingestCallbackRefusals = meter.CreateCounter<long>("learnhub.ingest.callback.refusals", "{callback}",
+            "nginx callbacks refused before reading the stream key, by reason: forbidden (wrong secret or address) or malformed.");
     }
 
     public void QuotaDecided(QuotaOutcome outcome) => quotaDecisions.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
@@ -69,6 +81,29 @@ public sealed class LearnHubMetrics
     /// <summary>A call refused by <paramref name="policy"/>: a policy name from the code, never a caller's value.</summary>
     public void RateLimited(string policy) => rateLimitRefusals.Add(1, new KeyValuePair<string, object?>("policy", policy));
 
+    /// <summary>An on_publish callback decided, counted once: an accepted one after its commit.</summary>
+    public void IngestPublished(IngestPublishOutcome outcome) => ingestPublishes.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
+    {
+        IngestPublishOutcome.WentLive => "went-live",
+        IngestPublishOutcome.Resumed => "resumed",
+        IngestPublishOutcome.Repeated => "repeated",
+        IngestPublishOutcome.UnknownKey => "unknown-key",
+        IngestPublishOutcome.OutsideWindow => "outside-window",
+        IngestPublishOutcome.InstructorBusy => "instructor-busy",
+        IngestPublishOutcome.AlreadyReceiving => "already-receiving",
+        IngestPublishOutcome.StoppedPublisher => "stopped-publisher",
+        _ => "session-over",
+    }));
+
+    /// <summary>The stream a live session was receiving stopped (its reconnect grace began).</summary>
+    public void IngestStopped() => ingestStops.Add(1);
+
+    /// <summary>A live session ended because its stream stayed away for the whole reconnect grace.</summary>
+    public void IngestStreamLost() => ingestLostStreams.Add(1);
+
+    /// <summary>An nginx callback refused as <c>forbidden</c> or <c>malformed</c> (a reason from the code, never the caller's).</summary>
+    public void IngestCallbackRefused(string reason) => ingestCallbackRefusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
     /// <summary>
     /// A scheduler step starts: records how late it is against <paramref name="due"/> and returns the span of this run
     /// (null when tracing is off). Dispose it when the step ends; a failure is marked by <see cref="LearnHubTracing.Fail"/>.
@@ -93,6 +128,34 @@ public enum QuotaOutcome
     Consumed,
     Returned,
     Refused,
+}
+
+/// <summary>What an RTMP publish came to (<c>learnhub.ingest.publishes</c>'s outcome label).</summary>
+public enum IngestPublishOutcome
+{
+    /// <summary>A scheduled session went live on its stream.</summary>
+    WentLive,
+
+    /// <summary>A live session receives a stream again (back within the grace, or the first one after 开播).</summary>
+    Resumed,
+
+    /// <summary>The publish already accepted, again (a replay, or a second node): same answer, no change.</summary>
+    Repeated,
+
+    UnknownKey,
+    OutsideWindow,
+
+    /// <summary>Early, while the instructor's previous session is still on.</summary>
+    InstructorBusy,
+
+    /// <summary>Another stream is already being received.</summary>
+    AlreadyReceiving,
+
+    /// <summary>A replay of a publish that has since stopped.</summary>
+    StoppedPublisher,
+
+    /// <summary>The session ended or was cancelled.</summary>
+    SessionOver,
 }
 
 /// <summary>The step kinds a lateness label may take.</summary>

@@ -15,7 +15,10 @@ namespace LearnHub.Server.Tests.Telemetry;
 [Collection(TelemetryCollection.Name)]
 public sealed class MetricsEndpointTests
 {
-    /// <summary>Every family the product exports, as Prometheus names them (docs/operations.md, "Metrics and traces").</summary>
+    /// <summary>
+    /// Every family the product exports without RTMP ingest, as Prometheus names them (docs/operations.md, "Metrics and
+    /// traces"); the ingest counters are <see cref="IngestMetricsTests"/>'.
+    /// </summary>
     private static readonly string[] LearnHubFamilies =
     [
         "learnhub_watch_streams",
