@@ -86,9 +86,7 @@ public sealed partial class IngestCallbacks(
             case SessionStatus.Scheduled:
                 if (now < session.PlannedStart - EarliestPublish || now >= session.PlannedEnd)
                 {
-                    LogRefused(session.Id, clientId, "outside its go-live window");
-                    metrics.IngestPublished(IngestPublishOutcome.OutsideWindow);
-                    return null;
+                    return Refused(session.Id, clientId, IngestPublishOutcome.OutsideWindow, "outside its go-live window");
                 }
                 if (now < session.PlannedStart)
                 {
@@ -96,9 +94,7 @@ public sealed partial class IngestCallbacks(
                     await Database.LockAsync(connection, tx, DecisionKeys.Schedule(session.InstructorId), ct);
                     if (await SessionStore.FindConflictAsync(connection, tx, session.InstructorId, nowMs, session.PlannedStartMs, session.Id, ct) is not null)
                     {
-                        LogRefused(session.Id, clientId, "its instructor's previous session is still on");
-                        metrics.IngestPublished(IngestPublishOutcome.InstructorBusy);
-                        return null;
+                        return Refused(session.Id, clientId, IngestPublishOutcome.InstructorBusy, "its instructor's previous session is still on");
                     }
                 }
                 await SessionLifecycle.GoLiveAsync(connection, tx, session, nowMs, nowMs, ct);
@@ -110,21 +106,15 @@ public sealed partial class IngestCallbacks(
                     metrics.IngestPublished(IngestPublishOutcome.Repeated);
                     return session.Id; // the accepted publish again (a replay, or a second node): same answer, no change
                 }
-                LogRefused(session.Id, clientId, "another stream is already being received");
-                metrics.IngestPublished(IngestPublishOutcome.AlreadyReceiving);
-                return null;
+                return Refused(session.Id, clientId, IngestPublishOutcome.AlreadyReceiving, "another stream is already being received");
             case SessionStatus.Live when session.IngestState == IngestStore.ReconnectGrace && session.IngestClientId == clientId:
-                LogRefused(session.Id, clientId, "a replay of a publish that has since stopped");
-                metrics.IngestPublished(IngestPublishOutcome.StoppedPublisher);
-                return null;
+                return Refused(session.Id, clientId, IngestPublishOutcome.StoppedPublisher, "a replay of a publish that has since stopped");
             case SessionStatus.Live:
                 // Back within the grace (or the first stream of a session started by 开播): the grace's end is dropped.
                 await IngestStore.SetStateAsync(connection, tx, session.Id, IngestStore.Receiving, clientId, null, playbackUrl, nowMs, ct);
                 break;
             default:
-                LogRefused(session.Id, clientId, "the session is over");
-                metrics.IngestPublished(IngestPublishOutcome.SessionOver);
-                return null;
+                return Refused(session.Id, clientId, IngestPublishOutcome.SessionOver, "the session is over");
         }
         await tx.CommitAsync(ct);
         LogReceiving(session.Id, clientId, session.Status == SessionStatus.Scheduled);
@@ -165,6 +155,14 @@ public sealed partial class IngestCallbacks(
         metrics.IngestStopped();
         await triggers.SyncAfterCommitAsync(session.Id);
         events.Publish(new SessionChanged(session.Id, SessionStatus.Live));
+    }
+
+    /// <summary>A refused publish, logged with its reason and counted under its outcome; null, nginx's 403.</summary>
+    private string? Refused(string sessionId, string clientId, IngestPublishOutcome outcome, string reason)
+    {
+        LogRefused(sessionId, clientId, reason);
+        metrics.IngestPublished(outcome);
+        return null;
     }
 
     private string? PlaybackUrlOf(string sessionId) =>
