@@ -182,6 +182,14 @@ public sealed class ResponsiveAccessibilityTests(LearnHubServer server) : Browse
 
     private static async Task CheckAsync(IPage page, string where, List<string> failures, bool hasAppBar)
     {
+        // A spinning circle turns its square box one way and an inner square the other, so its corners reach furthest
+        // past its place at 45°. Every spinner is frozen there, so one at a row's end is measured at its widest rather
+        // than at whichever angle the moment gives (CI once caught /live's spinner mid-turn past a phone's edge).
+        await page.AddStyleTagAsync(new()
+        {
+            Content = ".mud-progress-circular.mud-progress-indeterminate { animation: none !important; transform: rotate(45deg) !important; } " +
+                      ".mud-progress-circular-indeterminate-child { animation: none !important; transform: rotate(-45deg) !important; }",
+        });
         // A layout that does not fit stays so; a page still rendering its first data may be a pixel wider for a moment
         // (seen once in CI, under load, with no element past the edge). So the width is awaited with a deadline.
         try

@@ -15,7 +15,20 @@ public sealed class FakeApi : CallInvoker
     private readonly ConcurrentDictionary<string, ChannelReader<IMessage>> streams = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> held = new(StringComparer.Ordinal);
 
-    public List<(string Method, IMessage Request)> Calls { get; } = [];
+    // Calls are recorded from the renderer's threads while a test reads them, so both go through this lock.
+    private readonly List<(string Method, IMessage Request)> calls = [];
+
+    /// <summary>Every call made so far, in order: a copy, safe to enumerate while the component keeps calling.</summary>
+    public IReadOnlyList<(string Method, IMessage Request)> Calls
+    {
+        get
+        {
+            lock (calls)
+            {
+                return [.. calls];
+            }
+        }
+    }
 
     /// <summary>The calls <see cref="Hold"/> kept open, each ending once its caller cancels it.</summary>
     public ConcurrentQueue<Task> HeldCalls { get; } = new();
@@ -38,14 +51,14 @@ public sealed class FakeApi : CallInvoker
         return this;
     }
 
-    public IEnumerable<TRequest> RequestsTo<TRequest>(string method) =>
-        Calls.Where(c => c.Method == method).Select(c => (TRequest)c.Request);
+    public IReadOnlyList<TRequest> RequestsTo<TRequest>(string method) =>
+        [.. Calls.Where(c => c.Method == method).Select(c => (TRequest)c.Request)];
 
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
     {
-        lock (Calls)
+        lock (calls)
         {
-            Calls.Add((method.Name, (IMessage)request));
+            calls.Add((method.Name, (IMessage)request));
         }
         Task<TResponse> response;
         if (held.ContainsKey(method.Name))
@@ -97,9 +110,9 @@ public sealed class FakeApi : CallInvoker
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
     {
-        lock (Calls)
+        lock (calls)
         {
-            Calls.Add((method.Name, (IMessage)request));
+            calls.Add((method.Name, (IMessage)request));
         }
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         var reader = new StreamReader<TResponse>(streams.GetValueOrDefault(method.Name), cancel.Token);

@@ -31,9 +31,15 @@ public sealed class FakeLiveFeed : ILiveFeed
 
     public int LiveListJoins { get; private set; }
 
-    public List<string> Watched { get; } = [];
+    // Joins and leaves are recorded from the renderer's threads while a test reads them, so both go through a lock.
+    private readonly List<string> watched = [];
+    private readonly List<string> stopped = [];
 
-    public List<string> Stopped { get; } = [];
+    /// <summary>The sessions joined so far, in order (a copy).</summary>
+    public IReadOnlyList<string> Watched => Snapshot(watched);
+
+    /// <summary>The sessions left so far, in order (a copy).</summary>
+    public IReadOnlyList<string> Stopped => Snapshot(stopped);
 
     public bool HasSubscribers => ViewerCountChanged is not null || SessionStatusChanged is not null;
 
@@ -50,7 +56,7 @@ public sealed class FakeLiveFeed : ILiveFeed
 
     public Task<LiveSessionView> WatchSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        Watched.Add(sessionId);
+        Record(watched, sessionId);
         if (Failure is not null)
         {
             return Task.FromException<LiveSessionView>(Failure);
@@ -63,8 +69,24 @@ public sealed class FakeLiveFeed : ILiveFeed
 
     public Task StopWatchingSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        Stopped.Add(sessionId);
+        Record(stopped, sessionId);
         return Task.CompletedTask;
+    }
+
+    private static void Record(List<string> log, string sessionId)
+    {
+        lock (log)
+        {
+            log.Add(sessionId);
+        }
+    }
+
+    private static IReadOnlyList<string> Snapshot(List<string> log)
+    {
+        lock (log)
+        {
+            return [.. log];
+        }
     }
 
     /// <summary>A refusal as the .NET client receives a server-side HubException.</summary>
