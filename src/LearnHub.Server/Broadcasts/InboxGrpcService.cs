@@ -134,9 +134,10 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
                 await responseStream.WriteAsync(update, ct);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (e is not RpcException && ct.IsCancellationRequested)
         {
-            // The client went away, or the account's access ended (told below).
+            // The client went away, or the account's access ended (told below). A store call cancelled mid-way may
+            // throw the driver's own exception rather than OperationCanceledException: it is no store fault either.
         }
         connection.ThrowIfEnded();
     }

@@ -54,7 +54,17 @@ public sealed class PresenceGrpcService(
             // A viewer whose account is deactivated (or whose sign-in is retired) stops watching at once.
             using var connection = connections.Open(caller, endsOnRoleChange: false);
             using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Ended);
-            await WatchAsync(request.SessionId, caller.UserId, responseStream, watching.Token);
+            try
+            {
+                await WatchAsync(request.SessionId, caller.UserId, responseStream, watching.Token);
+            }
+            catch (Exception e) when (e is not RpcException && connection.Ended.IsCancellationRequested)
+            {
+                // Ended by an access change (or the shutdown) while a store read was under way: whatever the cancelled
+                // read threw, the viewer is told why the stream ended, not of a store fault that never happened.
+                connection.ThrowIfEnded();
+                throw;
+            }
             connection.ThrowIfEnded();
         }
         finally

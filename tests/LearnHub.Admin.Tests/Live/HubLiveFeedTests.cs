@@ -14,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -48,6 +49,18 @@ public sealed class HubLiveFeedTests : IAsyncLifetime
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<HubRecord>();
         var hub = builder.Build();
+        // A server that is stopping takes no new connection: without this, a client reconnecting at once could rejoin
+        // the old server in its last moments (CI saw it), and the restart would test nothing.
+        var stopping = hub.Lifetime.ApplicationStopping;
+        hub.Use((http, next) =>
+        {
+            if (stopping.IsCancellationRequested)
+            {
+                http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return Task.CompletedTask;
+            }
+            return next(http);
+        });
         hub.MapHub<StandInHub>(LiveHub.Path, o => o.AllowStatefulReconnects = true);
         await hub.StartAsync();
         return hub;

@@ -48,6 +48,9 @@ public sealed class Watcher : IAsyncDisposable
     /// <summary>Everything read so far, in order.</summary>
     public List<WatchSessionUpdate> All { get; } = [];
 
+    /// <summary>The status the stream ended with when it was not OK (its detail says why).</summary>
+    public RpcException? Refusal => refusal;
+
     /// <summary>How the stream ended: null while open, StatusCode.OK when the server completed it.</summary>
     public StatusCode? EndedWith { get; private set; }
 

@@ -49,7 +49,8 @@ public sealed class AccessAcrossNodesTests
 
         await root.Admin.SetUserActiveAsync(new SetUserActiveRequest { UserId = viewer.Id, Active = false });
 
-        Assert.Equal(StatusCode.Unauthenticated, await watcher.CompletionAsync().WaitAsync(FiveSeconds));
+        var ended = await watcher.CompletionAsync().WaitAsync(FiveSeconds);
+        Assert.True(ended == StatusCode.Unauthenticated, $"The stream ended with {ended} ({watcher.Refusal?.Status.Detail}); node B's log:\n{nodes.B.Logs.Describe()}");
         await WaitRefusedAsync(() => onB.Identity.GetMeAsync(new GetMeRequest()).ResponseAsync, "ACCOUNT_DEACTIVATED");
         await watcher.DisposeAsync();
     }
