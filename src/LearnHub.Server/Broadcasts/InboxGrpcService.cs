@@ -128,10 +128,12 @@ public sealed class InboxGrpcService(Database database, InboxDelivery delivery, 
         {
             // Being online counts as signing in: first receive what is due.
             var (_, summary) = await delivery.CheckInAsync(caller.UserId, ct);
-            await responseStream.WriteAsync(new InboxEvent { Summary = summary }, ct);
+            // Writes get the call's own token only: a write's cancelled token makes grpc-dotnet abort the request,
+            // and the follower would see a broken transport instead of the status below. An ended stream stops between writes.
+            await responseStream.WriteAsync(new InboxEvent { Summary = summary }, context.CancellationToken);
             await foreach (var update in stream.Events.ReadAllAsync(ct))
             {
-                await responseStream.WriteAsync(update, ct);
+                await responseStream.WriteAsync(update, context.CancellationToken);
             }
         }
         catch (Exception e) when (e is not RpcException && ct.IsCancellationRequested)

@@ -56,7 +56,7 @@ public sealed class PresenceGrpcService(
             using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, connection.Ended);
             try
             {
-                await WatchAsync(request.SessionId, caller.UserId, responseStream, watching.Token);
+                await WatchAsync(request.SessionId, caller.UserId, responseStream, watching.Token, context.CancellationToken);
             }
             catch (Exception e) when (e is not RpcException && connection.Ended.IsCancellationRequested)
             {
@@ -88,7 +88,7 @@ public sealed class PresenceGrpcService(
             // Kestrel's timeout, so it ends the same way, with the same SERVER_STOPPING.
             var stopping = lifetime.ApplicationStopping;
             using var watching = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
-            await WatchAsync(sessionId, null, responseStream, watching.Token);
+            await WatchAsync(sessionId, null, responseStream, watching.Token, context.CancellationToken);
             if (stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
             {
                 throw RpcErrors.Unavailable("SERVER_STOPPING", LocalizedText.Pick("服务器正在重启，请稍后重新连接。", "The server is restarting. Reconnect shortly."), Hosting.ShutdownDraining.RetryAfter);
@@ -100,12 +100,18 @@ public sealed class PresenceGrpcService(
         }
     }
 
-    private async Task WatchAsync(string sessionId, string? userId, IServerStreamWriter<WatchSessionUpdate> responseStream, CancellationToken ct)
+    /// <param name="ct">Ends the stream: the call's end, an access change or the shutdown.</param>
+    /// <param name="callAborted">
+    /// The call's own token, the only one a write is given: grpc-dotnet aborts the whole HTTP request when a write's token
+    /// is cancelled mid-write, and the viewer would then see a broken transport (UNAVAILABLE) instead of the status
+    /// that says why the stream ended. A stream that must end stops between writes.
+    /// </param>
+    private async Task WatchAsync(string sessionId, string? userId, IServerStreamWriter<WatchSessionUpdate> responseStream, CancellationToken ct, CancellationToken callAborted)
     {
         var row = await directory.GetFreshAsync(sessionId, ct) ?? throw RpcErrors.NotFound("session_id", "session", sessionId);
         if (row.Status.IsFinal())
         {
-            await responseStream.WriteAsync(new WatchSessionUpdate { Kind = WatchSessionUpdate.Types.Kind.Final, State = row.ToLiveState(0, clock.GetUtcNow()) }, ct);
+            await responseStream.WriteAsync(new WatchSessionUpdate { Kind = WatchSessionUpdate.Types.Kind.Final, State = row.ToLiveState(0, clock.GetUtcNow()) }, callAborted);
             throw RpcErrors.FailedPrecondition("session_id", LocalizedText.Pick($"直播已{(row.Status == CoreStatus.Ended ? "结束" : "取消")}。", row.Status == CoreStatus.Ended ? "The session has ended." : "The session was cancelled."), "SESSION_FINISHED", sessionId);
         }
 
@@ -133,14 +139,14 @@ public sealed class PresenceGrpcService(
                 Kind = current.Status.IsFinal() ? WatchSessionUpdate.Types.Kind.Final : WatchSessionUpdate.Types.Kind.Snapshot,
                 State = current.ToLiveState(counts.CurrentViewers(sessionId), clock.GetUtcNow()),
             };
-            await responseStream.WriteAsync(first, ct);
+            await responseStream.WriteAsync(first, callAborted);
             if (first.Kind == WatchSessionUpdate.Types.Kind.Final)
             {
                 return;
             }
             await foreach (var update in stream.Updates.ReadAllAsync(ct))
             {
-                await responseStream.WriteAsync(update, ct);
+                await responseStream.WriteAsync(update, callAborted);
                 if (update.Kind == WatchSessionUpdate.Types.Kind.Final)
                 {
                     return;
