@@ -61,9 +61,7 @@ public sealed class PresenceGrpcService(
             catch (Exception e) when (e is not RpcException && connection.Ended.IsCancellationRequested)
             {
                 // Ended by an access change (or the shutdown) while a store read was under way: whatever the cancelled
-                // read threw, the viewer is told why the stream ended, not of a store fault that never happened.
-                connection.ThrowIfEnded();
-                throw;
+                // read threw, the viewer is told below why the stream ended, not of a store fault that never happened.
             }
             connection.ThrowIfEnded();
         }

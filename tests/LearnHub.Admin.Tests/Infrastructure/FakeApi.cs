@@ -15,20 +15,10 @@ public sealed class FakeApi : CallInvoker
     private readonly ConcurrentDictionary<string, ChannelReader<IMessage>> streams = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> held = new(StringComparer.Ordinal);
 
-    // Calls are recorded from the renderer's threads while a test reads them, so both go through this lock.
-    private readonly List<(string Method, IMessage Request)> calls = [];
+    private readonly ConcurrentQueue<(string Method, IMessage Request)> calls = new();
 
-    /// <summary>Every call made so far, in order: a copy, safe to enumerate while the component keeps calling.</summary>
-    public IReadOnlyList<(string Method, IMessage Request)> Calls
-    {
-        get
-        {
-            lock (calls)
-            {
-                return [.. calls];
-            }
-        }
-    }
+    /// <summary>Every call made so far, in order (recorded from the renderer's threads while a test reads them).</summary>
+    public IReadOnlyCollection<(string Method, IMessage Request)> Calls => calls;
 
     /// <summary>The calls <see cref="Hold"/> kept open, each ending once its caller cancels it.</summary>
     public ConcurrentQueue<Task> HeldCalls { get; } = new();
@@ -56,10 +46,7 @@ public sealed class FakeApi : CallInvoker
 
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
     {
-        lock (calls)
-        {
-            calls.Add((method.Name, (IMessage)request));
-        }
+        calls.Enqueue((method.Name, (IMessage)request));
         Task<TResponse> response;
         if (held.ContainsKey(method.Name))
         {
@@ -110,10 +97,7 @@ public sealed class FakeApi : CallInvoker
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
     {
-        lock (calls)
-        {
-            calls.Add((method.Name, (IMessage)request));
-        }
+        calls.Enqueue((method.Name, (IMessage)request));
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         var reader = new StreamReader<TResponse>(streams.GetValueOrDefault(method.Name), cancel.Token);
         return new AsyncServerStreamingCall<TResponse>(reader, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => [], cancel.Cancel);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LearnHub.Admin.Services.Live;
 using LearnHub.Api.Live;
 using Microsoft.AspNetCore.SignalR;
@@ -31,15 +32,11 @@ public sealed class FakeLiveFeed : ILiveFeed
 
     public int LiveListJoins { get; private set; }
 
-    // Joins and leaves are recorded from the renderer's threads while a test reads them, so both go through a lock.
-    private readonly List<string> watched = [];
-    private readonly List<string> stopped = [];
+    /// <summary>The sessions joined so far, in order (recorded from the renderer's threads while a test reads them).</summary>
+    public ConcurrentQueue<string> Watched { get; } = new();
 
-    /// <summary>The sessions joined so far, in order (a copy).</summary>
-    public IReadOnlyList<string> Watched => Snapshot(watched);
-
-    /// <summary>The sessions left so far, in order (a copy).</summary>
-    public IReadOnlyList<string> Stopped => Snapshot(stopped);
+    /// <summary>The sessions left so far, in order.</summary>
+    public ConcurrentQueue<string> Stopped { get; } = new();
 
     public bool HasSubscribers => ViewerCountChanged is not null || SessionStatusChanged is not null;
 
@@ -56,7 +53,7 @@ public sealed class FakeLiveFeed : ILiveFeed
 
     public Task<LiveSessionView> WatchSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        Record(watched, sessionId);
+        Watched.Enqueue(sessionId);
         if (Failure is not null)
         {
             return Task.FromException<LiveSessionView>(Failure);
@@ -69,24 +66,8 @@ public sealed class FakeLiveFeed : ILiveFeed
 
     public Task StopWatchingSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        Record(stopped, sessionId);
+        Stopped.Enqueue(sessionId);
         return Task.CompletedTask;
-    }
-
-    private static void Record(List<string> log, string sessionId)
-    {
-        lock (log)
-        {
-            log.Add(sessionId);
-        }
-    }
-
-    private static IReadOnlyList<string> Snapshot(List<string> log)
-    {
-        lock (log)
-        {
-            return [.. log];
-        }
     }
 
     /// <summary>A refusal as the .NET client receives a server-side HubException.</summary>
