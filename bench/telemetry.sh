@@ -40,6 +40,8 @@
 # `perf record -e cpu-clock -F PERF_FREQ (499) -g`, and where each one's CPU went: telemetry code, the JIT's and GC's
 # threads; KEEP_WORK=1 keeps each profile's `perf script` text as perf-SERVER.txt).
 # JIT_LOG=1: each server's JIT writes the methods it compiles (DOTNET_JitDisasmSummary); how many in each round.
+# THREADS=1 (SLICE only): where each row's CPU went over the measured windows, by thread name (/proc/PID/task/*/stat):
+# the call path (thread-pool workers, the sockets thread) against background work (exporters, timers, the JIT, the GC).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
@@ -47,7 +49,8 @@ DURATION=${DURATION:-20} WARMUP=${WARMUP:-5} CONNS=${CONNS:-50} STREAMS=${STREAM
 WARMUP_ROUND=${WARMUP_ROUND:-15} SETTLE=${SETTLE:-$WARMUP_ROUND} VERIFY=${VERIFY:-5000} SAMPLED=${SAMPLED-0.1} PROCS=${PROCS:-1} TOGETHER=${TOGETHER:-1}
 SLICE=${SLICE:-0}
 ((!TOGETHER || !SLICE)) || { echo "SLICE needs TOGETHER=0" >&2; exit 2; }
-PERF=${PERF:-0} PERF_FREQ=${PERF_FREQ:-499} JIT_LOG=${JIT_LOG:-0}
+PERF=${PERF:-0} PERF_FREQ=${PERF_FREQ:-499} JIT_LOG=${JIT_LOG:-0} THREADS=${THREADS:-0}
+((!THREADS || SLICE)) || { echo "THREADS=1 needs SLICE" >&2; exit 2; }
 started_at=$(date +%s)
 elapsed() { echo "[$(( $(date +%s) - started_at )) s]"; }
 
@@ -219,6 +222,8 @@ alternate() {
   local each=$1 tag=$2 n=${#servers[@]} cycle j server
   local -a loads=()
   for server in "${servers[@]}"; do s0[$server]=$(ticks "${pid[$server]}"); done
+  ((JIT_LOG)) && for server in "${servers[@]}"; do jitted[$server.$tag]=$(wc -l <"$BENCH_WORK/jit-$server.txt"); done
+  ((THREADS)) && [[ $tag != warmup ]] && for server in "${servers[@]}"; do thread_ticks "$server" >"$BENCH_WORK/threads.$server.$tag.0"; done
   # h2load's time runs while its server waits paused: it runs the whole cycle, and more (all paused then) so that the
   # turns end before it does, however long the switching itself takes (a few ms a turn: 5 % and 5 s to spare).
   for server in "${servers[@]}"; do
@@ -235,6 +240,8 @@ alternate() {
     done
   done
   for server in "${servers[@]}"; do s1[$server]=$(ticks "${pid[$server]}"); done
+  ((JIT_LOG)) && for server in "${servers[@]}"; do jitted[$server.$tag.end]=$(wc -l <"$BENCH_WORK/jit-$server.txt"); done
+  ((THREADS)) && [[ $tag != warmup ]] && for server in "${servers[@]}"; do thread_ticks "$server" >"$BENCH_WORK/threads.$server.$tag.1"; done
   wait "${loads[@]}"
   # The calls h2load left in flight are aborted once their servers run again (and logged): before the next turns.
   for server in "${servers[@]}"; do resume "$server"; done
@@ -251,6 +258,13 @@ fi
 for server in "${servers[@]}"; do pause "$server"; done
 hz=$(getconf CLK_TCK)
 ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# thread_ticks SERVER: "TID<tab>NAME<tab>CPU ticks" for each of its threads (a thread that ended since is not counted).
+thread_ticks() {
+  local task
+  for task in /proc/"${pid[$1]}"/task/*; do
+    awk -v tid="${task##*/}" -v name="$(cat "$task/comm" 2>/dev/null)" '{ sub(/^.*\) /, ""); print tid "\t" name "\t" $12 + $13 }' "$task/stat" 2>/dev/null || true
+  done
+}
 if ((SLICE)); then
   # Warmed up taking turns, as they are measured, scraped from the start.
   echo "$(elapsed) warm-up: the servers take turns of $SLICE s under load until each has run $WARMUP_ROUND s"
@@ -441,6 +455,25 @@ if ((JIT_LOG)); then
       | sed -E 's/^ *[0-9]+: JIT compiled //; s/\[(Tier[^,]*|Instrumented[^,]*|FullOpts|OSR)[^]]*\]/\1/' \
       | awk '{ tier = $NF; split($1, a, ":"); n = split(a[1], ns, "."); print tier, ns[1] "." ns[2] }' | sort | uniq -c | sort -rn | head -12 | sed 's/^/    /'
   done
+fi
+if ((THREADS)); then
+  echo
+  echo "Where each row's CPU went over the measured windows, by thread (% of the row's ticks; threads that ended are missed):"
+  python3 - "$BENCH_WORK" "${servers[@]}" <<'PY'
+import collections, glob, os, sys
+work, *servers = sys.argv[1:]
+def load(path):
+    return {tid: (name, int(ticks)) for tid, name, ticks in (line.rstrip("\n").split("\t") for line in open(path))}
+by_row = collections.defaultdict(collections.Counter)
+for server in servers:
+    for before in glob.glob(f"{work}/threads.{server}.*.0"):
+        start, end = load(before), load(before[:-1] + "1")
+        for tid, (name, ticks) in end.items():
+            by_row[server.split("-")[0]][name] += ticks - start.get(tid, (name, 0))[1]
+for row, threads in by_row.items():
+    total = sum(threads.values()) or 1
+    print(f"{row}: " + ", ".join(f"{name} {100 * ticks / total:.1f} %" for name, ticks in threads.most_common() if ticks > 0))
+PY
 fi
 if ((PERF)); then
   wait "${perf_pids[@]}" # perf record writes its file as it ends (seconds, for a large profile)
