@@ -460,7 +460,7 @@ if ((THREADS)); then
   echo
   echo "Where each row's CPU went over the measured windows, by thread (% of the row's ticks; threads that ended are missed):"
   python3 - "$BENCH_WORK" "${servers[@]}" <<'PY'
-import collections, glob, os, sys
+import collections, glob, sys
 work, *servers = sys.argv[1:]
 def load(path):
     return {tid: (name, int(ticks)) for tid, name, ticks in (line.rstrip("\n").split("\t") for line in open(path))}
