@@ -257,12 +257,13 @@ if ((TOGETHER)); then
 fi
 for server in "${servers[@]}"; do pause "$server"; done
 hz=$(getconf CLK_TCK)
+# ticks PID (or PID/task/TID): its CPU ticks, user and system.
 ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 # thread_ticks SERVER: "TID<tab>NAME<tab>CPU ticks" for each of its threads (a thread that ended since is not counted).
 thread_ticks() {
   local task
   for task in /proc/"${pid[$1]}"/task/*; do
-    awk -v tid="${task##*/}" -v name="$(cat "$task/comm" 2>/dev/null)" '{ sub(/^.*\) /, ""); print tid "\t" name "\t" $12 + $13 }' "$task/stat" 2>/dev/null || true
+    printf '%s\t%s\t%s\n' "${task##*/}" "$(cat "$task/comm" 2>/dev/null)" "$(ticks "${pid[$1]}/task/${task##*/}" 2>/dev/null)"
   done
 }
 if ((SLICE)); then
@@ -463,7 +464,8 @@ if ((THREADS)); then
 import collections, glob, sys
 work, *servers = sys.argv[1:]
 def load(path):
-    return {tid: (name, int(ticks)) for tid, name, ticks in (line.rstrip("\n").split("\t") for line in open(path))}
+    # A thread that ended while it was being read has no ticks: left out.
+    return {tid: (name, int(ticks)) for tid, name, ticks in (line.rstrip("\n").split("\t") for line in open(path)) if ticks}
 by_row = collections.defaultdict(collections.Counter)
 for server in servers:
     for before in glob.glob(f"{work}/threads.{server}.*.0"):
