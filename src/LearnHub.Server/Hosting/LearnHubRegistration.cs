@@ -70,6 +70,7 @@ public static class LearnHubRegistration
         builder.AddCalendarFeeds();
         services.AddLivePresence();
         builder.AddRedisScaleOut();
+        builder.AddDataProtectionKeyRing();
         // Kestrel reads only its endpoints from the "Kestrel" section by itself: its limits, among them the HTTP/2
         // keepalive pings that drop vanished viewers, must be bound here or the settings do nothing.
         services.Configure<KestrelServerOptions>(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));

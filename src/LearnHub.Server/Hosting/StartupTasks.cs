@@ -1,14 +1,40 @@
 using LearnHub.Server.Data;
+using LearnHub.Server.Ingest;
 using Microsoft.Extensions.Options;
 
 namespace LearnHub.Server.Hosting;
 
-/// <summary>Migrates the store before the scheduler starts (it is registered before Quartz's hosted service).</summary>
-public sealed class StartupTasks(Migrator migrator) : IHostedService
+/// <summary>
+/// Migrates the store before the scheduler starts (it is registered before Quartz's hosted service), then protects any
+/// stream key still kept in clear from before keys were protected (<see cref="StreamKeyVault"/>).
+/// </summary>
+public sealed partial class StartupTasks(Migrator migrator, Database database, StreamKeyVault streamKeys, ILogger<StartupTasks> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => migrator.MigrateAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await migrator.MigrateAsync(cancellationToken);
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            if (await IngestStore.ProtectLegacyKeysAsync(connection, streamKeys, cancellationToken) is > 0 and var protectedKeys)
+            {
+                LogLegacyKeysProtected(protectedKeys);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The keys are hashed already (migration 0015), so publishing with them works; the next start tries again.
+            LogLegacyKeysNotProtected(e);
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Protected {Count} stream keys kept in clear by an earlier version")]
+    private partial void LogLegacyKeysProtected(int count);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Stream keys kept in clear by an earlier version could not be protected yet (the Data Protection key ring is unreachable); the next start tries again")]
+    private partial void LogLegacyKeysNotProtected(Exception exception);
 }
 
 /// <summary>Seeds the demo data once the scheduler runs (its sessions need triggers), when configured and the store is empty.</summary>

@@ -12,6 +12,7 @@ public static class IngestRegistration
         IngestSettings.ThrowIfInvalid(builder.Configuration);
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section);
         builder.Services.AddSingleton<IngestCallbacks>();
+        builder.Services.AddSingleton<StreamKeyVault>();
         return builder;
     }
 

@@ -1,6 +1,5 @@
 using LearnHub.Server.Presence;
 using LearnHub.Server.Sessions;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
@@ -42,9 +41,9 @@ public static class ScaleOutRegistration
         // Every node samples every live session: on a shared grid the nodes write the same rows, not twice as many.
         services.PostConfigure<PresenceOptions>(o => o.SampleOnIntervalGrid = true);
 
-        // The admin console's sign-in cookie and antiforgery tokens are protected with Data Protection keys: every node
-        // must read the keys the others made, or a request that lands on another node is signed out.
-        services.AddDataProtection().SetApplicationName("LearnHub");
+        // The admin console's sign-in cookie and antiforgery tokens, and the stream keys at rest, are protected with Data
+        // Protection keys (Hosting/DataProtectionKeyRing.cs): every node must read the keys the others made, or a request
+        // that lands on another node is signed out and a stream key cannot be shown.
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
             o.XmlRepository = new RedisXmlRepository(() => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), keys.DataProtectionKeys));
 

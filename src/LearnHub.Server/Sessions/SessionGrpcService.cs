@@ -24,6 +24,7 @@ public sealed partial class SessionGrpcService(
     SessionReadCache reads,
     RecommendationsSnapshot recommendations,
     Microsoft.Extensions.Options.IOptions<Ingest.IngestOptions> ingest,
+    Ingest.StreamKeyVault streamKeys,
     TimeProvider clock) : SessionService.SessionServiceBase
 {
     [EnableRateLimiting(RateLimitPolicies.Writes)]

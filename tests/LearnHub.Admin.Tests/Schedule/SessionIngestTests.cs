@@ -113,6 +113,33 @@ public sealed class SessionIngestTests
         Assert.DoesNotContain(Key, cut.Markup, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("zh-CN", "此串流密钥已无法显示（服务器的密钥已更换），但仍可用于推流。如需查看，请重置串流密钥。", "重置串流密钥")]
+    [InlineData("en", "This stream key can no longer be shown (the server's keys were replaced), though it still works for streaming. Reset it to see a new one.", "Reset stream key")]
+    public async Task A_key_the_server_can_no_longer_read_says_why_and_offers_the_reset(string culture, string reason, string reset)
+    {
+        await using var context = ScheduleFakes.Context();
+        CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        context.Api
+            .On<GetSessionRequest, Session>("GetSession", _ => ScheduleFakes.Session("s1", "经济基础第19章考点梳理", Start))
+            .On<GetStreamKeyRequest, StreamKey>("GetStreamKey", _ => throw Broadcasts.BroadcastFakes.Refused(Google.Rpc.Code.FailedPrecondition, reason, "STREAM_KEY_UNREADABLE"))
+            .On<RotateStreamKeyRequest, StreamKey>("RotateStreamKey", _ => StreamKey(NewKey));
+        var cut = context.RenderWithProviders<SessionPage>(p => p.Add(x => x.SessionId, "s1"));
+
+        cut.WaitForElement("[data-testid=stream-key-unreadable]", Timeout);
+        Assert.Equal(reason, cut.Find("[data-testid=stream-key-unreadable]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=stream-key]"));
+        Assert.Contains(reset, cut.Find("[data-testid=stream-key-rotate]").TextContent, StringComparison.Ordinal);
+
+        ScheduleUi.Click(cut, "stream-key-rotate");
+        cut.WaitForElement("[data-testid=confirm-yes]", Timeout);
+        ScheduleUi.Click(cut, "confirm-yes");
+        cut.WaitForElement("[data-testid=stream-key]", Timeout);
+        Assert.Empty(cut.FindAll("[data-testid=stream-key-unreadable]"));
+        ScheduleUi.Click(cut, "stream-key-toggle");
+        cut.WaitForAssertion(() => Assert.Equal(NewKey, cut.Find("[data-testid=stream-key]").TextContent.Trim()), Timeout);
+    }
+
     [Fact]
     public async Task Nobody_but_the_sessions_instructor_is_shown_or_asks_for_the_key()
     {
