@@ -30,12 +30,23 @@ public static class DataProtectionKeyRing
         return builder;
     }
 
-    /// <summary>The key ring's folder, made readable by the server's user only (the keys are written unencrypted, as on any Linux host).</summary>
+    /// <summary>
+    /// The key ring's folder, made readable by the server's user only (the keys are written unencrypted, as on any Linux
+    /// host). Not made when the data folder takes no writes: the start is then refused with one line (StartupGuard),
+    /// which this must not pre-empt with a stack trace while the pipeline is built.
+    /// </summary>
     private static DirectoryInfo Folder(StorageOptions storage)
     {
         var path = Path.Combine(Path.GetFullPath(storage.DataDirectory), FolderName);
-        return OperatingSystem.IsWindows()
-            ? Directory.CreateDirectory(path)
-            : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            return OperatingSystem.IsWindows()
+                ? Directory.CreateDirectory(path)
+                : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new DirectoryInfo(path);
+        }
     }
 }
