@@ -59,10 +59,11 @@ public static class IngestStore
         await using var tx = await connection.BeginTransactionAsync(ct);
         var legacy = (await connection.QueryAsync<(string Id, string Key)>(new CommandDefinition(
             "SELECT id, stream_key FROM sessions WHERE stream_key IS NOT NULL", transaction: tx, cancellationToken: ct))).AsList();
-        // Only while the row still holds that key: a rotation on another node in the meantime wins.
+        // Only while the row still holds that key: a rotation on another node in the meantime wins. Hashed again: a node
+        // of the earlier version (a rolling upgrade) writes keys in clear after the migration has run.
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET stream_key_protected = @Protected, stream_key = NULL WHERE id = @Id AND stream_key = @Key",
-            legacy.Select(k => new { k.Id, k.Key, Protected = vault.Protect(k.Key) }), tx, cancellationToken: ct));
+            "UPDATE sessions SET stream_key_hash = @Hash, stream_key_protected = @Protected, stream_key = NULL WHERE id = @Id AND stream_key = @Key",
+            legacy.Select(k => new { k.Id, k.Key, Hash = StreamKeyVault.Hash(k.Key), Protected = vault.Protect(k.Key) }), tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return legacy.Count;
     }

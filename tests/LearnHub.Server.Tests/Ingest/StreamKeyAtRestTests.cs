@@ -92,7 +92,9 @@ public sealed class StreamKeyAtRestTests
         await using var first = await StartAsync();
         var instructor = await first.CreateNamedUserAsync("wanhong", "万红coco", "instructor");
         var session = await instructor.ScheduleAsync(first.Now() + TimeSpan.FromMinutes(10));
+        var later = await instructor.ScheduleAsync(first.Now() + TimeSpan.FromHours(3));
         var legacy = IngestStore.NewKey();
+        var writtenAfterTheMigration = IngestStore.NewKey();
         var database = first.Services.GetRequiredService<Database>();
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         {
@@ -105,6 +107,13 @@ public sealed class StreamKeyAtRestTests
             await tx.CommitAsync();
         }
         Assert.Equal(legacy, (await instructor.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = session.Id })).Key);
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            // A node of the earlier version, in a rolling upgrade, writes a key in clear after the migration ran.
+            await connection.ExecuteAsync(
+                "UPDATE sessions SET stream_key = @writtenAfterTheMigration, stream_key_created_at_ms = 2000 WHERE id = @id",
+                new { writtenAfterTheMigration, id = later.Id });
+        }
 
         await first.StopAsync();
         await using var second = await StartAsync(first);
@@ -115,6 +124,8 @@ public sealed class StreamKeyAtRestTests
         var again = instructor.On(second);
         var read = await again.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = session.Id });
         Assert.Equal((legacy, 1000L), (read.Key, read.CreateTime.ToDateTimeOffset().ToUnixTimeMilliseconds()));
+        Assert.Equal(writtenAfterTheMigration, (await again.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = later.Id })).Key);
+        Assert.Equal(Sha256(writtenAfterTheMigration), (await SessionRowAsync(second, later.Id))["stream_key_hash"]);
         using var web = second.CreateWebClient();
         Assert.Equal(HttpStatusCode.Found, (await PublishAsync(web, legacy, "1")).StatusCode);
     }
