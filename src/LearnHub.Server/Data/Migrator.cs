@@ -17,7 +17,6 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
     private static readonly Dictionary<long, Func<DbConnection, DbTransaction, CancellationToken, Task>> AfterScript = new()
     {
         [7] = UserSearchKeys.BackfillAsync,
-        [15] = Ingest.IngestStore.HashLegacyKeysAsync,
     };
 
     public async Task MigrateAsync(CancellationToken cancellationToken)

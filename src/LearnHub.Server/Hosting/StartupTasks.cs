@@ -5,17 +5,22 @@ using Microsoft.Extensions.Options;
 namespace LearnHub.Server.Hosting;
 
 /// <summary>
-/// Migrates the store before the scheduler starts (it is registered before Quartz's hosted service), then protects any
-/// stream key still kept in clear from before keys were protected (<see cref="StreamKeyVault"/>).
+/// Migrates the store before the scheduler starts (it is registered before Quartz's hosted service), then hashes and
+/// protects any stream key an earlier version kept in clear (<see cref="StreamKeyVault"/>).
 /// </summary>
 public sealed partial class StartupTasks(Migrator migrator, Database database, StreamKeyVault streamKeys, ILogger<StartupTasks> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await migrator.MigrateAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using (var tx = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await IngestStore.HashLegacyKeysAsync(connection, tx, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
         try
         {
-            await using var connection = await database.OpenAsync(cancellationToken);
             if (await IngestStore.ProtectLegacyKeysAsync(connection, streamKeys, cancellationToken) is > 0 and var protectedKeys)
             {
                 LogLegacyKeysProtected(protectedKeys);
@@ -23,7 +28,7 @@ public sealed partial class StartupTasks(Migrator migrator, Database database, S
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The keys are hashed already (migration 0015), so publishing with them works; the next start tries again.
+            // The keys are hashed already, so publishing with them works; the next start tries again.
             LogLegacyKeysNotProtected(e);
         }
     }

@@ -39,18 +39,22 @@ public static class IngestStore
         connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT id FROM sessions WHERE stream_key_hash = @hash", new { hash }, tx, cancellationToken: ct));
 
-    /// <summary>Hashes the keys made before keys were protected (migration 0015), in its transaction: publishing with them goes on working.</summary>
+    /// <summary>
+    /// Hashes the keys still kept in clear without a hash: those made before migration 0015, and those a node of the
+    /// earlier version wrote after it (a rolling upgrade). Needs no key ring, so publishing with them works from the
+    /// start even when <see cref="ProtectLegacyKeysAsync"/> cannot run yet.
+    /// </summary>
     public static async Task HashLegacyKeysAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
     {
         var legacy = await connection.QueryAsync<(string Id, string Key)>(new CommandDefinition(
-            "SELECT id, stream_key FROM sessions WHERE stream_key IS NOT NULL", transaction: tx, cancellationToken: ct));
+            "SELECT id, stream_key FROM sessions WHERE stream_key IS NOT NULL AND stream_key_hash IS NULL", transaction: tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sessions SET stream_key_hash = @Hash WHERE id = @Id",
             legacy.Select(k => new { k.Id, Hash = StreamKeyVault.Hash(k.Key) }), tx, cancellationToken: ct));
     }
 
     /// <summary>
-    /// Protects the keys still kept in clear (made before migration 0015, which hashed them) and empties their clear
+    /// Protects the keys still kept in clear (hashed by <see cref="HashLegacyKeysAsync"/>) and empties their clear
     /// column, in one transaction. Run at each start, where the key ring is at hand; a no-op once none is left.
     /// </summary>
     /// <returns>How many keys were protected.</returns>
@@ -59,11 +63,10 @@ public static class IngestStore
         await using var tx = await connection.BeginTransactionAsync(ct);
         var legacy = (await connection.QueryAsync<(string Id, string Key)>(new CommandDefinition(
             "SELECT id, stream_key FROM sessions WHERE stream_key IS NOT NULL", transaction: tx, cancellationToken: ct))).AsList();
-        // Only while the row still holds that key: a rotation on another node in the meantime wins. Hashed again: a node
-        // of the earlier version (a rolling upgrade) writes keys in clear after the migration has run.
+        // Only while the row still holds that key: a rotation on another node in the meantime wins.
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET stream_key_hash = @Hash, stream_key_protected = @Protected, stream_key = NULL WHERE id = @Id AND stream_key = @Key",
-            legacy.Select(k => new { k.Id, k.Key, Hash = StreamKeyVault.Hash(k.Key), Protected = vault.Protect(k.Key) }), tx, cancellationToken: ct));
+            "UPDATE sessions SET stream_key_protected = @Protected, stream_key = NULL WHERE id = @Id AND stream_key = @Key",
+            legacy.Select(k => new { k.Id, k.Key, Protected = vault.Protect(k.Key) }), tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return legacy.Count;
     }

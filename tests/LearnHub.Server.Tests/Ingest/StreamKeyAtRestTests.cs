@@ -98,7 +98,7 @@ public sealed class StreamKeyAtRestTests
         var database = first.Services.GetRequiredService<Database>();
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         {
-            // As the version before migration 0015 left it, then that migration's own step.
+            // As the version before migration 0015 left it, then the start's hashing step (no key ring needed).
             await using var tx = await connection.BeginTransactionAsync();
             await connection.ExecuteAsync(
                 "UPDATE sessions SET stream_key = @legacy, stream_key_created_at_ms = 1000, stream_key_hash = NULL, stream_key_protected = NULL WHERE id = @id",

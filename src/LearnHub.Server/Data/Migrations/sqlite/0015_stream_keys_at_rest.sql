@@ -1,7 +1,7 @@
 -- Stream keys are no longer kept in clear (Ingest/StreamKeyVault.cs): stream_key_hash is the key's SHA-256 (hex), which
 -- nginx's publish callback is matched on, and stream_key_protected the key protected with ASP.NET Core Data Protection,
--- read back only to show the key to its instructor. The migration hashes the keys made before it; the server protects
--- them and empties stream_key when it starts (IngestStore.ProtectLegacyKeysAsync), where the key ring is at hand.
+-- read back only to show the key to its instructor. Keys made before it are hashed, protected and emptied from
+-- stream_key when the server starts (Hosting/StartupTasks.cs), where the key ring is at hand.
 
 ALTER TABLE sessions ADD COLUMN stream_key_hash TEXT NULL;
 ALTER TABLE sessions ADD COLUMN stream_key_protected TEXT NULL;
