@@ -9,7 +9,7 @@ namespace LearnHub.Server.Hosting;
 
 /// <summary>
 /// ASP.NET Core Data Protection's keys protect the console's sign-in cookie and antiforgery tokens, and the stream keys
-/// at rest (<see cref="Ingest.StreamKeyVault"/>). They live in the data folder's <c>keys/</c>, beside the signing key, so
+/// and calendar feed keys at rest (<see cref="Data.SecretVault"/>). They live in the data folder's <c>keys/</c>, beside the signing key, so
 /// the data folder is all a node needs to start again as it was (not the home folder ASP.NET Core picks by default,
 /// which a service account may not have); with Redis scale-out, in Redis (<see cref="ScaleOutRegistration"/>), so every
 /// node reads the keys the others made.

@@ -119,6 +119,7 @@ public static class LearnHubRegistration
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<UserStore>();
+        services.AddSingleton<CalendarFeedKeyVault>();
         services.AddSingleton<UserAccessCache>();
         services.AddSingleton<UserAccessChangeFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<UserAccessChangeFeed>());

@@ -10,8 +10,11 @@ namespace LearnHub.Server.Identity;
 
 [Authorize]
 [EnableRateLimiting(RateLimitPolicies.Reads)]
-public sealed class IdentityGrpcService(UserStore users, UserAccessChangeFeed accessChanges) : IdentityService.IdentityServiceBase
+public sealed class IdentityGrpcService(UserStore users, UserAccessChangeFeed accessChanges, CalendarFeedKeyVault feedKeys) : IdentityService.IdentityServiceBase
 {
+    /// <summary>The reason of GetMyCalendarFeedKey's refusal when the key can no longer be read back (a lost Data Protection key ring).</summary>
+    public const string CalendarFeedKeyUnreadable = "CALENDAR_FEED_KEY_UNREADABLE";
+
     public override async Task<User> GetMe(GetMeRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
@@ -51,7 +54,19 @@ public sealed class IdentityGrpcService(UserStore users, UserAccessChangeFeed ac
     public override async Task<CalendarFeedKey> GetMyCalendarFeedKey(GetMyCalendarFeedKeyRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        return new CalendarFeedKey { Key = await users.GetOrCreateFeedKeyAsync(caller.UserId, request.Rotate, context.CancellationToken) };
+        var reading = await users.GetOrCreateFeedKeyAsync(caller.UserId, request.Rotate, feedKeys, context.CancellationToken);
+        if (!reading.Made)
+        {
+            throw RpcErrors.NotFound("sub", "user", caller.UserId);
+        }
+        // The key ring that protected it is gone. The key still opens the feeds, so it is not replaced behind the user's
+        // back (their calendar apps would lose the subscription): a reset, their choice, gives links they can see.
+        return reading.Key is { } key
+            ? new CalendarFeedKey { Key = key }
+            : throw RpcErrors.FailedPrecondition("key", LocalizedText.Pick(
+                "订阅链接已无法显示（服务器的密钥已更换），但已订阅的日历仍可使用。如需查看，请重置链接。",
+                "Your feed links can no longer be shown (the server's keys were replaced), though calendars already subscribed keep working. Reset the links to see new ones."),
+                CalendarFeedKeyUnreadable);
     }
 
     internal static User ToProto(UserRecord user) => new()

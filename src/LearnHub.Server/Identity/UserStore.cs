@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Collections.Frozen;
+using System.Data.Common;
 using Dapper;
 using LearnHub.Server.Data;
 
@@ -23,6 +24,13 @@ public sealed record UserRecord(string Id, string Handle, string DisplayName, st
 
     public static string[] SplitRoles(string roles) => roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
+
+/// <summary>A user's calendar feed key as read: <see cref="Made"/> once they have one; <see cref="Key"/> null when it can no longer be read back (its key ring is gone), though it still opens the feeds.</summary>
+public sealed record FeedKeyReading(bool Made, string? Key);
+
+/// <summary>Calendar feed keys at rest (<see cref="SecretVault"/>): a copy of the database reads no one's schedule.</summary>
+public sealed class CalendarFeedKeyVault(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection)
+    : SecretVault(protection, "LearnHub.Calendar.FeedKey.v1");
 
 /// <summary>Users, their roles and preferences. Everyone is a viewer; other roles are granted.</summary>
 public sealed class UserStore(Database database, TimeProvider clock)
@@ -61,11 +69,13 @@ public sealed class UserStore(Database database, TimeProvider clock)
             new CommandDefinition($"SELECT {Columns} FROM users WHERE handle = @handle", new { handle }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The owner of the calendar feed key <paramref name="feedKey"/> (found by its hash, <see cref="SecretColumns.Matches"/>).</summary>
     public async Task<UserRecord?> FindByFeedKeyAsync(string feedKey, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<UserRecord>(
-            new CommandDefinition($"SELECT {Columns} FROM users WHERE feed_key = @feedKey", new { feedKey }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE {FeedKeyColumns.Matches}",
+            new { secret = feedKey, hash = SecretVault.Hash(feedKey) }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Creates a user, or returns the existing one with that handle unchanged.</summary>
@@ -141,15 +151,44 @@ public sealed class UserStore(Database database, TimeProvider clock)
             "SELECT password_hash FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>The user's calendar feed key, made on first use; <paramref name="rotate"/> replaces it.</summary>
-    public async Task<string> GetOrCreateFeedKeyAsync(string id, bool rotate, CancellationToken cancellationToken)
+    /// <summary>
+    /// The user's calendar feed key, made on first use; <paramref name="rotate"/> replaces it. Stored as its hash and
+    /// its protected form (<see cref="CalendarFeedKeyVault"/>), never in clear.
+    /// </summary>
+    public async Task<FeedKeyReading> GetOrCreateFeedKeyAsync(string id, bool rotate, CalendarFeedKeyVault vault, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(vault);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE users SET feed_key = @key WHERE id = @id AND ({(rotate ? "1 = 1" : "feed_key IS NULL")})",
-            new { id, key = RandomNumberGenerator.GetHexString(32, lowercase: true) }, cancellationToken: cancellationToken));
-        return await connection.QuerySingleAsync<string>(new CommandDefinition(
-            "SELECT feed_key FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        if (!rotate && await ReadFeedKeyAsync(connection, id, vault, cancellationToken) is { Made: true } made)
+        {
+            return made;
+        }
+        var key = RandomNumberGenerator.GetHexString(32, lowercase: true);
+        // Unless rotating, only while the user has none: two first visits at once keep the one key that was stored.
+        var stored = await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            UPDATE users SET feed_key = NULL, feed_key_hash = @hash, feed_key_protected = @protectedKey
+            WHERE id = @id{(rotate ? "" : " AND feed_key IS NULL AND feed_key_hash IS NULL")}
+            """,
+            new { id, hash = SecretVault.Hash(key), protectedKey = vault.Protect(key) }, cancellationToken: cancellationToken));
+        return stored == 1 ? new FeedKeyReading(true, key) : await ReadFeedKeyAsync(connection, id, vault, cancellationToken);
+    }
+
+    /// <summary>Where the users table keeps calendar feed keys; <c>feed_key</c> held them in clear before migration 0016.</summary>
+    public static readonly SecretColumns FeedKeyColumns = new("calendar feed keys", "users", "feed_key", "feed_key_hash", "feed_key_protected");
+
+    private static async Task<FeedKeyReading> ReadFeedKeyAsync(DbConnection connection, string id, CalendarFeedKeyVault vault, CancellationToken cancellationToken)
+    {
+        var stored = await connection.QuerySingleOrDefaultAsync<(string? Legacy, string? Hash, string? Protected)>(new CommandDefinition(
+            "SELECT feed_key, feed_key_hash, feed_key_protected FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return stored switch
+        {
+            // Made before keys were protected (or by a node of that version): the next start protects it.
+            { Legacy: { } clear } => new FeedKeyReading(true, clear),
+            { Protected: { } protectedKey } when vault.TryReveal(protectedKey, out var key) => new FeedKeyReading(true, key),
+            { Hash: not null } => new FeedKeyReading(true, null),
+            _ => new FeedKeyReading(false, null),
+        };
     }
 
     private async Task<UserRecord?> UpdateAsync(string id, string assignment, object value, CancellationToken cancellationToken)

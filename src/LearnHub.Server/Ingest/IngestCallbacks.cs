@@ -66,7 +66,7 @@ public sealed partial class IngestCallbacks(
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var sessionId = await IngestStore.FindSessionByKeyHashAsync(connection, tx, StreamKeyVault.Hash(key), ct);
+        var sessionId = await IngestStore.FindSessionByKeyAsync(connection, tx, key, ct);
         if (sessionId is null)
         {
             LogUnknownKey(clientId);
@@ -130,7 +130,7 @@ public sealed partial class IngestCallbacks(
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // nginx reports the name the publisher used: after a rotation that key is no longer the session's.
-        var sessionId = await IngestStore.FindSessionByKeyHashAsync(connection, tx, StreamKeyVault.Hash(key), ct);
+        var sessionId = await IngestStore.FindSessionByKeyAsync(connection, tx, key, ct);
         if (sessionId is null && await IngestStore.FindReceivingFromAsync(connection, tx, clientId, ct) is [var only])
         {
             sessionId = only;

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Data.Common;
 using System.Security.Cryptography;
 using Dapper;
+using LearnHub.Server.Data;
 
 namespace LearnHub.Server.Ingest;
 
@@ -34,42 +35,13 @@ public static class IngestStore
             """,
             new { sessionId, hash, protectedKey, nowMs }, tx, cancellationToken: ct));
 
-    /// <summary>The session whose current stream key hashes to <paramref name="hash"/> (<see cref="StreamKeyVault.Hash"/>).</summary>
-    public static Task<string?> FindSessionByKeyHashAsync(DbConnection connection, DbTransaction tx, string hash, CancellationToken ct) =>
+    /// <summary>Where the sessions table keeps stream keys (<see cref="StreamKeyVault"/>); <c>stream_key</c> held them in clear before migration 0015.</summary>
+    public static readonly SecretColumns KeyColumns = new("stream keys", "sessions", "stream_key", "stream_key_hash", "stream_key_protected");
+
+    /// <summary>The session whose current stream key is <paramref name="key"/> (found by its hash, <see cref="SecretColumns.Matches"/>).</summary>
+    public static Task<string?> FindSessionByKeyAsync(DbConnection connection, DbTransaction tx, string key, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT id FROM sessions WHERE stream_key_hash = @hash", new { hash }, tx, cancellationToken: ct));
-
-    /// <summary>
-    /// Hashes the keys still kept in clear without a hash: those made before migration 0015, and those a node of the
-    /// earlier version wrote after it (a rolling upgrade). Needs no key ring, so publishing with them works from the
-    /// start even when <see cref="ProtectLegacyKeysAsync"/> cannot run yet.
-    /// </summary>
-    public static async Task HashLegacyKeysAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
-    {
-        var legacy = await connection.QueryAsync<(string Id, string Key)>(new CommandDefinition(
-            "SELECT id, stream_key FROM sessions WHERE stream_key IS NOT NULL AND stream_key_hash IS NULL", transaction: tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET stream_key_hash = @Hash WHERE id = @Id",
-            legacy.Select(k => new { k.Id, Hash = StreamKeyVault.Hash(k.Key) }), tx, cancellationToken: ct));
-    }
-
-    /// <summary>
-    /// Protects the keys still kept in clear (hashed by <see cref="HashLegacyKeysAsync"/>) and empties their clear
-    /// column, in one transaction. Run at each start, where the key ring is at hand; a no-op once none is left.
-    /// </summary>
-    /// <returns>How many keys were protected.</returns>
-    public static async Task<int> ProtectLegacyKeysAsync(DbConnection connection, StreamKeyVault vault, CancellationToken ct)
-    {
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var legacy = (await connection.QueryAsync<(string Id, string Key)>(new CommandDefinition(
-            "SELECT id, stream_key FROM sessions WHERE stream_key IS NOT NULL", transaction: tx, cancellationToken: ct))).AsList();
-        // Only while the row still holds that key: a rotation on another node in the meantime wins.
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET stream_key_protected = @Protected, stream_key = NULL WHERE id = @Id AND stream_key = @Key",
-            legacy.Select(k => new { k.Id, k.Key, Protected = vault.Protect(k.Key) }), tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        return legacy.Count;
-    }
+            $"SELECT id FROM sessions WHERE {KeyColumns.Matches}", new { secret = key, hash = SecretVault.Hash(key) }, tx, cancellationToken: ct));
 
     /// <summary>Live sessions receiving from nginx's <paramref name="clientId"/> (a publish_done after a rotation names the old key).</summary>
     public static async Task<IReadOnlyList<string>> FindReceivingFromAsync(DbConnection connection, DbTransaction tx, string clientId, CancellationToken ct) =>

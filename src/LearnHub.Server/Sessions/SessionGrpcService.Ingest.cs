@@ -56,7 +56,7 @@ public sealed partial class SessionGrpcService
         {
             key = IngestStore.NewKey();
             createdAtMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            await IngestStore.SetKeyAsync(connection, tx, session.Id, StreamKeyVault.Hash(key), streamKeys.Protect(key), createdAtMs, ct);
+            await IngestStore.SetKeyAsync(connection, tx, session.Id, SecretVault.Hash(key), streamKeys.Protect(key), createdAtMs, ct);
         }
         else if (stored.Legacy is { } clear)
         {

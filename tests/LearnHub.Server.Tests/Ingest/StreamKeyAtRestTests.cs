@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using Google.Rpc;
 using Grpc.Core;
@@ -34,16 +32,9 @@ public sealed class StreamKeyAtRestTests
 
         var row = await SessionRowAsync(first, session.Id);
         Assert.DoesNotContain(row, column => column.Value?.ToString()?.Contains(issued.Key, StringComparison.Ordinal) == true);
-        Assert.Equal(Sha256(issued.Key), row["stream_key_hash"]);
+        Assert.Equal(StoredSecrets.Sha256(issued.Key), row["stream_key_hash"]);
         Assert.False(string.IsNullOrEmpty(row["stream_key_protected"] as string));
-        if (!TestStore.IsPostgres)
-        {
-            // Not in the database file or its write-ahead log either (a deleted or overwritten page would still hold it).
-            foreach (var file in new[] { "learnhub.db", "learnhub.db-wal" }.Select(name => Path.Combine(first.DataDirectory, name)).Where(File.Exists))
-            {
-                Assert.False(Contains(await ReadSharedAsync(file), Encoding.ASCII.GetBytes(issued.Key)), $"{Path.GetFileName(file)} holds the key");
-            }
-        }
+        await StoredSecrets.AssertNotInDatabaseFilesAsync(first, issued.Key);
         Assert.Equal(issued, await instructor.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = session.Id }));
 
         await first.StopAsync();
@@ -95,6 +86,11 @@ public sealed class StreamKeyAtRestTests
         var later = await instructor.ScheduleAsync(first.Now() + TimeSpan.FromHours(3));
         var legacy = IngestStore.NewKey();
         var writtenAfterTheMigration = IngestStore.NewKey();
+        // Another instructor's session in its go-live window, so that only its key decides whether a publish goes on air.
+        var other = await first.CreateNamedUserAsync("lihua", "李华", "instructor");
+        var third = await other.ScheduleAsync(first.Now() + TimeSpan.FromMinutes(10));
+        var retired = (await other.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = third.Id })).Key;
+        var rotatedInClear = IngestStore.NewKey();
         var database = first.Services.GetRequiredService<Database>();
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         {
@@ -103,7 +99,7 @@ public sealed class StreamKeyAtRestTests
             await connection.ExecuteAsync(
                 "UPDATE sessions SET stream_key = @legacy, stream_key_created_at_ms = 1000, stream_key_hash = NULL, stream_key_protected = NULL WHERE id = @id",
                 new { legacy, id = session.Id }, tx);
-            await IngestStore.HashLegacyKeysAsync(connection, tx, CancellationToken.None);
+            await LegacySecrets.HashAsync(connection, tx, IngestStore.KeyColumns, CancellationToken.None);
             await tx.CommitAsync();
         }
         Assert.Equal(legacy, (await instructor.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = session.Id })).Key);
@@ -113,21 +109,31 @@ public sealed class StreamKeyAtRestTests
             await connection.ExecuteAsync(
                 "UPDATE sessions SET stream_key = @writtenAfterTheMigration, stream_key_created_at_ms = 2000 WHERE id = @id",
                 new { writtenAfterTheMigration, id = later.Id });
+            // And resets a key the new version had protected: the new key in clear, the old hash left behind.
+            await connection.ExecuteAsync(
+                "UPDATE sessions SET stream_key = @rotatedInClear WHERE id = @id", new { rotatedInClear, id = third.Id });
+        }
+        using (var before = first.CreateWebClient())
+        {
+            // The reset retired the old key at once, although its hash is still in the row, and the new one works.
+            Assert.Equal(HttpStatusCode.Forbidden, (await PublishAsync(before, retired, "7")).StatusCode);
+            Assert.Equal(HttpStatusCode.Found, (await PublishAsync(before, rotatedInClear, "8")).StatusCode);
         }
 
         await first.StopAsync();
         await using var second = await StartAsync(first);
         var row = await SessionRowAsync(second, session.Id);
         Assert.Null(row["stream_key"]);
-        Assert.Equal(Sha256(legacy), row["stream_key_hash"]);
+        Assert.Equal(StoredSecrets.Sha256(legacy), row["stream_key_hash"]);
         Assert.DoesNotContain(row, column => column.Value?.ToString()?.Contains(legacy, StringComparison.Ordinal) == true);
         var again = instructor.On(second);
         var read = await again.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = session.Id });
         Assert.Equal((legacy, 1000L), (read.Key, read.CreateTime.ToDateTimeOffset().ToUnixTimeMilliseconds()));
         Assert.Equal(writtenAfterTheMigration, (await again.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = later.Id })).Key);
-        Assert.Equal(Sha256(writtenAfterTheMigration), (await SessionRowAsync(second, later.Id))["stream_key_hash"]);
+        Assert.Equal(StoredSecrets.Sha256(writtenAfterTheMigration), (await SessionRowAsync(second, later.Id))["stream_key_hash"]);
         using var web = second.CreateWebClient();
         Assert.Equal(HttpStatusCode.Found, (await PublishAsync(web, legacy, "1")).StatusCode);
+        Assert.Equal(StoredSecrets.Sha256(rotatedInClear), (await SessionRowAsync(second, third.Id))["stream_key_hash"]);
     }
 
     private static Task<LearnHubApp> StartAsync(LearnHubApp? stopped = null) => stopped is null
@@ -145,16 +151,4 @@ public sealed class StreamKeyAtRestTests
         await using var connection = await app.Services.GetRequiredService<Database>().OpenAsync(CancellationToken.None);
         return (IDictionary<string, object?>)await connection.QuerySingleAsync("SELECT * FROM sessions WHERE id = @sessionId", new { sessionId });
     }
-
-    private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    private static async Task<byte[]> ReadSharedAsync(string path)
-    {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        await file.CopyToAsync(copy);
-        return copy.ToArray();
-    }
-
-    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }

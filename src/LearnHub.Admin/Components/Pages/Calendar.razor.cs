@@ -1,3 +1,4 @@
+using Google.Rpc;
 using Grpc.Core;
 using LearnHub.Admin.Services;
 using LearnHub.Api.V1;
@@ -25,6 +26,9 @@ public sealed partial class Calendar : IDisposable
     private List<Course>? courses;
     private bool rotating;
     private RpcProblem? problem;
+
+    // Why the feed links cannot be shown (the server's key ring was replaced), when they cannot: a reset gives new ones.
+    private string? unreadable;
 
     [Inject]
     private LearnHubApi Api { get; set; } = default!;
@@ -87,9 +91,17 @@ public sealed partial class Calendar : IDisposable
     private async Task LoadAsync()
     {
         problem = null;
+        unreadable = null;
         try
         {
-            key = (await Api.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest(), cancellationToken: disposed.Token)).Key;
+            try
+            {
+                key = (await Api.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest(), cancellationToken: disposed.Token)).Key;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason == "CALENDAR_FEED_KEY_UNREADABLE")
+            {
+                unreadable = RpcProblem.From(e).Message;
+            }
             if (isInstructor && userId is not null)
             {
                 courses = await ListMyCoursesAsync(userId);
@@ -152,6 +164,7 @@ public sealed partial class Calendar : IDisposable
         try
         {
             key = (await Api.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest { Rotate = true }, cancellationToken: disposed.Token)).Key;
+            unreadable = null;
             Snackbar.Add(T["Rotated"], Severity.Success);
         }
         catch (RpcException) when (disposed.IsCancellationRequested)
