@@ -110,8 +110,9 @@ public static class CalendarFeedEndpoints
             return Results.NotFound();
         }
         var owner = await http.RequestServices.GetRequiredService<UserStore>().FindByFeedKeyAsync(key, ct);
-        if (owner is null)
+        if (owner is not { Active: true })
         {
+            // A deactivated account's key is retired with it (UserStore.SetActiveAsync); this holds whatever wrote the row.
             return Results.NotFound();
         }
         await using var connection = await http.RequestServices.GetRequiredService<Database>().OpenAsync(ct);

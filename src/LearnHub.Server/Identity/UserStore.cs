@@ -137,12 +137,21 @@ public sealed class UserStore(Database database, TimeProvider clock)
         await UpdateAsync(id, "security_stamp = security_stamp + CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END, password_hash = @value", passwordHash, cancellationToken);
 
     /// <summary>
-    /// Deactivates (retiring every token and console sign-in the user holds) or reactivates an account; reactivating
-    /// does not bring the retired ones back.
+    /// Deactivates (retiring every token and console sign-in the user holds, and their calendar feed key) or
+    /// reactivates an account; reactivating does not bring the retired ones back.
     /// </summary>
     public Task<UserRecord?> SetActiveAsync(string id, bool active, CancellationToken cancellationToken) =>
         // Every right-hand side reads the row as it was, so the stamp moves only when an active account is deactivated.
-        UpdateAsync(id, "security_stamp = security_stamp + CASE WHEN active = 1 AND @value = 0 THEN 1 ELSE 0 END, active = @value", active ? 1 : 0, cancellationToken);
+        UpdateAsync(
+            id,
+            """
+            security_stamp = security_stamp + CASE WHEN active = 1 AND @value = 0 THEN 1 ELSE 0 END, active = @value,
+            feed_key = CASE WHEN @value = 0 THEN NULL ELSE feed_key END,
+            feed_key_hash = CASE WHEN @value = 0 THEN NULL ELSE feed_key_hash END,
+            feed_key_protected = CASE WHEN @value = 0 THEN NULL ELSE feed_key_protected END
+            """,
+            active ? 1 : 0,
+            cancellationToken);
 
     public async Task<string?> FindPasswordHashAsync(string id, CancellationToken cancellationToken)
     {

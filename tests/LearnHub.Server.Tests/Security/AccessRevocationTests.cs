@@ -98,6 +98,42 @@ public sealed class AccessRevocationTests
     }
 
     [Fact]
+    public async Task A_deactivated_users_calendar_feed_links_stop_at_once_and_reactivating_does_not_revive_them()
+    {
+        await using var app = await Scenario.StartAsync();
+        var admin = await app.CreateUserAsync("root", "admin");
+        var viewer = await app.CreateUserAsync("xiaowang");
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        await instructor.ScheduleAsync(app.Now().AddDays(2));
+        var key = (await viewer.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest())).Key;
+        using var web = app.CreateWebClient();
+        var links = new[] { $"/calendar/me.ics?key={key}", $"/calendar/instructors/{instructor.Id}.ics?key={key}" };
+        foreach (var link in links)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await web.GetAsync(link)).StatusCode);
+        }
+
+        await admin.Admin.SetUserActiveAsync(new SetUserActiveRequest { UserId = viewer.Id, Active = false });
+
+        // The same answer as for a key that never existed: the link tells nobody the account was closed.
+        foreach (var link in links)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await web.GetAsync(link)).StatusCode);
+        }
+
+        await admin.Admin.SetUserActiveAsync(new SetUserActiveRequest { UserId = viewer.Id, Active = true });
+
+        foreach (var link in links)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await web.GetAsync(link)).StatusCode);
+        }
+        var fresh = new IdentityService.IdentityServiceClient(app.Invoker(await IssueTokenAsync(app, viewer)));
+        var newKey = (await fresh.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest())).Key;
+        Assert.NotEqual(key, newKey);
+        Assert.Equal(HttpStatusCode.OK, (await web.GetAsync($"/calendar/me.ics?key={newKey}")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_admin_cannot_deactivate_themselves_and_a_missing_user_is_not_found()
     {
         await using var app = await Scenario.StartAsync();
