@@ -37,6 +37,9 @@ public sealed class UserStore(Database database, TimeProvider clock)
 {
     public static readonly IReadOnlyList<string> Languages = ["zh-CN", "en"];
 
+    /// <summary>Where the users table keeps calendar feed keys; <c>feed_key</c> held them in clear before migration 0016.</summary>
+    public static readonly SecretColumns FeedKeyColumns = new("calendar feed keys", "users", "feed_key", "feed_key_hash", "feed_key_protected");
+
     private const string Columns = "id, handle, display_name AS DisplayName, roles, time_zone AS TimeZone, language, certified, active, security_stamp AS SecurityStamp";
 
     public async Task<UserRecord?> FindAsync(string id, CancellationToken cancellationToken)
@@ -182,9 +185,6 @@ public sealed class UserStore(Database database, TimeProvider clock)
             new { id, hash = SecretVault.Hash(key), protectedKey = vault.Protect(key) }, cancellationToken: cancellationToken));
         return stored == 1 ? new FeedKeyReading(true, key) : await ReadFeedKeyAsync(connection, id, vault, cancellationToken);
     }
-
-    /// <summary>Where the users table keeps calendar feed keys; <c>feed_key</c> held them in clear before migration 0016.</summary>
-    public static readonly SecretColumns FeedKeyColumns = new("calendar feed keys", "users", "feed_key", "feed_key_hash", "feed_key_protected");
 
     private static async Task<FeedKeyReading> ReadFeedKeyAsync(DbConnection connection, string id, CalendarFeedKeyVault vault, CancellationToken cancellationToken)
     {

@@ -14,15 +14,21 @@ public static class IngestStore
     public const int Receiving = 2;
     public const int ReconnectGrace = 3;
 
+    /// <summary>Where the sessions table keeps stream keys (<see cref="StreamKeyVault"/>); <c>stream_key</c> held them in clear before migration 0015.</summary>
+    public static readonly SecretColumns KeyColumns = new("stream keys", "sessions", "stream_key", "stream_key_hash", "stream_key_protected");
+
     /// <summary>32 random bytes, URL-safe base64: 43 characters that travel in an RTMP URL unescaped.</summary>
     public static string NewKey() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>The session's key as stored: protected, or (made before keys were protected, until the start converts it) in clear.</summary>
+    /// <summary>
+    /// The session's key as stored: protected, or in clear (made before keys were protected, or by a node of that version
+    /// during a rolling upgrade, even where no hash is stored yet) until the start converts it.
+    /// </summary>
     public static Task<StoredKey?> FindKeyAsync(DbConnection connection, DbTransaction tx, string sessionId, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<StoredKey>(new CommandDefinition(
             """
             SELECT stream_key_protected AS Protected, stream_key AS Legacy, stream_key_created_at_ms AS CreatedAtMs
-            FROM sessions WHERE id = @sessionId AND stream_key_hash IS NOT NULL
+            FROM sessions WHERE id = @sessionId AND (stream_key_hash IS NOT NULL OR stream_key IS NOT NULL)
             """,
             new { sessionId }, tx, cancellationToken: ct));
 
@@ -34,9 +40,6 @@ public static class IngestStore
             WHERE id = @sessionId
             """,
             new { sessionId, hash, protectedKey, nowMs }, tx, cancellationToken: ct));
-
-    /// <summary>Where the sessions table keeps stream keys (<see cref="StreamKeyVault"/>); <c>stream_key</c> held them in clear before migration 0015.</summary>
-    public static readonly SecretColumns KeyColumns = new("stream keys", "sessions", "stream_key", "stream_key_hash", "stream_key_protected");
 
     /// <summary>The session whose current stream key is <paramref name="key"/> (found by its hash, <see cref="SecretColumns.Matches"/>).</summary>
     public static Task<string?> FindSessionByKeyAsync(DbConnection connection, DbTransaction tx, string key, CancellationToken ct) =>

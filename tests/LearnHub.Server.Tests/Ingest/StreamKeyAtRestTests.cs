@@ -119,6 +119,9 @@ public sealed class StreamKeyAtRestTests
             Assert.Equal(HttpStatusCode.Forbidden, (await PublishAsync(before, retired, "7")).StatusCode);
             Assert.Equal(HttpStatusCode.Found, (await PublishAsync(before, rotatedInClear, "8")).StatusCode);
         }
+        // Their instructors are shown those keys, not new ones, before the next start hashes them.
+        Assert.Equal(writtenAfterTheMigration, (await instructor.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = later.Id })).Key);
+        Assert.Equal(rotatedInClear, (await other.Sessions.GetStreamKeyAsync(new GetStreamKeyRequest { SessionId = third.Id })).Key);
 
         await first.StopAsync();
         await using var second = await StartAsync(first);
