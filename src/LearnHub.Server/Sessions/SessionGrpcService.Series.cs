@@ -29,6 +29,8 @@ public sealed partial class SessionGrpcService
         var course = await CourseStore.FindAsync(connection, request.CourseId, ct, tx) ?? throw RpcErrors.NotFound("course_id", "course", request.CourseId);
         caller.EnsureOwnerOrAdmin(course.InstructorId, "course_id", new LocalizedText("课程", "course"));
         await Database.LockAsync(connection, tx, DecisionKeys.Schedule(course.InstructorId), ct);
+        // Then the course's, as CreateSession takes them: no chapter is removed under the series being planned.
+        await Database.LockAsync(connection, tx, DecisionKeys.Course(course.Id), ct);
         var chapters = (await CourseStore.ChaptersAsync(connection, course.Id, ct, tx)).ToList();
         if (request.FromChapterId.Length > 0)
         {

@@ -409,7 +409,14 @@ public sealed partial class SessionGrpcService(
         {
             throw RpcErrors.PermissionDenied("course_id", LocalizedText.Pick("只能为自己的课程安排直播。", "You can schedule sessions only for your own courses."));
         }
-        if (chapterId.Length > 0 && !(await CourseStore.ChaptersAsync(connection, courseId, ct, tx)).Any(c => c.Id == chapterId))
+        if (chapterId.Length == 0)
+        {
+            return;
+        }
+        // The course's lock, as its chapter changes take it, held to commit: a chapter removed meanwhile would otherwise
+        // fail the session's insert (or the removal) on the foreign key. Lock order: the timetable, then the course.
+        await Database.LockAsync(connection, tx, DecisionKeys.Course(courseId), ct);
+        if (!(await CourseStore.ChaptersAsync(connection, courseId, ct, tx)).Any(c => c.Id == chapterId))
         {
             throw RpcErrors.NotFound("chapter_id", "chapter", chapterId);
         }

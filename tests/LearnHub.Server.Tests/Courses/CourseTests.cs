@@ -123,6 +123,50 @@ public sealed class CourseTests
     }
 
     [Fact]
+    public async Task Removing_a_chapter_while_a_session_is_scheduled_into_it_lets_one_win_and_refuses_the_other()
+    {
+        await using var app = await Scenario.StartAsync();
+        var instructor = await app.CreateUserAsync("wanhongcoco", "instructor");
+        const int Races = 40;
+        var course = await instructor.Courses.CreateCourseAsync(new CreateCourseRequest
+        {
+            Title = "经济基础", ChapterTitles = { Enumerable.Range(1, Races).Select(i => $"第{i}章") },
+        });
+
+        // Each race at once: the chapter's removal against a session scheduled into it (on PostgreSQL the two run side by
+        // side; before, a removal that counted no session could then fail on the session's foreign key, as INTERNAL).
+        var outcomes = await Task.WhenAll(course.Chapters.Select(async (chapter, i) =>
+        {
+            var remove = Outcome(() => instructor.Courses.RemoveChapterAsync(new RemoveChapterRequest { CourseId = course.Id, ChapterId = chapter.Id }).ResponseAsync);
+            var schedule = Outcome(() => instructor.ScheduleAsync(Shanghai(1 + i, 19, 30), courseId: course.Id, chapterId: chapter.Id));
+            return (Chapter: chapter.Id, Removed: await remove, Scheduled: await schedule);
+        }));
+
+        var left = (await instructor.Courses.GetCourseAsync(new GetCourseRequest { CourseId = course.Id })).Chapters.Select(c => c.Id).ToHashSet();
+        foreach (var (chapter, removed, scheduled) in outcomes)
+        {
+            // Exactly one wins: the removal (the session is refused, its chapter gone) or the session (the removal is refused).
+            Assert.True(
+                (removed, scheduled) is (StatusCode.OK, StatusCode.NotFound) or (StatusCode.FailedPrecondition, StatusCode.OK),
+                $"chapter {chapter}: removal {removed}, session {scheduled}");
+            Assert.Equal(removed != StatusCode.OK, left.Contains(chapter));
+        }
+    }
+
+    private static async Task<StatusCode> Outcome(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return StatusCode.OK;
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode;
+        }
+    }
+
+    [Fact]
     public async Task Removes_an_unused_chapter_and_refuses_one_a_session_uses()
     {
         await using var app = await Scenario.StartAsync();
