@@ -38,6 +38,13 @@ public sealed record RpcProblem(StatusCode Code, string Message, IReadOnlyDictio
         return new RpcProblem(exception.StatusCode, message, fields, conflictId, conflictTitle);
     }
 
+    /// <summary>Whether the API refused the call with <paramref name="code"/> and the ErrorInfo reason <paramref name="reason"/> (e.g. STREAM_KEY_UNREADABLE).</summary>
+    public static bool IsRefusal(RpcException exception, StatusCode code, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.StatusCode == code && exception.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason == reason;
+    }
+
     /// <summary>The console's own words when the API cannot be reached, in the circuit's language.</summary>
     private static readonly LocalizedText Unavailable = new("服务暂时不可用，请稍后重试。", "The service is unavailable right now. Please try again shortly.");
 

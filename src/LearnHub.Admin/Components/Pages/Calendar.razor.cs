@@ -1,4 +1,3 @@
-using Google.Rpc;
 using Grpc.Core;
 using LearnHub.Admin.Services;
 using LearnHub.Api.V1;
@@ -98,7 +97,7 @@ public sealed partial class Calendar : IDisposable
             {
                 key = (await Api.Identity.GetMyCalendarFeedKeyAsync(new GetMyCalendarFeedKeyRequest(), cancellationToken: disposed.Token)).Key;
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason == "CALENDAR_FEED_KEY_UNREADABLE")
+            catch (RpcException e) when (RpcProblem.IsRefusal(e, StatusCode.FailedPrecondition, "CALENDAR_FEED_KEY_UNREADABLE"))
             {
                 unreadable = RpcProblem.From(e).Message;
             }
