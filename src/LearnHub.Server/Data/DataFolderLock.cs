@@ -57,7 +57,7 @@ public sealed class DataFolderLock(IOptions<StorageOptions> storage) : IDisposab
                 // remounted read-only.
                 stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.None);
             }
-            catch (IOException e) when (e.GetType() == typeof(IOException) && HeldElsewhere.Contains(e.HResult))
+            catch (IOException e) when (IsHeldElsewhere(e))
             {
                 throw new StartupRefusedException(
                     $"the data folder {Path.GetDirectoryName(path)} is in use by another LearnHub server (it holds {path}; find it with: fuser {path}).", e);
@@ -69,6 +69,9 @@ public sealed class DataFolderLock(IOptions<StorageOptions> storage) : IDisposab
             held = stream;
         }
     }
+
+    /// <summary>Whether opening a file with <see cref="FileShare.None"/> failed because another open holds its lock.</summary>
+    public static bool IsHeldElsewhere(IOException e) => e.GetType() == typeof(IOException) && HeldElsewhere.Contains(e.HResult);
 
     public void Dispose()
     {
