@@ -39,6 +39,11 @@ public static class CourseStore
             "SELECT id, course_id AS CourseId, position, title FROM chapters WHERE course_id = @courseId ORDER BY position",
             new { courseId }, tx, cancellationToken: ct))).AsList();
 
+    public static async Task<bool> HasChapterAsync(DbConnection connection, DbTransaction tx, string courseId, string chapterId, CancellationToken ct) =>
+        await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT 1 FROM chapters WHERE id = @chapterId AND course_id = @courseId",
+            new { courseId, chapterId }, tx, cancellationToken: ct)) is not null;
+
     public static async Task<IReadOnlyList<ChapterRow>> ChaptersOfAsync(DbConnection connection, IReadOnlyCollection<string> courseIds, CancellationToken ct) =>
         (await connection.QueryAsync<ChapterRow>(new CommandDefinition(
             $"SELECT id, course_id AS CourseId, position, title FROM chapters WHERE {SqlDialect.In(connection, "course_id", "@courseIds")} ORDER BY course_id, position",

@@ -416,7 +416,7 @@ public sealed partial class SessionGrpcService(
         // The course's lock, as its chapter changes take it, held to commit: a chapter removed meanwhile would otherwise
         // fail the session's insert (or the removal) on the foreign key. Lock order: the timetable, then the course.
         await Database.LockAsync(connection, tx, DecisionKeys.Course(courseId), ct);
-        if (!(await CourseStore.ChaptersAsync(connection, courseId, ct, tx)).Any(c => c.Id == chapterId))
+        if (!await CourseStore.HasChapterAsync(connection, tx, courseId, chapterId, ct))
         {
             throw RpcErrors.NotFound("chapter_id", "chapter", chapterId);
         }

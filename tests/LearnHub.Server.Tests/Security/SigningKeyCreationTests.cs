@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using LearnHub.Server.Data;
 using LearnHub.Server.Identity;
 using Microsoft.Extensions.Options;
@@ -17,92 +18,91 @@ public sealed class SigningKeyCreationTests
         const int Starts = 8;
         for (var round = 0; round < 25; round++)
         {
-            var folder = Directory.CreateTempSubdirectory("learnhub-signing-key-").FullName;
-            try
-            {
-                var storage = Options.Create(new StorageOptions { DataDirectory = folder });
-                var identity = Options.Create(new IdentityOptions());
-                using var together = new Barrier(Starts);
-                var keys = Enumerable.Range(0, Starts)
-                    .Select(_ => Task.Factory.StartNew(
-                        () =>
-                        {
-                            together.SignalAndWait(TestContext.Current.CancellationToken);
-                            return new SigningKeyStore(storage, identity).Key.Key;
-                        },
-                        TestContext.Current.CancellationToken,
-                        TaskCreationOptions.LongRunning,
-                        TaskScheduler.Default))
-                    .ToArray();
-                var made = await Task.WhenAll(keys);
+            using var folder = new KeyFolder();
+            using var together = new Barrier(Starts);
+            var keys = Enumerable.Range(0, Starts)
+                .Select(_ => Task.Factory.StartNew(
+                    () =>
+                    {
+                        together.SignalAndWait(TestContext.Current.CancellationToken);
+                        return folder.Start();
+                    },
+                    TestContext.Current.CancellationToken,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default))
+                .ToArray();
+            var made = await Task.WhenAll(keys);
 
-                var inFile = File.ReadAllBytes(Path.Combine(folder, identity.Value.SigningKeyFile));
-                Assert.All(made, key => Assert.Equal(inFile, key));
-                Assert.Equal(["signing-key.bin", "signing-key.bin.lock"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-            }
-            finally
-            {
-                Directory.Delete(folder, recursive: true);
-            }
+            var inFile = File.ReadAllBytes(folder.KeyPath);
+            Assert.All(made, key => Assert.Equal(inFile, key));
+            Assert.Equal(["signing-key.bin", "signing-key.bin.lock"], Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         }
     }
+
     [Fact]
     public async Task A_start_that_finds_another_making_the_key_waits_for_it_and_uses_its_key()
     {
-        var folder = Directory.CreateTempSubdirectory("learnhub-signing-key-").FullName;
-        try
+        using var folder = new KeyFolder();
+        var theirs = RandomNumberGenerator.GetBytes(64);
+        byte[] ours;
+        // Another process is making the key: it holds the lock, and writes the key before letting go.
+        using (var creating = folder.HoldLock())
         {
-            var storage = Options.Create(new StorageOptions { DataDirectory = folder });
-            var identity = Options.Create(new IdentityOptions());
-            var keyPath = Path.Combine(folder, identity.Value.SigningKeyFile);
-            var theirs = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64);
-            byte[] ours;
-            // Another process is making the key: it holds the lock, and writes the key before letting go.
-            using (var creating = new FileStream(keyPath + ".lock", FileMode.OpenOrCreate, FileAccess.Read, FileShare.None))
-            {
-                using var running = new SemaphoreSlim(0);
-                var starting = Task.Run(
-                    () =>
-                    {
-                        running.Release();
-                        return new SigningKeyStore(storage, identity).Key.Key;
-                    },
-                    TestContext.Current.CancellationToken);
-                // Usually the start has found no key and waits for the lock by now; whenever it looks, it must end with theirs.
-                await running.WaitAsync(TestContext.Current.CancellationToken);
-                await File.WriteAllBytesAsync(keyPath, theirs, TestContext.Current.CancellationToken);
-                creating.Dispose();
-                ours = await starting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-            }
+            using var running = new SemaphoreSlim(0);
+            var starting = Task.Run(
+                () =>
+                {
+                    running.Release();
+                    return folder.Start();
+                },
+                TestContext.Current.CancellationToken);
+            // Usually the start has found no key and waits for the lock by now; whenever it looks, it must end with theirs.
+            await running.WaitAsync(TestContext.Current.CancellationToken);
+            await File.WriteAllBytesAsync(folder.KeyPath, theirs, TestContext.Current.CancellationToken);
+            creating.Dispose();
+            ours = await starting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        }
 
-            Assert.Equal(theirs, ours);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Equal(theirs, ours);
     }
 
     [Fact]
     public void A_start_that_waits_too_long_for_another_making_the_key_stops_with_a_line_naming_the_lock()
     {
-        var folder = Directory.CreateTempSubdirectory("learnhub-signing-key-").FullName;
-        try
-        {
-            var storage = Options.Create(new StorageOptions { DataDirectory = folder });
-            var identity = Options.Create(new IdentityOptions());
-            var lockPath = Path.Combine(folder, identity.Value.SigningKeyFile + ".lock");
-            using var stuck = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.None);
+        using var folder = new KeyFolder();
+        using var stuck = folder.HoldLock();
 
-            var refusal = Assert.Throws<SigningKeyException>(() => new SigningKeyStore(storage, identity));
+        var refusal = Assert.Throws<SigningKeyException>(() => folder.Start());
 
-            Assert.Contains($"another process has held {lockPath}", refusal.Message, StringComparison.Ordinal);
-            Assert.Contains($"fuser {lockPath}", refusal.Message, StringComparison.Ordinal);
-            Assert.False(File.Exists(Path.Combine(folder, identity.Value.SigningKeyFile)), "a key was made without the lock");
-        }
-        finally
+        Assert.Contains($"another process has held {folder.LockPath}", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains($"fuser {folder.LockPath}", refusal.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(folder.KeyPath), "a key was made without the lock");
+    }
+
+    /// <summary>An empty data folder of its own, deleted with everything in it when disposed.</summary>
+    private sealed class KeyFolder : IDisposable
+    {
+        private readonly IOptions<StorageOptions> storage;
+        private readonly IOptions<IdentityOptions> identity = Options.Create(new IdentityOptions());
+
+        public KeyFolder()
         {
-            Directory.Delete(folder, recursive: true);
+            Path = Directory.CreateTempSubdirectory("learnhub-signing-key-").FullName;
+            storage = Options.Create(new StorageOptions { DataDirectory = Path });
         }
+
+        public string Path { get; }
+
+        public string KeyPath => System.IO.Path.Combine(Path, identity.Value.SigningKeyFile);
+
+        public string LockPath => KeyPath + ".lock";
+
+        /// <summary>What a server's start does: the key it will sign with.</summary>
+        public byte[] Start() => new SigningKeyStore(storage, identity).Key.Key;
+
+        /// <summary>The creation lock, as another process making the key holds it.</summary>
+        public FileStream HoldLock() => new(LockPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.None);
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }
