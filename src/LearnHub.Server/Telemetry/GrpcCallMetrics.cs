@@ -104,13 +104,19 @@ public sealed class GrpcCallMetrics
             : OtherMethod;
 
     /// <summary>The call's status code: in the trailers, or in the headers of a trailers-only answer; bounded to 0–16.</summary>
+    /// <remarks>
+    /// Read through the headers' typed <c>GrpcStatus</c> property: Kestrel answers it from a field of its own, where a
+    /// lookup by name compares header names on every call (docs/benchmarks.md, "Telemetry cost", Run 43).
+    /// </remarks>
     private static int GrpcStatus(HttpContext http)
     {
-        var value = http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] is { Count: > 0 } trailer
-            ? trailer.ToString()
-            : http.Response.Headers["grpc-status"].ToString();
-        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is >= 0 and <= 16
+        var value = http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers.GrpcStatus is { Count: > 0 } trailer
+            ? trailer
+            : http.Response.Headers.GrpcStatus;
+        return value.Count == 1
+            && int.TryParse(value[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
+            && code is >= 0 and <= 16
             ? code
-            : 2; // UNKNOWN: an answer without a status (a reset call)
+            : 2; // UNKNOWN: an answer without a status (a reset call), or with more than one
     }
 }
