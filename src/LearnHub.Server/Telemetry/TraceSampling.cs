@@ -27,9 +27,9 @@ public static class TraceSampling
 
     /// <summary>
     /// One sampler rather than OpenTelemetry's parent-based one around three others: every request's span asks it, so
-    /// it decides in one call and, for a new trace, with a clock read and one comparison (docs/benchmarks.md, Run 20).
+    /// it decides in one call and, for a new trace, with one comparison (docs/benchmarks.md, Run 20).
     /// </summary>
-    private sealed class CappedSampler(TraceIdRatioBasedSampler? ratio, TraceBudget? budget) : Sampler
+    private sealed class CappedSampler(TraceIdRatioBasedSampler? ratio, TraceBudget? budget) : Sampler, IDisposable
     {
         public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
         {
@@ -52,37 +52,33 @@ public static class TraceSampling
             return parent.IsRemote ? Spend() : Recorded;
         }
 
+        /// <summary>The tracer provider disposes its sampler: the budget's timer stops with it.</summary>
+        public void Dispose() => budget?.Dispose();
+
         private SamplingResult Spend() => budget is null || budget.TryTake() ? Recorded : Dropped;
     }
 
     /// <summary>
-    /// At most <paramref name="perSecond"/> traces in each second of <paramref name="time"/> (whole seconds, so a burst
-    /// at a second's end and the next one's start may record twice the budget within a second, never more).
+    /// At most <paramref name="perSecond"/> traces in each second of <paramref name="time"/>, counted from the sampler's
+    /// creation (so a burst at a second's end and the next one's start may record twice the budget within a second,
+    /// never more). A timer of <paramref name="time"/> opens each second, so a call asks no clock: a busy node asks once
+    /// per call and all but the budget's first few are refused by one read (docs/benchmarks.md, "Telemetry cost",
+    /// Run 48). A timer that fires late makes that second longer, never its budget bigger.
     /// </summary>
-    private sealed class TraceBudget(int perSecond, TimeProvider time)
+    private sealed class TraceBudget : IDisposable
     {
-        private readonly Lock newSecond = new();
-        private readonly long ticksPerSecond = time.TimestampFrequency;
-        private long secondEnds = long.MinValue;
+        private readonly int perSecond;
+        private readonly ITimer nextSecond;
         private int taken;
 
-        public bool TryTake()
+        public TraceBudget(int perSecond, TimeProvider time)
         {
-            // A busy node asks once per call and all but the budget's first few are refused: lock-free, and no
-            // division unless a new second starts.
-            var now = time.GetTimestamp();
-            if (now >= Volatile.Read(ref secondEnds))
-            {
-                lock (newSecond)
-                {
-                    if (now >= secondEnds)
-                    {
-                        Volatile.Write(ref taken, 0);
-                        Volatile.Write(ref secondEnds, now - (now % ticksPerSecond) + ticksPerSecond);
-                    }
-                }
-            }
-            return Volatile.Read(ref taken) < perSecond && Interlocked.Increment(ref taken) <= perSecond;
+            this.perSecond = perSecond;
+            nextSecond = time.CreateTimer(static budget => Volatile.Write(ref ((TraceBudget)budget!).taken, 0), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         }
+
+        public bool TryTake() => Volatile.Read(ref taken) < perSecond && Interlocked.Increment(ref taken) <= perSecond;
+
+        public void Dispose() => nextSecond.Dispose();
     }
 }
