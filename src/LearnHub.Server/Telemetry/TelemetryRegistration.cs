@@ -148,6 +148,8 @@ public static class TelemetryRegistration
         // feature that records: a node that has served no stream yet still shows learnhub_watch_streams 0.
         _ = app.ApplicationServices.GetRequiredService<LearnHubMetrics>();
         var calls = app.ApplicationServices.GetRequiredService<GrpcCallMetrics>();
+        // The calls of the last second reach the meter provider's final export (it exports when it is disposed, after this).
+        app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(calls.Flush);
         var requests = app.ApplicationServices.GetRequiredService<WebRequestMetrics>();
         var web = app.New();
         if (IsOn(settings.Metrics.Path))
@@ -160,6 +162,8 @@ public static class TelemetryRegistration
                 configureBranchedPipeline: scrape => scrape.Use((http, next) =>
                 {
                     RequestSpans.Unrecord(http);
+                    // The calls that ended before the scrape, in the histogram it reads.
+                    calls.Flush();
                     return next(http);
                 }),
                 optionsName: null);

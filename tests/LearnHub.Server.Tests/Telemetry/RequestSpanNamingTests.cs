@@ -44,7 +44,7 @@ public sealed class RequestSpanNamingTests : IDisposable
 
     private async Task CallAsync(Activity activity)
     {
-        var metrics = new GrpcCallMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        using var metrics = new GrpcCallMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), TimeProvider.System);
         var http = new DefaultHttpContext();
         http.Features.Set<IHttpActivityFeature>(new ActivityFeature(activity));
         await metrics.MeasureAsync(http, context =>
