@@ -17,9 +17,9 @@ namespace LearnHub.Server.Telemetry;
 /// A call's measurement goes into the histogram in a batch, not on the call's path: each call adds its duration, method
 /// and status to a queue, and the queue is recorded before every scrape (<see cref="Flush"/>), after every
 /// <see cref="FlushEvery"/> calls, once a second (for OTLP) and when the host stops. Recorded one call at a time, between
-/// the rest of each call's work, OpenTelemetry's recording slowed the whole call by several times its own cost; in a
-/// batch it runs as fast as in a loop (docs/benchmarks.md, "Telemetry cost", Run 49). Every call is counted once, with
-/// the duration measured when it ended; a scrape sees every call that ended before it.
+/// the rest of each call's work, the recording cost the call more than its own code (docs/benchmarks.md, "Telemetry
+/// cost", Runs 43 and 49). Every call is counted once, with the duration measured when it ended; a scrape sees every
+/// call that ended before it.
 /// </para>
 /// <para>A class of its own (meter <c>LearnHub.Grpc</c>), not part of <see cref="LearnHubMetrics"/>: its name follows OpenTelemetry's conventions rather than <c>learnhub.*</c>.</para>
 /// </remarks>
